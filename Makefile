@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    set up (first time only) and start Cadenza
+#   make test   set up (first time only) and run the test suite
+# Both are idempotent: the second run only checks and starts.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.cadenza-installed
+
+.PHONY: run test setup system bench clean
+
+run: setup
+	$(PY) -m app $(ARGS)
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) benchmarks/render_bench.py
+
+setup: system $(STAMP)
+
+system:
+	@sh tools/system_deps.sh
+
+$(PY):
+	$(PYTHON) tools/check_python.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# torch first, so that the project's own install finds it already satisfied
+# (and never pulls CUDA packages on a machine without an NVIDIA GPU).
+$(STAMP): pyproject.toml tools/install_torch.py | $(PY)
+	$(PY) tools/install_torch.py
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache

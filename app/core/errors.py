@@ -1,0 +1,51 @@
+"""The user-facing error types.
+
+Every failure a user can cause (a broken file, a missing SoundFont, a bad
+option) is raised as a :class:`CadenzaError` whose message is one clear
+sentence. The CLI prints it as ``error: <message>``; the GUI shows it in a
+dialog. Anything else reaching the top level is a bug.
+"""
+
+from __future__ import annotations
+
+
+class CadenzaError(Exception):
+    """Base class: ``str(err)`` is one sentence fit to show a musician."""
+
+
+class FileFormatError(CadenzaError):
+    """A file could not be read or written: it names the file and the problem."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem.rstrip(".")
+        super().__init__(f"Cannot read {self.path}: {self.problem}.")
+
+
+class FileWriteError(CadenzaError):
+    """A file could not be written."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem.rstrip(".")
+        super().__init__(f"Cannot write {self.path}: {self.problem}.")
+
+
+class LimitExceededError(FileFormatError):
+    """An untrusted file exceeded a size, note, tick or time limit."""
+
+
+class UnsupportedFormatError(CadenzaError):
+    """The file extension is not one Cadenza reads or writes."""
+
+
+class SoundFontError(CadenzaError):
+    """No usable SoundFont was found, or the one given cannot be loaded."""
+
+
+class AudioError(CadenzaError):
+    """The synthesizer or an audio file failed."""
+
+
+class SeedNotFoundError(CadenzaError):
+    """``seed:NAME`` names no bundled seed."""

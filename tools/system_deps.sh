@@ -1,0 +1,37 @@
+#!/bin/sh
+# System packages Cadenza needs: libfluidsynth (the synthesizer) and a General
+# MIDI SoundFont. Installs them with apt-get where that is possible (root or
+# sudo); elsewhere prints exactly what to install. Quick when all is present.
+set -u
+
+have_fluidsynth() {
+    ldconfig -p 2>/dev/null | grep -q 'libfluidsynth\.so' && return 0
+    for d in /usr/lib /usr/local/lib /opt/homebrew/lib /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+        ls "$d"/libfluidsynth* >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+have_soundfont() {
+    [ -n "${CADENZA_SOUNDFONT:-}" ] && [ -f "$CADENZA_SOUNDFONT" ] && return 0
+    ls /usr/share/sounds/sf2/*.sf2 /usr/share/soundfonts/*.sf2 >/dev/null 2>&1
+}
+
+missing=""
+have_fluidsynth || missing="$missing libfluidsynth3"
+have_soundfont || missing="$missing fluid-soundfont-gm"
+[ -z "$missing" ] && exit 0
+
+if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
+    if [ "$SUDO" != none ]; then
+        echo "Installing system packages:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null && exit 0
+        echo "apt-get could not install:$missing" >&2
+    fi
+fi
+echo "Cadenza needs the FluidSynth library and a General MIDI SoundFont. Install them, then run make again:" >&2
+echo "  Debian/Ubuntu: sudo apt-get install libfluidsynth3 fluid-soundfont-gm" >&2
+echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm" >&2
+echo "  macOS:         brew install fluid-synth   (and set CADENZA_SOUNDFONT to a .sf2 file)" >&2
+exit 1
