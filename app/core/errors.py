@@ -21,6 +21,9 @@ class FileFormatError(CadenzaError):
         self.problem = problem.rstrip(".")
         super().__init__(f"Cannot read {self.path}: {self.problem}.")
 
+    def __reduce__(self):  # errors cross process boundaries (bounded readers)
+        return (type(self), (self.path, self.problem))
+
 
 class FileWriteError(CadenzaError):
     """A file could not be written."""
@@ -29,6 +32,9 @@ class FileWriteError(CadenzaError):
         self.path = str(path)
         self.problem = problem.rstrip(".")
         super().__init__(f"Cannot write {self.path}: {self.problem}.")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.problem))
 
 
 class LimitExceededError(FileFormatError):

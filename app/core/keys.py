@@ -91,18 +91,19 @@ def scale_pitch_classes(name: str | None) -> frozenset[int]:
 def spell(pitch: int, fifths: int) -> tuple[str, int, int]:
     """Spell MIDI ``pitch`` in a key: ``(letter, alteration, octave)``.
 
-    Diatonic pitches take the key's spelling; others are raised from below in
-    sharp keys (and C major) and lowered from above in flat keys.
+    Diatonic pitches take the key's spelling; others are a natural letter when
+    one fits, else raised from below in sharp keys (and C major) and lowered
+    from above in flat keys.
     """
     alters = key_alterations(fifths)
     pc = pitch % 12
     for letter in LETTERS:
         if (LETTER_PC[letter] + alters[letter]) % 12 == pc:
             return _with_octave(pitch, letter, alters[letter])
-    for letter in LETTERS:  # chromatic note
-        alt = 1 if fifths >= 0 else -1
-        if (LETTER_PC[letter] + alt) % 12 == pc:
-            return _with_octave(pitch, letter, alt)
+    for alt in (0, 1 if fifths >= 0 else -1):  # chromatic: a natural, else sharp/flat
+        for letter in LETTERS:
+            if (LETTER_PC[letter] + alt) % 12 == pc:
+                return _with_octave(pitch, letter, alt)
     raise AssertionError("unreachable: every pitch class has a spelling")
 
 

@@ -1,0 +1,95 @@
+"""Open and save scores by file extension, with limits on untrusted input.
+
+``load_score`` accepts a path or ``seed:NAME`` (a bundled seed). Every music
+file is parsed in a child process under a time limit (see ``limits.py``);
+failures are the project's own errors with one sentence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .atomic import atomic_write_bytes
+from .errors import UnsupportedFormatError
+from .limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score, check_size
+from .score import Score
+
+READ_KINDS = {
+    ".mid": "midi", ".midi": "midi", ".abc": "abc", ".musicxml": "musicxml",
+    ".xml": "musicxml", ".mxl": "musicxml", ".cadenza": "project",
+}
+SCORE_WRITE_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".mxl", ".cadenza")
+AUDIO_EXTS = (".wav", ".flac")
+
+
+def resolve(spec: str | Path) -> Path:
+    """A path, or the file of the bundled seed named by ``seed:NAME``."""
+    if isinstance(spec, str) and spec.startswith("seed:"):
+        from .seeds import resolve as resolve_seed
+
+        return resolve_seed(spec)
+    return Path(spec)
+
+
+def _read(kind: str, path: str, tune: int | None) -> Score:
+    """Dispatch to one reader (runs in the bounded child process)."""
+    if kind == "midi":
+        from .midi import read_midi
+
+        return read_midi(path)
+    if kind == "abc":
+        from .abc import read_abc
+
+        return read_abc(path, tune=tune)
+    if kind == "musicxml":
+        from .musicxml import read_musicxml
+
+        return read_musicxml(path)
+    from .project import load_project
+
+    return load_project(path)[0]
+
+
+def read_kind(path: Path) -> str:
+    """The reader for ``path``'s extension, or UnsupportedFormatError."""
+    kind = READ_KINDS.get(path.suffix.lower())
+    if kind is None:
+        known = " ".join(sorted(set(READ_KINDS)))
+        raise UnsupportedFormatError(f"Cadenza cannot open '{path.suffix or path.name}' files; it opens {known}.")
+    return kind
+
+
+def load_score(spec: str | Path, tune: int | None = None,
+               time_limit: float = PARSE_TIME_LIMIT_S) -> Score:
+    """Read a score from a file or ``seed:NAME``; ``tune`` picks an ABC tune by X:."""
+    path = resolve(spec)
+    kind = read_kind(path)
+    check_size(path)
+    score = call_with_time_limit(_read, (kind, str(path), tune), path, time_limit)
+    check_score(score, path)
+    return score
+
+
+def save_score(score: Score, path: str | Path) -> None:
+    """Write ``score`` in the format its extension names (not audio: see app.audio)."""
+    target = Path(path)
+    ext = target.suffix.lower()
+    if ext in (".mid", ".midi"):
+        from .midi import write_midi
+
+        write_midi(score, target)
+    elif ext == ".abc":
+        from .abc import write_abc
+
+        atomic_write_bytes(target, write_abc(score).encode("utf-8"), keep_backup=False)
+    elif ext in (".musicxml", ".xml", ".mxl"):
+        from .musicxml import write_musicxml
+
+        write_musicxml(score, target)
+    elif ext == ".cadenza":
+        from .project import save_project
+
+        save_project(score, target)
+    else:
+        known = " ".join(SCORE_WRITE_EXTS + AUDIO_EXTS)
+        raise UnsupportedFormatError(f"Cadenza cannot write '{ext or target.name}' files; it writes {known}.")

@@ -1,0 +1,262 @@
+"""Standard MIDI files (type 0 and 1) <-> Score, through mido, exact in ticks.
+
+Reading splits notes into tracks by (file track, channel, program), as DAWs
+do; channel 10 is drums. Overlapping notes of one pitch on one channel are
+resolved deliberately: a note-on for a pitch that is already sounding ends the
+sounding note at that tick (a re-strike), and the next note-off ends the new
+note; note-offs with nothing sounding are ignored. Writing applies the same
+rule, so a file read and written back keeps every note exactly, and a score
+with overlapping same-pitch notes writes the earlier one cut at the re-strike.
+
+Provenance and the title travel as text meta events in the first track.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+
+from .errors import FileFormatError, FileWriteError
+from .keys import key_from_mido, key_to_mido
+from .limits import MAX_NOTES, MAX_TICK
+from .score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
+
+PROVENANCE_PREFIX = "cadenza:provenance "
+
+
+@dataclass
+class _Part:
+    """Notes being collected for one (track, channel, program)."""
+
+    name: str
+    channel: int
+    program: int
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class _Conductor:
+    tempos: list[TempoChange] = field(default_factory=list)
+    signatures: list[TimeSignature] = field(default_factory=list)
+    key: str | None = None
+    title: str = ""
+    provenance: dict = field(default_factory=dict)
+
+
+def read_midi(path: str | Path) -> Score:
+    """Read a MIDI file into a Score; failures raise FileFormatError."""
+    try:
+        mid = mido.MidiFile(str(path), clip=True)
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise FileFormatError(path, _describe(exc)) from None
+    if mid.type == 2:
+        raise FileFormatError(path, "MIDI type 2 (independent sequences) is not supported")
+    if mid.ticks_per_beat <= 0 or mid.ticks_per_beat > 32767:
+        raise FileFormatError(path, f"its resolution of {mid.ticks_per_beat} ticks per beat is not usable (SMPTE timing is not supported)")
+    conductor = _Conductor()
+    parts: list[_Part] = []
+    for index, track in enumerate(mid.tracks):
+        parts.extend(_read_track(path, index, track, conductor))
+    tracks = [_to_track(p) for p in parts if p.notes]
+    return Score(
+        tracks=tuple(tracks),
+        ppq=mid.ticks_per_beat,
+        tempos=tuple(_dedupe(conductor.tempos)),
+        time_signatures=tuple(_dedupe(conductor.signatures)),
+        key=conductor.key,
+        title=conductor.title,
+        provenance=conductor.provenance,
+    )
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, EOFError):
+        return "the file ends too early (it is truncated or not a MIDI file)"
+    if "MThd" in text or "header" in text.lower():
+        return "it is not a Standard MIDI File"
+    return f"it is not a valid MIDI file ({text})"
+
+
+def _dedupe(items: list) -> list:
+    """Keep the last event of each tick (a later meta event overrides)."""
+    by_tick = {item.tick: item for item in items}
+    return [by_tick[t] for t in sorted(by_tick)]
+
+
+def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) -> list[_Part]:
+    name = ""
+    programs = [0] * 16
+    parts: dict[tuple[int, int], _Part] = {}
+    sounding: dict[tuple[int, int], tuple[int, int, _Part]] = {}  # (ch, pitch) -> (start, vel, part)
+    tick = 0
+    count = 0
+    for msg in track:
+        tick += msg.time
+        if tick > MAX_TICK:
+            raise FileFormatError(path, f"an event lies at tick {tick}, beyond the limit of {MAX_TICK}")
+        kind = msg.type
+        if kind == "track_name" and not name:
+            name = msg.name.strip()
+            if index == 0 and not conductor.title:
+                conductor.title = name  # the first track's name is the sequence name
+        elif kind == "program_change":
+            programs[msg.channel] = msg.program
+        elif kind in ("note_on", "note_off"):
+            key = (msg.channel, msg.note)
+            if key in sounding:  # a re-strike or a note-off: the sounding note ends here
+                count += _close(sounding.pop(key), msg.note, tick)
+            if kind == "note_on" and msg.velocity > 0:
+                prog = programs[msg.channel]
+                part = parts.get((msg.channel, prog))
+                if part is None:
+                    part = parts[(msg.channel, prog)] = _Part("", msg.channel, prog)
+                sounding[key] = (tick, msg.velocity, part)
+            if count > MAX_NOTES:
+                raise FileFormatError(path, f"it has more than {MAX_NOTES} notes")
+        elif msg.is_meta:
+            _read_meta(msg, tick, index, conductor)
+    for (_, pitch), item in sounding.items():  # notes never released end with the track
+        _close(item, pitch, max(tick, item[0] + 1))
+    for part in parts.values():
+        part.name = name
+    return list(parts.values())
+
+
+def _close(item: tuple[int, int, _Part], pitch: int, tick: int) -> int:
+    start, velocity, part = item
+    if tick <= start:
+        return 0  # zero-length notes are inaudible; they are dropped
+    part.notes.append(Note(start, pitch, tick - start, max(1, min(127, velocity))))
+    return 1
+
+
+def _read_meta(msg, tick: int, index: int, conductor: _Conductor) -> None:
+    kind = msg.type
+    if kind == "set_tempo" and msg.tempo > 0:
+        bpm = mido.tempo2bpm(msg.tempo)
+        if 1.0 <= bpm <= 1000.0:
+            conductor.tempos.append(TempoChange(tick, bpm))
+    elif kind == "time_signature":
+        try:
+            conductor.signatures.append(TimeSignature(tick, msg.numerator, msg.denominator))
+        except ValueError:
+            pass  # an impossible meter is ignored, not fatal
+    elif kind == "key_signature" and conductor.key is None:
+        conductor.key = key_from_mido(msg.key)
+    elif kind == "text" and msg.text.startswith(PROVENANCE_PREFIX):
+        try:
+            data = json.loads(msg.text[len(PROVENANCE_PREFIX):])
+            if isinstance(data, dict):
+                conductor.provenance = data
+        except ValueError:
+            pass
+
+
+def _to_track(part: _Part) -> Track:
+    is_drum = part.channel == DRUM_CHANNEL
+    return Track(name=part.name, program=part.program, is_drum=is_drum, notes=tuple(part.notes))
+
+
+def write_midi(score: Score, path: str | Path, midi_type: int = 1) -> None:
+    """Write ``score`` as a MIDI file of type 1 (a track per part) or type 0."""
+    mid = to_midi_file(score, midi_type)
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        mid.save(str(tmp))
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise FileWriteError(path, exc.strerror or str(exc)) from None
+
+
+def to_midi_file(score: Score, midi_type: int = 1) -> mido.MidiFile:
+    """Build the mido file object for ``score`` (used for writing and drag-out)."""
+    if midi_type not in (0, 1):
+        raise ValueError("midi_type must be 0 or 1")
+    channels = assign_channels(score.tracks)
+    conductor = _conductor_events(score)
+    track_events = [_track_events(t, ch) for t, ch in zip(score.tracks, channels)]
+    mid = mido.MidiFile(type=midi_type, ticks_per_beat=score.ppq)
+    if midi_type == 0:
+        merged = conductor + [e for events in track_events for e in events[1:]]
+        mid.tracks.append(_to_track_messages(merged))
+    else:
+        mid.tracks.append(_to_track_messages(conductor))
+        for events in track_events:
+            mid.tracks.append(_to_track_messages(events))
+    return mid
+
+
+def assign_channels(tracks: tuple[Track, ...] | list[Track]) -> list[int]:
+    """MIDI channel per track: drums on 10, others 1-16 skipping 10, shared when full."""
+    free = [c for c in range(16) if c != DRUM_CHANNEL]
+    result, by_program, used = [], {}, 0
+    for track in tracks:
+        if track.is_drum:
+            result.append(DRUM_CHANNEL)
+        elif used < len(free):
+            result.append(free[used])
+            by_program.setdefault(track.program, free[used])
+            used += 1
+        else:
+            result.append(by_program.get(track.program, free[len(result) % len(free)]))
+    return result
+
+
+# An event is (tick, order, message); order puts note-offs before note-ons at
+# the same tick, and meta/program events first.
+def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
+    events = [(0, 0, mido.MetaMessage("track_name", name=score.title))] if score.title else []
+    for t in score.tempos:
+        events.append((t.tick, 0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(t.bpm))))
+    for s in score.time_signatures:
+        events.append((s.tick, 0, mido.MetaMessage("time_signature", numerator=s.numerator, denominator=s.denominator)))
+    mido_key = key_to_mido(score.key)
+    if mido_key:
+        events.append((0, 0, mido.MetaMessage("key_signature", key=mido_key)))
+    if score.provenance:
+        text = PROVENANCE_PREFIX + json.dumps(score.provenance, sort_keys=True)
+        events.append((0, 0, mido.MetaMessage("text", text=text)))
+    return events
+
+
+def _track_events(track: Track, channel: int) -> list[tuple[int, int, mido.Message]]:
+    events = [(0, 0, mido.MetaMessage("track_name", name=track.name))]
+    if not track.is_drum:
+        events.append((0, 1, mido.Message("program_change", channel=channel, program=track.program)))
+    last_end: dict[int, int] = {}
+    notes = list(track.notes)
+    for i, note in enumerate(notes):
+        end = note.end
+        nxt = _next_same_pitch(notes, i)
+        if nxt is not None and nxt < end:
+            end = nxt  # a re-strike cuts the sounding note (see module docstring)
+        last_end[note.pitch] = end
+        events.append((note.start, 3, mido.Message("note_on", channel=channel, note=note.pitch, velocity=note.velocity)))
+        events.append((end, 2, mido.Message("note_off", channel=channel, note=note.pitch, velocity=0)))
+    return events
+
+
+def _next_same_pitch(notes: list[Note], i: int) -> int | None:
+    pitch, start = notes[i].pitch, notes[i].start
+    for other in notes[i + 1:]:
+        if other.start >= notes[i].end:
+            return None
+        if other.pitch == pitch and other.start > start:
+            return other.start
+    return None
+
+
+def _to_track_messages(events: list[tuple[int, int, mido.Message]]) -> mido.MidiTrack:
+    track = mido.MidiTrack()
+    now = 0
+    for tick, _, msg in sorted(events, key=lambda e: (e[0], e[1])):
+        track.append(msg.copy(time=tick - now))
+        now = tick
+    track.append(mido.MetaMessage("end_of_track", time=0))
+    return track

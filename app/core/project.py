@@ -1,0 +1,104 @@
+"""The ``.cadenza`` project file: versioned JSON holding the score and its provenance.
+
+Layout (version 1)::
+
+    {"format": "cadenza-project", "version": 1,
+     "score": {"title", "key", "ppq", "tempos": [[tick, bpm]],
+               "time_signatures": [[tick, num, den]], "provenance": {...},
+               "tracks": [{"name", "program", "is_drum",
+                           "notes": [[start, pitch, duration, velocity], ...]}]},
+     "state": {...}}   # free-form editor state (view, selection), optional
+
+Saves are atomic and keep the previous version as ``.bak``. Older versions are
+migrated on load; newer ones are refused with a sentence saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_write_bytes
+from .errors import FileFormatError
+from .score import Note, Score, TempoChange, TimeSignature, Track
+
+FORMAT = "cadenza-project"
+VERSION = 1
+
+
+def score_to_dict(score: Score) -> dict[str, Any]:
+    """The JSON-able form of a score."""
+    return {
+        "title": score.title,
+        "key": score.key,
+        "ppq": score.ppq,
+        "tempos": [[t.tick, t.bpm] for t in score.tempos],
+        "time_signatures": [[s.tick, s.numerator, s.denominator] for s in score.time_signatures],
+        "provenance": dict(score.provenance),
+        "tracks": [
+            {"name": t.name, "program": t.program, "is_drum": t.is_drum,
+             "notes": [[n.start, n.pitch, n.duration, n.velocity] for n in t.notes]}
+            for t in score.tracks
+        ],
+    }
+
+
+def score_from_dict(data: dict[str, Any]) -> Score:
+    """Inverse of :func:`score_to_dict`; raises ValueError/TypeError/KeyError on bad data."""
+    tracks = tuple(
+        Track(
+            name=str(t.get("name", "")),
+            program=int(t.get("program", 0)),
+            is_drum=bool(t.get("is_drum", False)),
+            notes=tuple(Note(int(s), int(p), int(d), int(v)) for s, p, d, v in t["notes"]),
+        )
+        for t in data["tracks"]
+    )
+    provenance = data.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        raise TypeError("provenance must be an object")
+    return Score(
+        tracks=tracks,
+        ppq=int(data.get("ppq", 480)),
+        tempos=tuple(TempoChange(int(t), float(b)) for t, b in data.get("tempos", [[0, 120.0]])),
+        time_signatures=tuple(TimeSignature(int(t), int(n), int(d)) for t, n, d in data.get("time_signatures", [[0, 4, 4]])),
+        key=data.get("key") or None,
+        title=str(data.get("title", "")),
+        provenance=provenance,
+    )
+
+
+def dumps_project(score: Score, state: dict[str, Any] | None = None) -> bytes:
+    doc = {"format": FORMAT, "version": VERSION, "score": score_to_dict(score)}
+    if state:
+        doc["state"] = state
+    return json.dumps(doc, indent=1, sort_keys=False).encode("utf-8")
+
+
+def save_project(score: Score, path: str | Path, state: dict[str, Any] | None = None) -> None:
+    """Save atomically, keeping the previous file as ``<path>.bak``."""
+    atomic_write_bytes(path, dumps_project(score, state))
+
+
+def load_project(path: str | Path) -> tuple[Score, dict[str, Any]]:
+    """Read a project: ``(score, editor_state)``; failures raise FileFormatError."""
+    try:
+        doc = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise FileFormatError(path, exc.strerror or str(exc)) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise FileFormatError(path, "it is not a Cadenza project (the JSON is damaged)") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise FileFormatError(path, "it is not a Cadenza project file")
+    version = doc.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise FileFormatError(path, "its format version is missing or invalid")
+    if version > VERSION:
+        raise FileFormatError(path, f"it was saved by a newer Cadenza (format {version}; this one reads up to {VERSION})")
+    try:
+        score = score_from_dict(doc["score"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FileFormatError(path, f"its score is damaged ({exc})") from None
+    state = doc.get("state") if isinstance(doc.get("state"), dict) else {}
+    return score, state

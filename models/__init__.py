@@ -1,0 +1,1 @@
+"""Neural generators (built in the generation-engine issue); imports app.core only."""
