@@ -1,0 +1,140 @@
+"""MusicXML (``.musicxml``, ``.xml``, compressed ``.mxl``) <-> Score, through music21.
+
+Reading and writing cross ``music21_bridge.py``: repeats are expanded, ties
+merged, grace notes given a short sounding length, a pickup bar shifted to
+keep bar lines on the meter; writing quantises to 1/48 of a quarter note,
+turns overlapping notes into tied chords and keeps each track's GM program
+(drums are written as an unpitched-percussion part on MIDI channel 10).
+Saves are atomic (temporary file in the same folder, then ``os.replace``).
+Failures are :class:`FileFormatError` / :class:`FileWriteError` with one sentence.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from music21 import converter, instrument, stream
+from music21.musicxml.m21ToXml import GeneralObjectExporter
+
+from .atomic import atomic_write_bytes
+from .errors import FileFormatError, FileWriteError
+from .music21_bridge import quiet_music21, score_to_stream, stream_to_score
+from .score import DEFAULT_PPQ, Score
+
+CONTAINER_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<container><rootfiles><rootfile full-path="score.musicxml" '
+    'media-type="application/vnd.recordare.musicxml+xml"/></rootfiles></container>\n'
+)
+
+
+def read_musicxml(path: str | Path, ppq: int = DEFAULT_PPQ) -> Score:
+    """Read a MusicXML file (plain or compressed) into a Score."""
+    target = Path(path)
+    data = _xml_bytes(target)
+    try:
+        with quiet_music21():
+            parsed = converter.parseData(data, format="musicxml")
+            _restore_programs(parsed, data)
+            score = stream_to_score(parsed, ppq=ppq)
+    except Exception as exc:  # music21 raises many kinds; all become one sentence
+        raise FileFormatError(target, f"it is not valid MusicXML ({_first_line(exc)})") from None
+    if not score.tracks:
+        raise FileFormatError(target, "it holds no parts")
+    return score
+
+
+def _xml_bytes(path: Path) -> bytes:
+    """The MusicXML document of a plain or compressed (``.mxl``) file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(path, "no such file") from None
+    except OSError as exc:
+        raise FileFormatError(path, exc.strerror or str(exc)) from None
+    if not raw.startswith(b"PK"):
+        return raw
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = [n for n in archive.namelist() if not n.startswith("META-INF") and n.endswith((".xml", ".musicxml"))]
+            root = _rootfile(archive) or (names[0] if names else None)
+            if root is None:
+                raise FileFormatError(path, "the compressed MusicXML file holds no score")
+            return archive.read(root)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError):
+        raise FileFormatError(path, "it is not a valid compressed MusicXML (.mxl) file") from None
+
+
+def _rootfile(archive: zipfile.ZipFile) -> str | None:
+    try:
+        container = ET.fromstring(archive.read("META-INF/container.xml"))
+    except (KeyError, ET.ParseError):
+        return None
+    for element in container.iter():
+        if element.tag.endswith("rootfile") and element.get("full-path"):
+            return element.get("full-path")
+    return None
+
+
+def _restore_programs(parsed, data: bytes) -> None:
+    """Give each part the exact ``<midi-program>`` and drum channel of its ``<score-part>``.
+
+    music21 re-derives instruments from their names, which loses programs
+    (every piano becomes program 0); the part list says what was written.
+    """
+    programs: list[tuple[int | None, int | None]] = []
+    for part in ET.fromstring(data).iter("score-part"):
+        midi = part.find("midi-instrument")
+        program = midi.findtext("midi-program", "") if midi is not None else ""
+        channel = midi.findtext("midi-channel", "") if midi is not None else ""
+        programs.append((
+            int(program) - 1 if program.strip().isdigit() and 1 <= int(program) <= 128 else None,
+            int(channel) if channel.strip().isdigit() else None,
+        ))
+    parts = list(parsed.parts) if isinstance(parsed, stream.Score) else []
+    if len(parts) != len(programs):  # parts are made in part-list order; else do not guess
+        return
+    for part, (program, channel) in zip(parts, programs):
+        inst = part.recurse().getElementsByClass(instrument.Instrument).first()
+        if inst is None:
+            continue
+        if program is not None:
+            inst.midiProgram = program
+        if channel == 10:
+            inst.midiChannel = 9
+
+
+def musicxml_bytes(score: Score) -> bytes:
+    """The score as uncompressed MusicXML (UTF-8 bytes)."""
+    with quiet_music21():
+        return GeneralObjectExporter(score_to_stream(score)).parse()
+
+
+def write_musicxml(score: Score, path: str | Path) -> None:
+    """Write ``score`` as MusicXML; ``.mxl`` is compressed. Atomic: all or nothing."""
+    target = Path(path)
+    try:
+        data = musicxml_bytes(score)
+    except Exception as exc:  # music21 could not notate it
+        raise FileWriteError(target, f"the score could not be turned into MusicXML ({_first_line(exc)})") from None
+    if target.suffix.lower() == ".mxl":
+        data = _compress(data)
+    atomic_write_bytes(target, data, keep_backup=False)
+
+
+def _compress(xml: bytes) -> bytes:
+    """A ``.mxl`` container: the score plus ``META-INF/container.xml``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.recordare.musicxml")
+        archive.writestr("META-INF/container.xml", CONTAINER_XML)
+        archive.writestr("score.musicxml", xml)
+    return buffer.getvalue()
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:160]
