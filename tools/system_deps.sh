@@ -13,7 +13,10 @@ have_fluidsynth() {
 }
 have_soundfont() {
     [ -n "${CADENZA_SOUNDFONT:-}" ] && [ -f "$CADENZA_SOUNDFONT" ] && return 0
-    ls /usr/share/sounds/sf2/*.sf2 /usr/share/soundfonts/*.sf2 >/dev/null 2>&1
+    for f in /usr/share/sounds/sf2/*.sf2 /usr/share/soundfonts/*.sf2 /usr/local/share/soundfonts/*.sf2; do
+        [ -f "$f" ] && return 0
+    done
+    return 1
 }
 
 missing=""
