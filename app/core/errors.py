@@ -55,3 +55,19 @@ class AudioError(CadenzaError):
 
 class SeedNotFoundError(CadenzaError):
     """``seed:NAME`` names no bundled seed."""
+
+
+class CheckpointError(CadenzaError):
+    """A model checkpoint is missing, truncated, tampered with or incompatible."""
+
+
+class DeviceError(CadenzaError):
+    """The requested compute device is unavailable, or ran out of memory."""
+
+
+class GenerationError(CadenzaError):
+    """A generation request cannot be served (e.g. an option the model lacks)."""
+
+
+class DatasetError(CadenzaError):
+    """A training dataset is missing or has no readable files."""

@@ -1,0 +1,1 @@
+"""Parts every model shares: checkpoints, devices, sampling, training loop, corpora."""

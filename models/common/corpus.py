@@ -1,0 +1,230 @@
+"""Training corpora: the music21 corpus as named datasets, and the user's folders.
+
+Named datasets (all shipped offline inside the music21 package):
+
+* ``corpus:folk-abc``  — Ryan's Mammoth, O'Neill's 1850, Essen and Aird's Airs ABC collections;
+* ``corpus:chorales``  — the Bach chorales (MusicXML);
+* ``corpus:classical`` — the piano and string-quartet scores (Beethoven, Mozart,
+  Haydn, Schumann, Chopin, Joplin, ...).
+
+Any folder is a dataset too (MIDI, ABC and MusicXML, searched recursively).
+Files are parsed in parallel child processes, each under a time limit, so a
+hostile file cannot hang training; bad files are skipped and counted. Parsed
+scores are cached by the sha256 of the file's bytes, so the second load reads
+JSON instead of running music21.
+
+The held-out split is fixed: an item whose key (its path relative to the
+dataset root, plus the tune number for ABC) hashes (sha1) to 0 or 1 modulo 20
+is ``test`` (10%), to 2 is ``valid`` (5%), else ``train``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from app.core.errors import CadenzaError, DatasetError
+from app.core.formats import READ_KINDS, _read
+from app.core.limits import call_with_time_limit, check_size
+from app.core.project import score_from_dict, score_to_dict
+from app.core.score import Score
+
+CACHE_VERSION = 1
+FILE_TIME_LIMIT_S = 60.0
+FOLK_DIRS = ("ryansMammoth", "oneills1850", "essenFolksong", "airdsAirs")
+CLASSICAL_DIRS = ("beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara", "chopin",
+                  "joplin", "handel", "cpebach", "schubert", "beach", "weber")
+SCORE_EXTS = tuple(READ_KINDS) + (".krn",)
+
+
+def music21_corpus_root() -> Path:
+    import music21
+
+    return Path(music21.__file__).parent / "corpus"
+
+
+def dataset_files(spec: str) -> tuple[Path, list[Path]]:
+    """``(root, files)`` of a named dataset (``corpus:NAME``) or a folder."""
+    if spec.startswith("corpus:"):
+        name = spec.split(":", 1)[1]
+        root = music21_corpus_root()
+        if name == "folk-abc":
+            files = [p for d in FOLK_DIRS for p in sorted((root / d).rglob("*.abc"))]
+        elif name == "chorales":
+            files = sorted(p for p in (root / "bach").glob("bwv*.mxl"))
+        elif name == "classical":
+            files = _classical_files(root)
+        else:
+            raise DatasetError(f"There is no dataset '{spec}'; the bundled ones are corpus:folk-abc, corpus:chorales and corpus:classical.")
+        return root, files
+    root = Path(spec).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"The dataset folder {root} does not exist.")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SCORE_EXTS)
+    if not files:
+        raise DatasetError(f"The folder {root} has no MIDI, ABC or MusicXML files.")
+    return root, files
+
+
+def _classical_files(root: Path) -> list[Path]:
+    files = []
+    for d in CLASSICAL_DIRS:
+        found = sorted(p for p in (root / d).rglob("*") if p.suffix.lower() in SCORE_EXTS)
+        stems = {p.with_suffix("") for p in found if p.suffix != ".krn"}
+        files += [p for p in found if p.suffix != ".krn" or p.with_suffix("") not in stems]
+    return files
+
+
+def split_of(key: str) -> str:
+    """The fixed split of an item: ``train``, ``valid`` or ``test`` (held out)."""
+    bucket = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 20
+    return "test" if bucket < 2 else "valid" if bucket == 2 else "train"
+
+
+def cache_dir() -> Path:
+    """Where parsed files are cached (``CADENZA_CACHE_DIR`` overrides)."""
+    env = os.environ.get("CADENZA_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("Cadenza")) / "corpus"
+
+
+@dataclass(frozen=True)
+class CorpusItem:
+    key: str
+    score: Score
+    split: str
+
+
+@dataclass
+class LoadReport:
+    """What a load did: items, how many were parsed, cached, skipped, and why."""
+
+    items: list[CorpusItem] = field(default_factory=list)
+    parsed: int = 0
+    cached: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def split(self, name: str) -> list[Score]:
+        return [i.score for i in self.items if i.split == name]
+
+
+def _parse_file(path: str) -> dict:
+    """Parse one file to the cacheable JSON form (runs in a bounded child)."""
+    p = Path(path)
+    if p.suffix.lower() == ".krn":
+        import music21
+
+        from app.core.music21_bridge import stream_to_score
+
+        score = stream_to_score(music21.converter.parse(path))
+    else:
+        score = _read(READ_KINDS[p.suffix.lower()], path, None)
+    return score_to_dict(score)
+
+
+def _load_one(path: Path, cache: Path) -> tuple[str, dict]:
+    """``("cached"|"parsed", entry)`` where entry holds a score or an error sentence."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry_path = cache / f"{digest}-v{CACHE_VERSION}.json"
+    try:
+        return "cached", json.loads(entry_path.read_text())
+    except (OSError, ValueError):
+        pass
+    try:
+        check_size(path)
+        entry = {"score": call_with_time_limit(_parse_file, (str(path),), path, FILE_TIME_LIMIT_S)}
+    except CadenzaError as exc:
+        entry = {"error": str(exc)}
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = entry_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entry))
+    os.replace(tmp, entry_path)
+    return "parsed", entry
+
+
+def load_scores(spec: str, workers: int | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None,
+                limit: int | None = None) -> LoadReport:
+    """Parse (or read from the cache) every file of a dataset into scores."""
+    root, files = dataset_files(spec)
+    files = files[:limit] if limit else files
+    cache = cache_dir()
+    _warm_imports()
+    report, start = LoadReport(), time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers or max(1, os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(_load_one, p, cache) for p in files]
+        for done, (path, fut) in enumerate(zip(files, futures), 1):
+            if cancelled is not None and cancelled():
+                for f in futures:
+                    f.cancel()
+                raise DatasetError("Loading the dataset was cancelled.")
+            how, entry = fut.result()
+            _account(report, root, path, how, entry)
+            if progress is not None:
+                progress(done, len(files))
+    report.seconds = time.perf_counter() - start
+    if not report.items:
+        raise DatasetError(f"No file of {spec} could be read ({report.skipped} skipped).")
+    return report
+
+
+def _account(report: LoadReport, root: Path, path: Path, how: str, entry: dict) -> None:
+    report.cached += how == "cached"
+    report.parsed += how == "parsed"
+    if "error" in entry:
+        report.skipped += 1
+        report.errors.append(entry["error"])
+        return
+    key = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    report.items.append(CorpusItem(key, score_from_dict(entry["score"]), split_of(key)))
+
+
+def _warm_imports() -> None:
+    """Import the parsers before forking workers, so children never import concurrently."""
+    import music21  # noqa: F401
+
+    from app.core import abc, midi, music21_bridge, musicxml, project  # noqa: F401
+
+
+@dataclass(frozen=True)
+class AbcTune:
+    key: str
+    text: str
+    split: str
+
+
+_X_LINE = re.compile(r"^X:\s*(\d+)", re.M)
+
+
+def abc_tunes(spec: str = "corpus:folk-abc") -> list[AbcTune]:
+    """Every tune's own ABC text (header and body), for character-level models."""
+    root, files = dataset_files(spec)
+    tunes = []
+    for path in files:
+        if path.suffix.lower() != ".abc":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        starts = [m.start() for m in _X_LINE.finditer(text)]
+        for i, s in enumerate(starts):
+            chunk = text[s: starts[i + 1] if i + 1 < len(starts) else len(text)].strip()
+            number = _X_LINE.match(chunk).group(1)
+            key = f"{path.relative_to(root)}#{number}"
+            tunes.append(AbcTune(key, chunk, split_of(key)))
+    return tunes
+
+
+def iter_split(items: Iterable, name: str) -> list:
+    return [i for i in items if i.split == name]

@@ -1,0 +1,1 @@
+"""markov: a variable-order Markov model over note tokens (no torch)."""

@@ -1,0 +1,73 @@
+"""Corpora: folder datasets, bad files skipped and counted, the cache, the fixed split."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.core.errors import DatasetError
+from app.core.midi import write_midi
+from app.core.score import Note, Score, Track
+from models.common.corpus import abc_tunes, dataset_files, load_scores, split_of
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CADENZA_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "songs"
+    (root / "sub").mkdir(parents=True)
+    for i in range(3):
+        notes = tuple(Note(j * 240, 60 + i + j % 5, 240) for j in range(16))
+        write_midi(Score(tracks=(Track("p", 0, False, notes),)), root / f"song{i}.mid")
+    shutil.copy(DATA / "abc" / "multi_tune.abc", root / "sub" / "tunes.abc")
+    (root / "sub" / "broken.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x01")
+    (root / "notes.txt").write_text("not music")
+    return root
+
+
+def test_folder_dataset_parses_skips_and_caches(folder):
+    first = load_scores(str(folder), workers=2)
+    assert first.parsed == 5 and first.cached == 0
+    assert len(first.items) == 4 and first.skipped == 1
+    assert "broken.mid" in first.errors[0]
+    assert sorted(i.key for i in first.items) == ["song0.mid", "song1.mid", "song2.mid", "sub/tunes.abc"]
+    assert first.items[0].score.note_count == 16
+    second = load_scores(str(folder), workers=2)
+    assert second.cached == 5 and second.parsed == 0
+    assert [i.score for i in second.items] == [i.score for i in first.items]
+
+
+def test_cache_is_keyed_by_content(folder):
+    load_scores(str(folder))
+    write_midi(Score(tracks=(Track("p", 0, False, (Note(0, 40, 480),)),)), folder / "song0.mid")
+    again = load_scores(str(folder))
+    assert again.parsed == 1 and again.cached == 4
+    assert next(i for i in again.items if i.key == "song0.mid").score.note_count == 1
+
+
+def test_empty_or_missing_folder(tmp_path):
+    with pytest.raises(DatasetError, match="has no MIDI, ABC or MusicXML"):
+        dataset_files(str(tmp_path))
+    with pytest.raises(DatasetError, match="does not exist"):
+        dataset_files(str(tmp_path / "nope"))
+    with pytest.raises(DatasetError, match="corpus:folk-abc"):
+        dataset_files("corpus:jazz")
+
+
+def test_split_is_fixed_and_roughly_ten_percent_held_out():
+    keys = [f"file{i}.mid" for i in range(4000)]
+    splits = [split_of(k) for k in keys]
+    assert splits == [split_of(k) for k in keys]
+    assert 0.08 < splits.count("test") / 4000 < 0.12 and 0.035 < splits.count("valid") / 4000 < 0.065
+
+
+def test_named_corpora_exist_offline():
+    _, folk = dataset_files("corpus:folk-abc")
+    _, chorales = dataset_files("corpus:chorales")
+    _, classical = dataset_files("corpus:classical")
+    assert len(folk) > 1000 and len(chorales) > 350 and len(classical) > 40
+    tunes = abc_tunes("corpus:folk-abc")
+    assert len(tunes) > 10000 and all(t.text.startswith("X:") for t in tunes[:100])
+    assert {t.split for t in tunes} == {"train", "valid", "test"}
