@@ -16,7 +16,7 @@ from pathlib import Path
 from app import __version__
 from app.core.errors import CadenzaError
 
-SUBCOMMANDS = ("render", "convert", "info", "spectrogram", "seeds")
+SUBCOMMANDS = ("render", "convert", "info", "spectrogram", "seeds", "generate", "train", "models")
 INPUT_HELP = "input file (.mid .abc .musicxml .xml .mxl .cadenza) or seed:NAME"
 
 
@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seeds", help="list the bundled seed fragments")
     p.add_argument("--style", help="only seeds of this style (folk, chorale, classical, groove)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    from app.cli_models import add_model_commands
+
+    add_model_commands(sub)
     return parser
 
 
@@ -69,10 +73,12 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _start_gui([])
-    from app import cli_commands
+    from app import cli_commands, cli_models
 
+    args.argv = list(argv)
+    module = cli_models if args.command in ("generate", "train", "models") else cli_commands
     try:
-        return getattr(cli_commands, f"cmd_{args.command}")(args)
+        return getattr(module, f"cmd_{args.command}")(args)
     except CadenzaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
