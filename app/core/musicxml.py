@@ -12,6 +12,7 @@ Failures are :class:`FileFormatError` / :class:`FileWriteError` with one sentenc
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -56,16 +57,28 @@ def _xml_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise FileFormatError(path, exc.strerror or str(exc)) from None
     if not raw.startswith(b"PK"):
-        return raw
+        return _as_utf8(raw)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = [n for n in archive.namelist() if not n.startswith("META-INF") and n.endswith((".xml", ".musicxml"))]
             root = _rootfile(archive) or (names[0] if names else None)
             if root is None:
                 raise FileFormatError(path, "the compressed MusicXML file holds no score")
-            return archive.read(root)
+            return _as_utf8(archive.read(root))
     except (zipfile.BadZipFile, KeyError, EOFError, OSError):
         raise FileFormatError(path, "it is not a valid compressed MusicXML (.mxl) file") from None
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """UTF-16 documents (marked by a byte-order mark) re-encoded as UTF-8 for the parsers."""
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return data
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return data
+    text = re.sub(r'^(<\?xml[^>]*encoding=["\'])[Uu][Tt][Ff]-?16(["\'])', r"\1UTF-8\2", text.lstrip("\ufeff"), count=1)
+    return text.encode("utf-8")
 
 
 def _rootfile(archive: zipfile.ZipFile) -> str | None:

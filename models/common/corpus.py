@@ -36,7 +36,7 @@ from app.core.limits import call_with_time_limit, check_size
 from app.core.project import score_from_dict, score_to_dict
 from app.core.score import Score
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # bump whenever a reader changes what it returns
 FILE_TIME_LIMIT_S = 60.0
 FOLK_DIRS = ("ryansMammoth", "oneills1850", "essenFolksong", "airdsAirs")
 CLASSICAL_DIRS = ("beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara", "chopin",

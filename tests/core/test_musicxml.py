@@ -123,3 +123,16 @@ def test_any_ppq_is_written_on_the_notation_grid(tmp_path):
     score = Score((Track(notes=(Note(0, 60, 25), Note(25, 62, 75), Note(100, 64, 300))),), ppq=100)
     write_musicxml(score, tmp_path / "p.musicxml")
     assert notes_of(read_musicxml(tmp_path / "p.musicxml", ppq=100).tracks[0]) == notes_of(score.tracks[0])
+
+
+def test_utf16_musicxml_is_read(tmp_path):
+    """Some MusicXML exporters (and five Beethoven scores in the music21 corpus) write UTF-16."""
+    from app.core.score import Note, Score, Track
+
+    src = Score(tracks=(Track("Violin", 40, False, (Note(0, 67, 480, 80), Note(480, 69, 960, 80))),))
+    write_musicxml(src, tmp_path / "a.musicxml")
+    text = (tmp_path / "a.musicxml").read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+    (tmp_path / "b.musicxml").write_bytes(text.encode("utf-16"))
+    back = read_musicxml(tmp_path / "b.musicxml")
+    assert [(n.start, n.pitch, n.duration) for n in back.tracks[0].notes] == [(0, 67, 480), (480, 69, 960)]
+    assert back.tracks[0].program == 40
