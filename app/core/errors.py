@@ -41,6 +41,10 @@ class LimitExceededError(FileFormatError):
     """An untrusted file exceeded a size, note, tick or time limit."""
 
 
+class ParseTimeoutError(LimitExceededError):
+    """Reading a file ran past the time limit (may depend on machine load)."""
+
+
 class UnsupportedFormatError(CadenzaError):
     """The file extension is not one Cadenza reads or writes."""
 

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import CadenzaError, FileFormatError, LimitExceededError
+from .errors import CadenzaError, FileFormatError, LimitExceededError, ParseTimeoutError
 
 MAX_FILE_BYTES = {  # by extension; anything larger is refused before reading
     ".mid": 16 << 20, ".midi": 16 << 20, ".abc": 4 << 20, ".musicxml": 64 << 20,
@@ -90,7 +90,7 @@ def call_with_time_limit(fn: Callable[..., Any], args: tuple, path: Path,
     child.close()
     try:
         if not parent.poll(seconds):
-            raise LimitExceededError(path, f"reading it took longer than {seconds:g} seconds")
+            raise ParseTimeoutError(path, f"reading it took longer than {seconds:g} seconds")
         status, payload = parent.recv()
     except EOFError:
         raise FileFormatError(path, "the reader stopped unexpectedly (the file may be too large or damaged)") from None

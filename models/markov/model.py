@@ -30,6 +30,8 @@ class MarkovModel:
         self.order = config.max_order
         self.unigram = np.ones(config.vocab_size, dtype=np.float64)  # add-one
         self.tables: list[dict[tuple[int, ...], Counter]] = [defaultdict(Counter) for _ in range(config.max_order + 1)]
+        self._unigram_p = self.unigram / self.unigram.sum()
+        self._cache: dict[int, dict] = {}
 
     def fit(self, sequences: Iterable[Sequence[int]]) -> "MarkovModel":
         for seq in sequences:
@@ -40,6 +42,7 @@ class MarkovModel:
                         break
                     self.tables[k][tuple(seq[i - k:i])][tok] += 1
         self._unigram_p = self.unigram / self.unigram.sum()
+        self._cache = {}
         return self
 
     def prob(self, context: Sequence[int], token: int, order: int | None = None) -> float:
@@ -47,26 +50,37 @@ class MarkovModel:
         order = self.order if order is None else order
         p = float(self._unigram_p[token])
         for k in range(1, min(order, len(context)) + 1):
-            counts = self.tables[k].get(tuple(context[len(context) - k:]))
+            ctx = tuple(context[len(context) - k:])
+            counts = self.tables[k].get(ctx)
             if not counts:
                 break
-            total, distinct = sum(counts.values()), len(counts)
+            _, _, total, distinct = self._frozen(k, ctx)
             p = (counts.get(token, 0) + distinct * p) / (total + distinct)
         return p
 
     def distribution(self, context: Sequence[int]) -> np.ndarray:
         """The whole next-token distribution (V,) at the chosen order."""
-        p = self._unigram_p.copy()
+        p = self._unigram_p
         for k in range(1, min(self.order, len(context)) + 1):
-            counts = self.tables[k].get(tuple(context[len(context) - k:]))
-            if not counts:
+            frozen = self._frozen(k, tuple(context[len(context) - k:]))
+            if frozen is None:
                 break
-            total, distinct = sum(counts.values()), len(counts)
+            toks, counts, total, distinct = frozen
             mixed = distinct * p
-            for tok, c in counts.items():
-                mixed[tok] += c
+            mixed[toks] += counts
             p = mixed / (total + distinct)
-        return p
+        return p.copy() if p is self._unigram_p else p
+
+    def _frozen(self, k: int, ctx: tuple[int, ...]):
+        """(tokens, counts, total, distinct) arrays of one context, built once."""
+        cache = self._cache.setdefault(k, {})
+        if ctx not in cache:
+            counts = self.tables[k].get(ctx)
+            cache[ctx] = None if not counts else (
+                np.fromiter(counts.keys(), dtype=np.int64, count=len(counts)),
+                np.fromiter(counts.values(), dtype=np.float64, count=len(counts)),
+                float(sum(counts.values())), float(len(counts)))
+        return cache[ctx]
 
     def evaluate(self, sequences: Iterable[Sequence[int]], order: int | None = None) -> dict[str, float]:
         """Mean cross-entropy (nats/token) and next-token accuracy on held-out sequences."""
@@ -101,12 +115,13 @@ class MarkovModel:
         return scores
 
     def to_arrays(self) -> dict[str, np.ndarray]:
+        """Counts up to the chosen order only (higher orders are never consulted)."""
         arrays = {"unigram": self.unigram.astype(np.float64), "order": np.array([self.order], dtype=np.int64)}
-        for k in range(1, self.config.max_order + 1):
+        for k in range(1, self.order + 1):
             rows = [(ctx, tok, c) for ctx, counts in self.tables[k].items() for tok, c in counts.items()]
             arrays[f"ctx{k}"] = np.array([r[0] for r in rows], dtype=np.int32).reshape(-1, k)
             arrays[f"next{k}"] = np.array([r[1] for r in rows], dtype=np.int32)
-            arrays[f"count{k}"] = np.array([r[2] for r in rows], dtype=np.int64)
+            arrays[f"count{k}"] = np.array([r[2] for r in rows], dtype=np.int32)
         return arrays
 
     @classmethod
@@ -115,7 +130,7 @@ class MarkovModel:
         model.unigram = arrays["unigram"].astype(np.float64)
         model._unigram_p = model.unigram / model.unigram.sum()
         model.order = int(arrays["order"][0])
-        for k in range(1, config.max_order + 1):
+        for k in range(1, model.order + 1):
             table = model.tables[k]
             for ctx, tok, c in zip(arrays[f"ctx{k}"].tolist(), arrays[f"next{k}"].tolist(), arrays[f"count{k}"].tolist()):
                 table[tuple(ctx)][tok] = c

@@ -1,0 +1,1 @@
+"""Character-level ABC LSTM (folk-rnn style) with grammar-aware decoding."""

@@ -1,0 +1,493 @@
+"""One training loop for every torch model in Cadenza.
+
+A model supplies a :class:`TrainTask` (how to build the module, its batches,
+its loss and its model card); :func:`train` does the rest, the same way for
+every model:
+
+* AdamW with linear warm-up then cosine decay to ``min_lr_ratio`` of the rate,
+  gradient clipping, AMP on CUDA (bf16 where supported, else fp16 with a
+  GradScaler);
+* evaluation once per epoch (or every ``eval_every`` steps), early stopping
+  after ``patience`` evaluations without improvement, the best model written
+  as a checkpoint folder (safetensors + card, see ``checkpoint.py``), then
+  measured on the held-out test split;
+* pickle-free resume state every ``checkpoint_every`` steps, at the end, and
+  when the caller cancels by closing the generator. Resuming is *exact*: the
+  data order depends only on (seed, epoch), the batches of the current epoch
+  already done are skipped, and the dropout RNG is reseeded from
+  (seed, rank, step) before every step, so a resumed run ends with the very
+  weights of an uninterrupted one;
+* DistributedDataParallel when started by ``torchrun`` (``WORLD_SIZE`` > 1):
+  gloo on CPU, nccl on CUDA, one shard of the batches per rank, validation
+  metrics summed over ranks, files written by rank 0 only.
+
+``train`` is a Python generator: it yields :class:`TrainProgress` and returns a
+dict of final metrics, so the GUI runs it in a worker like any other long job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import platform
+import time
+from abc import ABC, abstractmethod
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Generator, Iterable, Iterator, Sequence
+
+import torch
+from torch import nn
+
+from app.core.errors import CheckpointError, DatasetError
+
+from .card import WEIGHTS, write_card
+from .checkpoint import RESUME_JSON, RESUME_TENSORS, load_checkpoint, load_resume, save_checkpoint, save_resume
+from .device import gpu_memory_guard, resolve_device
+from .generator import Cancelled
+
+OOM_HINT = "lower the batch size (--batch-size) or the model size, or use --device cpu"
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings shared by every torch model."""
+
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    grad_clip: float = 1.0
+    warmup_steps: int = 50
+    min_lr_ratio: float = 0.1  # cosine decay after warm-up ends at lr * min_lr_ratio
+    patience: int = 3  # evaluations without improvement before stopping (0: never stop early)
+    eval_every: int = 0  # 0: at the end of every epoch, else every N steps
+    checkpoint_every: int = 200  # steps between resume states
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # CUDA only: autocast (bf16, else fp16 + GradScaler)
+    max_steps: int = 0  # 0: no cap
+    half_weights: bool = False  # save the best model's weights as fp16
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """Where a training run stands; ``valid_*`` are set on the steps that evaluated."""
+
+    step: int
+    epoch: int
+    total_steps: int
+    train_loss: float | None = None
+    valid_loss: float | None = None
+    valid_accuracy: float | None = None
+    tokens_per_s: float = 0.0
+    eta_s: float | None = None
+    lr: float = 0.0
+    message: str = ""
+
+
+TrainRun = Generator[TrainProgress, None, dict]
+
+
+class TrainTask(ABC):
+    """What a model supplies to :func:`train`.
+
+    Batches are whatever ``loss`` accepts (usually a CPU tensor). The order of
+    ``train_batches(epoch, ...)`` must depend only on the task's seed and
+    ``epoch`` (never on a global RNG), so that resuming skips exactly the
+    batches already seen. ``num_train_batches(epoch)`` counts the batches of
+    the whole epoch over all ranks; rank ``r`` of ``world`` is given batches
+    ``r, r + world, ...`` (see :func:`shard`) and the loop takes
+    ``num_train_batches(epoch) // world`` of them, so every rank steps alike.
+    """
+
+    @abstractmethod
+    def build_model(self) -> nn.Module:
+        """A freshly initialised module (the loop seeds torch first)."""
+
+    @abstractmethod
+    def train_batches(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Any]:
+        """This rank's shard of the epoch's batches, in a (seed, epoch)-determined order."""
+
+    @abstractmethod
+    def valid_batches(self) -> Iterable[Any]:
+        """The validation batches (every rank gets all; the loop shards them)."""
+
+    def test_batches(self) -> Iterable[Any] | None:
+        """Held-out test batches, measured once with the best model (None: no test split)."""
+        return None
+
+    @abstractmethod
+    def loss(self, model: nn.Module, batch: Any, device: torch.device) -> tuple[torch.Tensor, int, int]:
+        """``(mean loss, tokens, correct predictions)`` of one batch."""
+
+    @abstractmethod
+    def card(self) -> dict[str, Any]:
+        """The model card without the training results (arch, config, vocabulary, data...)."""
+
+    @abstractmethod
+    def num_train_batches(self, epoch: int) -> int:
+        """Batches in the whole epoch, over all ranks."""
+
+
+def shard(batches: Sequence[Any], rank: int, world: int) -> list[Any]:
+    """Rank ``rank``'s batches: every ``world``-th, the same count on every rank."""
+    return list(batches[rank::world][: len(batches) // world])
+
+
+def lr_at(step: int, cfg: TrainConfig, total_steps: int) -> float:
+    """Learning rate of step ``step`` (0-based): linear warm-up, then cosine decay."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    span = max(1, total_steps - cfg.warmup_steps)
+    progress = min(1.0, (step - cfg.warmup_steps) / span)
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def step_seed(seed: int, rank: int, step: int) -> int:
+    """The torch seed of one training step (dropout), so a resumed run draws the same masks."""
+    return (seed * 1_000_003 + rank * 7_919 + step) % (2**63 - 1)
+
+
+def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
+    """The weights of the last step (from the resume state), as opposed to the best ones."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(Path(out_dir) / RESUME_TENSORS))
+    return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+
+
+def has_resume_state(out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` holds a resume state (so ``train(..., resume=True)`` can continue)."""
+    return (Path(out_dir) / RESUME_JSON).is_file() and (Path(out_dir) / RESUME_TENSORS).is_file()
+
+
+def run_training(run: TrainRun, on_progress: Callable[[TrainProgress], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> dict:
+    """Drive a training run to its end; on cancel, close it (saving resume state) and raise Cancelled."""
+    while True:
+        if cancelled is not None and cancelled():
+            run.close()
+            raise Cancelled("The training")
+        try:
+            progress = next(run)
+        except StopIteration as stop:
+            return dict(stop.value or {})
+        if on_progress is not None:
+            on_progress(progress)
+
+
+def train(task: TrainTask, cfg: TrainConfig | None, out_dir: str | Path, resume: bool = False) -> TrainRun:
+    """Train ``task``'s model into ``out_dir``; yields progress, returns the final metrics.
+
+    Closing the generator saves a resume state and stops cleanly; call again
+    with ``resume=True`` to continue exactly where it stopped.
+    """
+    run = _Run(task, cfg or TrainConfig(), Path(out_dir))
+    try:
+        if resume:
+            run.restore()
+        run.wrap()
+        try:
+            yield run.progress((f"resumed at step {run.c.step} on " if resume else "training on ") + run.device_name())
+            yield from run.loop()
+        except GeneratorExit:
+            run.save_state()
+            raise
+        return run.finish()
+    finally:
+        run.close()
+
+
+@dataclass
+class _Counters:
+    """Everything about a run's position and results that the resume state must carry."""
+
+    step: int = 0
+    epoch: int = 0  # the epoch in progress (0-based)
+    batch: int = 0  # batches of that epoch already done
+    best_loss: float | None = None
+    best_acc: float | None = None
+    best_step: int = 0
+    bad_evals: int = 0  # evaluations since the best one
+    last_eval_step: int = -1
+    last_acc: float | None = None
+    history: list = field(default_factory=list)  # [step, mean train loss, valid loss] per evaluation
+    loss_sum: float = 0.0  # training loss since the last evaluation
+    loss_count: int = 0
+    tokens: int = 0
+    seconds: float = 0.0  # of earlier sessions
+
+
+class _Run:
+    """One training run in this process: model, optimiser, counters, files."""
+
+    def __init__(self, task: TrainTask, cfg: TrainConfig, out_dir: Path) -> None:
+        self.task, self.cfg, self.out_dir = task, cfg, out_dir
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.device = resolve_device(cfg.device)
+        self.rank, self.owns_group = 0, False
+        if self.world > 1:
+            self._init_distributed()
+        self.main = self.rank == 0
+        torch.manual_seed(cfg.seed)
+        self.raw = task.build_model().to(self.device).train()
+        self.model: nn.Module = self.raw
+        self.params = sum(p.numel() for p in self.raw.parameters())
+        self.opt = _optimizer(self.raw, cfg)
+        self.amp_dtype, self.scaler = _amp(cfg, self.device)
+        self.per_epoch = [task.num_train_batches(e) // self.world for e in range(cfg.epochs)]
+        if sum(self.per_epoch) == 0:
+            raise DatasetError(f"There is not enough training data for one batch per process "
+                               f"(batch size {cfg.batch_size}, {self.world} process(es)).")
+        self.total = min(sum(self.per_epoch), cfg.max_steps or sum(self.per_epoch))
+        self.c = _Counters()
+        self.best_state: dict[str, torch.Tensor] | None = None
+        self.session_steps = self.session_tokens = 0
+        self.started = time.perf_counter()
+        self.fingerprint = _fingerprint(task.card())
+
+    def _init_distributed(self) -> None:
+        import torch.distributed as dist
+
+        if self.device.type == "cuda":
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(self.device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+            self.owns_group = True
+        self.rank, self.world = dist.get_rank(), dist.get_world_size()
+
+    def wrap(self) -> None:
+        """Wrap in DistributedDataParallel under torchrun (after any resume, before training)."""
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.model = DistributedDataParallel(self.raw, device_ids=ids)
+
+    def close(self) -> None:
+        if self.owns_group:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+            self.owns_group = False
+
+    def device_name(self) -> str:
+        cuda = self.device.type == "cuda"
+        name = torch.cuda.get_device_name(self.device) if cuda else platform.processor() or platform.machine()
+        return f"{self.device.type} ({name})" + (f" x{self.world}" if self.world > 1 else "")
+
+    # -- the loop -----------------------------------------------------------------
+
+    def loop(self) -> Iterator[TrainProgress]:
+        """Step through the remaining epochs (skipping the batches already done), yielding after every step."""
+        c = self.c
+        for epoch in range(c.epoch, self.cfg.epochs):
+            if self.stopping():
+                return
+            n = self.per_epoch[epoch]
+            for batch in itertools.islice(self.task.train_batches(epoch, self.rank, self.world), c.batch, n):
+                if self.stopping():
+                    return
+                self.train_step(batch)
+                c.batch += 1
+                if c.batch >= n:
+                    c.epoch, c.batch = epoch + 1, 0
+                message = self.after_step(end_of_epoch=c.batch == 0)
+                yield self.progress(message, epoch + 1)
+            c.epoch, c.batch = epoch + 1, 0
+
+    def stopping(self) -> bool:
+        early = self.cfg.patience > 0 and self.c.bad_evals >= self.cfg.patience
+        return early or self.c.step >= self.total
+
+    def train_step(self, batch: Any) -> None:
+        """One optimiser step on one batch (dropout seeded from (seed, rank, step))."""
+        for group in self.opt.param_groups:
+            group["lr"] = lr_at(self.c.step, self.cfg, self.total)
+        torch.manual_seed(step_seed(self.cfg.seed, self.rank, self.c.step))
+        with gpu_memory_guard(OOM_HINT):
+            with self.autocast():
+                loss, n_tokens, _ = self.task.loss(self.model, batch, self.device)
+            self.opt.zero_grad(set_to_none=True)
+            (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+            if self.scaler is not None:
+                self.scaler.unscale_(self.opt)
+            if self.cfg.grad_clip > 0:
+                nn.utils.clip_grad_norm_(self.raw.parameters(), self.cfg.grad_clip)
+            if self.scaler is not None:
+                self.scaler.step(self.opt)
+                self.scaler.update()
+            else:
+                self.opt.step()
+        self.c.step += 1
+        self.c.loss_sum += float(loss.detach())
+        self.c.loss_count += 1
+        self.c.tokens += n_tokens * self.world
+        self.session_steps += 1
+        self.session_tokens += n_tokens * self.world
+
+    def after_step(self, end_of_epoch: bool) -> str:
+        """Evaluate and save when due; returns the progress message."""
+        every, step = self.cfg.eval_every, self.c.step
+        message = ""
+        if (every and step % every == 0) or (not every and end_of_epoch) or step >= self.total:
+            message = self.evaluate_and_keep()
+        if self.cfg.checkpoint_every and step % self.cfg.checkpoint_every == 0:
+            self.save_state()
+        return message
+
+    def autocast(self):
+        return nullcontext() if self.amp_dtype is None else torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    # -- evaluation -----------------------------------------------------------------
+
+    def evaluate(self, batches: Iterable[Any] | None) -> tuple[float, float, int] | None:
+        """``(mean loss, accuracy, tokens)`` over ``batches`` (summed over ranks), or None if empty."""
+        if batches is None:
+            return None
+        self.raw.eval()
+        sums = torch.zeros(3, dtype=torch.float64, device=self.device)  # loss * tokens, tokens, correct
+        with torch.no_grad(), gpu_memory_guard(OOM_HINT), self.autocast():
+            for i, batch in enumerate(batches):
+                if i % self.world == self.rank:
+                    loss, n, correct = self.task.loss(self.raw, batch, self.device)
+                    sums += torch.tensor([0.0, n, correct], dtype=torch.float64, device=self.device)
+                    sums[0] += loss.detach().double() * n
+        if self.world > 1:
+            import torch.distributed as dist
+
+            dist.all_reduce(sums)
+        self.raw.train()
+        total, tokens, correct = sums.tolist()
+        return (total / tokens, correct / tokens, int(tokens)) if tokens else None
+
+    def evaluate_and_keep(self) -> str:
+        """Validate; keep and save the model when it is the best so far."""
+        c = self.c
+        result = self.evaluate(self.task.valid_batches())
+        valid, c.last_acc = result[:2] if result else (None, None)
+        c.history.append([c.step, c.loss_sum / c.loss_count if c.loss_count else None, valid])
+        c.loss_sum, c.loss_count, c.last_eval_step = 0.0, 0, c.step
+        if valid is not None and (math.isnan(valid) or (c.best_loss is not None and valid >= c.best_loss)):
+            c.bad_evals += 1
+            return f"valid {valid:.4f} (best {c.best_loss:.4f} at step {c.best_step})"
+        c.bad_evals, c.best_loss, c.best_acc, c.best_step = 0, valid, c.last_acc, c.step
+        self.best_state = {k: _as_saved(v, self.cfg.half_weights) for k, v in self.raw.state_dict().items()}
+        if self.main:
+            save_checkpoint(self.out_dir, self.best_state, self.card(), half=self.cfg.half_weights)
+        return f"valid {valid:.4f} (best)" if valid is not None else "saved"
+
+    # -- files -----------------------------------------------------------------
+
+    def seconds(self) -> float:
+        return self.c.seconds + time.perf_counter() - self.started
+
+    def metrics(self) -> dict[str, Any]:
+        c, seconds = self.c, self.seconds()
+        return {"best_valid_loss": _round(c.best_loss), "valid_accuracy": _round(c.best_acc),
+                "best_step": c.best_step, "steps": c.step, "seconds": round(seconds, 2),
+                "tokens_per_s": round(c.tokens / seconds, 1), "device": self.device_name(),
+                "parameters": self.params, "stopped_early": self.cfg.patience > 0 and c.bad_evals >= self.cfg.patience}
+
+    def card(self, test_metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The task's card plus this run's training section and metrics."""
+        card, m = dict(self.task.card()), self.metrics()
+        card["training"] = dict(card.get("training", {}), config=asdict(self.cfg), device=m["device"],
+                                world_size=self.world, seconds=m["seconds"], steps=self.c.step,
+                                best_step=self.c.best_step, parameters=self.params, history=self.c.history,
+                                tokens_per_s=m["tokens_per_s"], stopped_early=m["stopped_early"],
+                                amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else None)
+        card["metrics"] = dict(card.get("metrics", {}), valid_cross_entropy=m["best_valid_loss"],
+                               valid_accuracy=m["valid_accuracy"], **(test_metrics or {}))
+        card["parameters"] = self.params
+        return card
+
+    def save_state(self) -> None:
+        """Write the resume state: counters, optimiser, RNG, last weights (rank 0 only)."""
+        if self.main:
+            info = dict(asdict(self.c), seconds=self.seconds(), task=self.fingerprint, total_steps=self.total,
+                        scaler=self.scaler.state_dict() if self.scaler is not None else None)
+            save_resume(self.out_dir, self.opt, info, {"model." + k: v for k, v in self.raw.state_dict().items()})
+
+    def restore(self) -> None:
+        """Load the resume state in ``out_dir`` (weights, optimiser, counters, best model)."""
+        info, extra = load_resume(self.out_dir, self.opt)
+        if info.get("task") != self.fingerprint:
+            raise CheckpointError(f"The training state in {self.out_dir} belongs to another model, vocabulary "
+                                  "or dataset; use a new output folder or drop --resume.")
+        self.raw.load_state_dict({k[len("model."):]: v for k, v in extra.items() if k.startswith("model.")})
+        self.c = _Counters(**{f.name: info[f.name] for f in fields(_Counters)})
+        if self.scaler is not None and info.get("scaler"):
+            self.scaler.load_state_dict(info["scaler"])
+        if (self.out_dir / WEIGHTS).is_file() and self.c.last_eval_step >= 0:
+            self.best_state, _ = load_checkpoint(self.out_dir, self.device)
+
+    def finish(self) -> dict[str, Any]:
+        """Evaluate the last step if needed, save state, test the best model, complete its card."""
+        if self.c.last_eval_step != self.c.step:
+            self.evaluate_and_keep()
+        self.save_state()
+        test: dict[str, Any] = {}
+        if self.best_state is not None:
+            self.raw.load_state_dict(self.best_state)
+            result = self.evaluate(self.task.test_batches())
+            if result is not None:
+                test = {"test_cross_entropy": round(result[0], 4), "test_accuracy": round(result[1], 4),
+                        "test_tokens": result[2]}
+        if self.main and (self.out_dir / WEIGHTS).is_file():
+            write_card(self.out_dir, self.card(test), "float16" if self.cfg.half_weights else "float32")
+        return dict(self.metrics(), **test)
+
+    def progress(self, message: str, epoch: int | None = None) -> TrainProgress:
+        c, elapsed = self.c, time.perf_counter() - self.started
+        evaluated = bool(c.history) and c.history[-1][0] == c.step
+        train_loss = c.loss_sum / c.loss_count if c.loss_count else (c.history[-1][1] if evaluated else None)
+        text = f"step {c.step}/{self.total}" + (f" loss {train_loss:.4f}" if train_loss is not None else "")
+        return TrainProgress(
+            step=c.step, epoch=epoch or min(c.epoch + 1, self.cfg.epochs), total_steps=self.total,
+            train_loss=train_loss, valid_loss=c.history[-1][2] if evaluated else None,
+            valid_accuracy=c.last_acc if evaluated else None,
+            tokens_per_s=self.session_tokens / elapsed if elapsed > 0 else 0.0,
+            eta_s=(self.total - c.step) * elapsed / self.session_steps if self.session_steps else None,
+            lr=self.opt.param_groups[0]["lr"], message=f"{text} {message}".strip())
+
+
+def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW, decaying matrices and embeddings but not biases (nanoGPT's grouping)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    rest = [p for p in params if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
+def _amp(cfg: TrainConfig, device: torch.device) -> tuple[torch.dtype | None, Any]:
+    """``(autocast dtype, GradScaler)``: bf16 without a scaler where supported, else fp16 with one."""
+    if not cfg.amp or device.type != "cuda":
+        return None, None
+    if torch.cuda.is_bf16_supported():
+        return torch.bfloat16, None
+    return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def _as_saved(tensor: torch.Tensor, half: bool) -> torch.Tensor:
+    """A detached copy, rounded through fp16 when the checkpoint stores fp16 (so tests see those weights)."""
+    copy = tensor.detach().clone()
+    return copy.half().float() if half and copy.is_floating_point() else copy
+
+
+def _fingerprint(card: dict[str, Any]) -> str:
+    """Identifies the model config, vocabulary and data a resume state belongs to."""
+    keys = {k: card.get(k) for k in ("arch", "config", "vocabulary")}
+    keys["data"] = card.get("training", {}).get("data")
+    return hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)

@@ -1,0 +1,150 @@
+"""Scores <-> token ids for note-lstm; training windows; transposition done on tokens.
+
+The tokens are ``models.common.note_tokens`` (pitch/chord, duration, wait).
+Transposing a score and re-encoding it each epoch would run the quantiser
+over the whole corpus again; :class:`PieceSet` instead keeps every training
+piece's unmapped tokens once and transposes them through a lookup table per
+shift, drawing the shift exactly as ``augment.random_transposition`` does (one
+``rng.choice`` over ``augment.feasible_shifts`` of the score). The ids are the
+same as ``encode_score(random_transposition(score, rng))`` would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from app.core.score import Score, Track
+from models.common.augment import feasible_shifts
+from models.common.note_tokens import (STEPS_PER_QUARTER, Vocabulary, encode_score, parse_pitch_token, pitch_token,
+                                       token_kind, tokens_to_score)
+
+PAD = -100  # padding in training windows (ignored by the loss)
+NEUTRAL_START = ("c48.60.64.67", "d12", "w12")  # a C major chord, a quarter note, when there is no seed
+
+
+class NoteCodec:
+    """A vocabulary plus the conversions note-lstm needs."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.vocab = vocab
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[str]) -> "NoteCodec":
+        return cls(Vocabulary(tokens))
+
+    def __len__(self) -> int:
+        return len(self.vocab)
+
+    def encode_tokens(self, tokens: Iterable[str]) -> np.ndarray:
+        """Token strings -> ids (N,) int64 (rare chords map to their top note)."""
+        return np.asarray(self.vocab.encode(tokens), dtype=np.int64)
+
+    def encode(self, score: Score) -> np.ndarray:
+        """A score reduced to piano -> ids (N,) int64."""
+        return self.encode_tokens(encode_score(score))
+
+    def decode(self, ids: Iterable[int], like: Score | None = None, end_steps: int | None = None) -> Score:
+        """Ids -> a one-track piano score in ``like``'s tempo/meter/key, cut at ``end_steps`` grid steps."""
+        score = tokens_to_score(self.vocab.decode(ids), like=like)
+        if end_steps is None:
+            return score
+        end = round(end_steps * score.ppq / STEPS_PER_QUARTER)
+        notes = [replace(n, duration=min(n.duration, end - n.start)) for n in score.tracks[0].notes if n.start < end]
+        return replace(score, tracks=(Track(score.tracks[0].name, 0, False, tuple(notes)),))
+
+
+def bar_steps(score: Score | None, tick: int = 0) -> int:
+    """Grid steps in one bar of the meter in force at ``tick`` (4/4 without a score)."""
+    from app.core.timing import signature_at
+
+    sig = signature_at(score or Score(), tick)
+    return sig.numerator * STEPS_PER_QUARTER * 4 // sig.denominator
+
+
+def shift_token(token: str, semitones: int) -> str | None:
+    """A pitch/chord token moved by ``semitones`` (None if it leaves 0-127); others unchanged."""
+    if token_kind(token) != "p" or semitones == 0:
+        return token
+    pitches = [p + semitones for p in parse_pitch_token(token)]
+    if min(pitches) < 0 or max(pitches) > 127:
+        return None
+    return pitch_token(pitches)
+
+
+class PieceSet:
+    """Training pieces as unmapped tokens, transposable by table lookup."""
+
+    def __init__(self, codec: NoteCodec, pieces: Sequence[Sequence[str]], shifts: Sequence[Sequence[int]],
+                 max_shift: int = 6) -> None:
+        self.codec, self.max_shift = codec, max_shift
+        raw = sorted({t for piece in pieces for t in piece})
+        index = {t: i for i, t in enumerate(raw)}
+        self.raw_ids = [np.asarray([index[t] for t in piece], dtype=np.int64) for piece in pieces]
+        self.shifts = [list(s) or [0] for s in shifts]
+        # table[s + max_shift, raw id] -> vocabulary id of the token moved by s semitones
+        self.table = np.stack([self._table(raw, s) for s in range(-max_shift, max_shift + 1)])
+
+    @classmethod
+    def from_scores(cls, codec: NoteCodec, scores: Sequence[Score], max_shift: int = 6) -> "PieceSet":
+        return cls(codec, [encode_score(s) for s in scores], [feasible_shifts(s, max_shift) for s in scores],
+                   max_shift)
+
+    def _table(self, raw: list[str], shift: int) -> np.ndarray:
+        same = self.codec.encode_tokens(raw) if raw else np.zeros(0, dtype=np.int64)
+        moved = [shift_token(t, shift) for t in raw]
+        return np.asarray([self.codec.vocab.encode([m])[0] if m is not None else same[i]
+                           for i, m in enumerate(moved)], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.raw_ids)
+
+    def lengths(self) -> list[int]:
+        """Tokens per piece (the same for every shift)."""
+        return [len(r) for r in self.raw_ids]
+
+    def draw_shifts(self, rng: np.random.Generator) -> list[int]:
+        """One shift per piece, in order, drawn as ``random_transposition`` draws it."""
+        return [int(rng.choice(s)) for s in self.shifts]
+
+    def ids(self, index: int, shift: int = 0) -> np.ndarray:
+        """Piece ``index`` transposed by ``shift`` semitones, as vocabulary ids (N,)."""
+        return self.table[shift + self.max_shift, self.raw_ids[index]]
+
+
+def window_count(n_tokens: int, length: int) -> int:
+    """Windows of ``length`` inputs (+1 target) cut from a piece of ``n_tokens`` (at least one)."""
+    return max(1, (n_tokens - 1) // length)
+
+
+def make_windows(pieces: Sequence[np.ndarray], length: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Non-overlapping windows (N, length + 1) of every piece, padded with PAD.
+
+    With ``rng``, each piece's windows start at a random offset inside its
+    slack (the count never changes, so the epoch size is fixed); without,
+    at 0.
+    """
+    rows = []
+    for ids in pieces:
+        count = window_count(len(ids), length)
+        slack = max(0, len(ids) - 1 - count * length)
+        start = int(rng.integers(0, slack + 1)) if rng is not None and slack else 0
+        for k in range(count):
+            chunk = ids[start + k * length: start + (k + 1) * length + 1]
+            row = np.full(length + 1, PAD, dtype=np.int64)
+            row[: len(chunk)] = chunk
+            rows.append(row)
+    return np.stack(rows) if rows else np.zeros((0, length + 1), dtype=np.int64)
+
+
+def seed_ids(codec: NoteCodec, seed: Score | None, max_tokens: int = 384) -> np.ndarray:
+    """The ids to warm the network on: the seed's last ``max_tokens`` (from an onset), or a neutral chord."""
+    ids = codec.encode(seed) if seed is not None and seed.note_count else np.zeros(0, dtype=np.int64)
+    if len(ids) == 0:
+        return codec.encode_tokens(NEUTRAL_START)
+    if len(ids) > max_tokens:
+        kinds = [token_kind(t) for t in codec.vocab.decode(ids[-max_tokens:])]
+        ids = ids[len(ids) - max_tokens + kinds.index("p"):] if "p" in kinds else ids[-max_tokens:]
+    return ids

@@ -1,0 +1,193 @@
+"""Generating with note-lstm: warm the state on the seed once, then carry (h, c).
+
+Skuldur's ``predict.py`` re-runs the network over the last 100 tokens for every
+new token (100x the work, and a context that forgets everything older).
+Here the seed is read once; each new token is one recurrent step from the
+carried state, for all variations at once (one batch row per variation).
+Sampling is masked by token kind (pitch/chord -> duration -> wait ->
+wait or pitch/chord), so the output always decodes, and stops per row once
+the requested number of bars of waits has passed. :func:`window_refeed_generate`
+does it Skuldur's way, for the benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from app.core.errors import CheckpointError
+from app.core.score import Score, TempoChange, TimeSignature
+from app.core.timing import bpm_at, signature_at
+from models.common.checkpoint import load_checkpoint
+from models.common.device import gpu_memory_guard, resolve_device
+from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
+from models.common.note_tokens import KINDS, Vocabulary, token_kind
+from models.common.sampling import make_generator, sample_next
+
+from .codec import NoteCodec, bar_steps, seed_ids
+from .model import NoteLSTM, NoteLSTMConfig, State, expand_state
+
+CHUNK = 32  # tokens between progress reports
+OOM_HINT = "ask for fewer variations, or use --device cpu"
+
+
+class KindRules:
+    """Which ids may follow each id, and how many grid steps each id waits, on the device."""
+
+    def __init__(self, vocab: Vocabulary, device: torch.device) -> None:
+        kinds = {k: torch.from_numpy(vocab.kind_masks[k]) for k in KINDS}  # each (V,) bool
+        follow = []
+        for token in vocab.tokens:
+            mask = torch.zeros(len(vocab), dtype=torch.bool)
+            for kind in vocab.next_kind(token):
+                mask |= kinds[kind]
+            follow.append(mask)
+        self.follow = torch.stack(follow).to(device)  # (V, V): row = previous id
+        waits = [int(t[1:]) if token_kind(t) == "w" else 0 for t in vocab.tokens]
+        self.wait = torch.tensor(waits, dtype=torch.long, device=device)  # (V,)
+
+    def allowed(self, last: torch.Tensor) -> torch.Tensor:
+        """``last`` (B,) ids -> (B, V) bool mask of the ids that may come next."""
+        return self.follow[last]
+
+
+def _warm(model: NoteLSTM, ids: Sequence[int], batch: int, device: torch.device) -> tuple[torch.Tensor, State]:
+    """Read the seed once: logits for the next token (B, V) and the state, repeated per row."""
+    seed = torch.as_tensor(np.asarray(ids), dtype=torch.long, device=device)[None]  # (1, T)
+    logits, state = model(seed, last_only=True)  # (1, 1, V)
+    return logits[:, -1].expand(batch, -1), expand_state(state, batch)
+
+
+@torch.inference_mode()
+def carried_state_generate(model: NoteLSTM, seed: Sequence[int], n_tokens: int, generator: torch.Generator,
+                           rules: KindRules | None = None, temperature: float = 1.0, top_k: int = 0,
+                           top_p: float = 1.0) -> list[int]:
+    """``n_tokens`` ids after ``seed``, one recurrent step each (model in eval mode)."""
+    device = next(model.parameters()).device
+    logits, state = _warm(model, seed, 1, device)  # (1, V)
+    last = torch.tensor([int(seed[-1])], device=device)
+    out: list[int] = []
+    for i in range(n_tokens):
+        allowed = rules.allowed(last) if rules is not None else None
+        last = sample_next(logits, generator, temperature, top_k, top_p, allowed)  # (1,)
+        out.append(int(last))
+        if i + 1 < n_tokens:
+            logits, state = model.step(last, state)
+    return out
+
+
+@torch.inference_mode()
+def window_refeed_generate(model: NoteLSTM, seed_ids: Sequence[int], n_tokens: int, window: int = 100,
+                           generator: torch.Generator | None = None, rules: KindRules | None = None,
+                           temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0) -> list[int]:
+    """Skuldur's way: for every new token, run the last ``window`` ids from a zero state."""
+    device = next(model.parameters()).device
+    history = [int(i) for i in seed_ids]
+    for _ in range(n_tokens):
+        context = torch.tensor(history[-window:], device=device)[None]  # (1, <=window)
+        logits, _ = model(context, last_only=True)  # (1, 1, V)
+        allowed = rules.allowed(context[:, -1]) if rules is not None else None
+        history.append(int(sample_next(logits[:, -1], generator, temperature, top_k, top_p, allowed)))
+    return history[len(seed_ids):]
+
+
+class _Rows:
+    """The batch being sampled: one row per variation, each stopping after ``target`` grid steps."""
+
+    def __init__(self, gen: "NoteLSTMGenerator", ids: np.ndarray, request: GenerationRequest, target: int) -> None:
+        self.gen, self.request, self.target = gen, request, target
+        batch, device = request.variations, gen.device
+        self.random = make_generator(request.random_seed, device)
+        self.logits, self.state = _warm(gen.model, ids, batch, device)  # (B, V), (L, B, H) each
+        self.last = torch.full((batch,), int(ids[-1]), dtype=torch.long, device=device)  # (B,)
+        self.steps = torch.zeros(batch, dtype=torch.long, device=device)  # (B,) grid steps waited
+        self.done_at = torch.full((batch,), -1, dtype=torch.long, device=device)  # (B,) index of the last token
+        self.tokens: list[torch.Tensor] = []  # each (B,)
+        self.cap = target + 6  # every onset (3 tokens) waits at least 3 steps
+        self.finished = False
+
+    def advance(self, n: int) -> None:
+        """Sample up to ``n`` more tokens per row."""
+        r = self.request
+        for _ in range(n):
+            if self.finished:
+                return
+            token = sample_next(self.logits, self.random, r.temperature or 1.0, r.top_k or 0, r.top_p or 1.0,
+                                self.gen.rules.allowed(self.last))  # (B,)
+            self.tokens.append(token)
+            self.steps += self.gen.rules.wait[token]
+            newly = (self.done_at < 0) & (self.steps >= self.target)
+            self.done_at = torch.where(newly, len(self.tokens) - 1, self.done_at)
+            self.last = token
+            self.finished = bool((self.done_at >= 0).all()) or len(self.tokens) >= self.cap
+            if not self.finished:
+                self.logits, self.state = self.gen.model.step(token, self.state)
+
+    def steps_done(self) -> int:
+        """Grid steps every row has reached (the slowest row), at most the target."""
+        return int(self.steps.clamp(max=self.target).min())
+
+    def rows(self) -> list[np.ndarray]:
+        """Each row's ids up to and including the wait that completed it."""
+        ids = torch.stack(self.tokens, 1).cpu().numpy()  # (B, N)
+        ends = self.done_at.cpu().numpy()
+        return [row[: end + 1] if end >= 0 else row for row, end in zip(ids, ends)]
+
+
+def continuation_context(seed: Score | None) -> Score:
+    """An empty score in the tempo, meter and key in force at the seed's end."""
+    if seed is None:
+        return Score()
+    tick = max(seed.end - 1, 0)
+    sig = signature_at(seed, tick)
+    return Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
+                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
+
+
+class NoteLSTMGenerator(Generator):
+    """A loaded note-lstm checkpoint."""
+
+    name = "note-lstm"
+    options = frozenset({"temperature", "top_k", "top_p"})
+
+    def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
+        self.device = resolve_device(device)
+        self.checkpoint_dir = Path(checkpoint_dir)
+        state, self.card = load_checkpoint(self.checkpoint_dir, self.device)
+        if self.card.get("arch") != "note-lstm":
+            raise CheckpointError(f"{checkpoint_dir} holds a {self.card.get('arch')} model, not note-lstm.")
+        try:
+            self.config = NoteLSTMConfig(**self.card["config"])
+            self.codec = NoteCodec.from_tokens(self.card["vocabulary"])
+            if len(self.codec) != self.config.vocab_size:
+                raise ValueError("the vocabulary does not match the config")
+            model = NoteLSTM(self.config)
+            model.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{checkpoint_dir} does not hold a usable note-lstm model ({exc}).") from None
+        self.model = model.to(self.device).eval()
+        self.rules = KindRules(self.codec.vocab, self.device)
+
+    def generate(self, request: GenerationRequest) -> GenerationRun:
+        """Yield Progress every few tokens; return ``request.variations`` continuations of the seed."""
+        self.check_request(request)
+        timer = Timer()
+        like = continuation_context(request.seed)
+        target = request.bars * bar_steps(like)
+        with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
+            rows = _Rows(self, seed_ids(self.codec, request.seed), request, target)
+        while not rows.finished:
+            with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
+                rows.advance(CHUNK)
+            yield Progress(rows.steps_done(), target, f"{rows.steps_done() / bar_steps(like):.1f} of "
+                                                      f"{request.bars} bars")
+        results = []
+        for i, ids in enumerate(rows.rows()):
+            score = self.codec.decode(ids, like, end_steps=target)
+            title = f"{like.title} (note-lstm {i + 1})" if like.title else f"note-lstm variation {i + 1}"
+            results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
+        return results

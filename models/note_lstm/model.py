@@ -1,0 +1,118 @@
+"""The note-lstm network: Skuldur's Classical-Piano-Composer LSTM, over tokens with rhythm.
+
+Skuldur's network reads the last 100 notes/chords (as one float each, the
+token id divided by the vocabulary size), runs three LSTM layers with dropout,
+then two dense layers, and predicts the next note or chord; every note lasts
+half a beat. Here:
+
+* the input is an ``nn.Embedding`` of the token id instead of a normalised
+  float: ids are categories, and a float input tells the network that p60
+  and p61 (or a pitch and a neighbouring chord id) are nearly the same thing,
+  which they are not; an embedding learns what is similar;
+* the tokens are ``models.common.note_tokens`` (pitch/chord, duration, wait),
+  so the rhythm is generated too;
+* ``forward`` takes and returns the recurrent state, so generation carries
+  (h, c) from token to token instead of re-running a 100-token window.
+
+The layout otherwise follows Skuldur's: three recurrent layers with dropout
+between them, dropout, a dense ReLU layer, dropout, a dense output layer
+(softmax is in the loss). ``cell='gru'`` swaps the LSTM for a GRU.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+State = tuple[torch.Tensor, ...]  # LSTM: (h, c), each (layers, B, hidden); GRU: (h,)
+
+
+@dataclass
+class NoteLSTMConfig:
+    vocab_size: int
+    embed: int = 128
+    hidden: int = 256
+    layers: int = 3
+    dropout: float = 0.3
+    dense: int = 256
+    cell: str = "lstm"  # 'lstm' or 'gru'
+
+    def __post_init__(self) -> None:
+        if self.cell not in ("lstm", "gru"):
+            raise ValueError(f"cell must be 'lstm' or 'gru', not {self.cell!r}")
+        if self.vocab_size < 2 or self.layers < 1:
+            raise ValueError("vocab_size must be at least 2 and layers at least 1")
+
+
+class NoteLSTM(nn.Module):
+    """Embedding -> recurrent stack -> dense ReLU -> logits over the vocabulary."""
+
+    def __init__(self, config: NoteLSTMConfig) -> None:
+        super().__init__()
+        self.config = config
+        rnn = nn.LSTM if config.cell == "lstm" else nn.GRU
+        self.embed = nn.Embedding(config.vocab_size, config.embed)
+        self.rnn = rnn(config.embed, config.hidden, num_layers=config.layers, batch_first=True,
+                       dropout=config.dropout if config.layers > 1 else 0.0)
+        self.drop = nn.Dropout(config.dropout)
+        self.dense = nn.Linear(config.hidden, config.dense)
+        self.head = nn.Linear(config.dense, config.vocab_size)
+
+    def forward(self, ids: torch.Tensor, state: State | None = None,
+                last_only: bool = False) -> tuple[torch.Tensor, State]:
+        """``ids`` (B, T) int64 -> ``(logits (B, T, V), state)``; ``state`` None starts from zeros.
+
+        ``last_only`` computes the dense layers for the last position only: logits (B, 1, V).
+        """
+        x = self.embed(ids)  # (B, T, E)
+        if state is not None and self.config.cell == "gru":
+            y, new = self.rnn(x, state[0])  # (B, T, H), (L, B, H)
+            new_state: State = (new,)
+        else:
+            y, new = self.rnn(x, state)  # (B, T, H), ((L, B, H), (L, B, H)) for LSTM
+            new_state = tuple(new) if isinstance(new, tuple) else (new,)
+        if last_only:
+            y = y[:, -1:]  # (B, 1, H)
+        y = self.drop(y)
+        y = self.drop(F.relu(self.dense(y)))  # (B, T, D)
+        return self.head(y), new_state  # (B, T, V)
+
+    def step(self, ids: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
+        """One token per row: ``ids`` (B,) -> ``(logits (B, V), state)``.
+
+        In eval mode this runs the recurrent cells directly (``torch.lstm_cell``
+        / ``gru_cell``): the CPU's oneDNN sequence kernel costs milliseconds of
+        set-up per call, ten times the work of one step.
+        """
+        if self.training:
+            logits, state = self(ids[:, None], state)  # (B, 1, V)
+            return logits[:, -1], state
+        cfg = self.config
+        if state is None:
+            zeros = self.embed.weight.new_zeros(cfg.layers, len(ids), cfg.hidden)
+            state = (zeros, zeros) if cfg.cell == "lstm" else (zeros,)
+        x = self.embed(ids)  # (B, E)
+        hs, cs = [], []
+        for layer in range(cfg.layers):
+            weights = [getattr(self.rnn, f"{n}_l{layer}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            if cfg.cell == "lstm":
+                x, c = torch.lstm_cell(x, (state[0][layer], state[1][layer]), *weights)  # (B, H) each
+                cs.append(c)
+            else:
+                x = torch.gru_cell(x, state[0][layer], *weights)  # (B, H)
+            hs.append(x)
+        new_state = (torch.stack(hs), torch.stack(cs)) if cfg.cell == "lstm" else (torch.stack(hs),)  # (L, B, H)
+        return self.head(F.relu(self.dense(x))), new_state  # (B, V)
+
+
+def expand_state(state: State, batch: int) -> State:
+    """Repeat a batch-1 state (L, 1, H) to ``batch`` rows (L, B, H)."""
+    return tuple(s.expand(-1, batch, -1).contiguous() for s in state)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of weights in ``model``."""
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,177 @@
+"""Training note-lstm on the bundled corpora (or a folder) with the shared training loop.
+
+The pieces are reduced to piano note/chord tokens with durations and waits;
+the vocabulary comes from the training split; each epoch transposes every
+training piece by a random feasible shift (seeded by (seed, epoch)), cuts it
+into windows of ``seq_len`` tokens at a random offset and shuffles them.
+Validation and test windows are fixed. ``train_note_lstm`` loads the data and
+returns a generator with :func:`models.common.train_loop.train`'s protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from app.core.errors import DatasetError
+from models.common.augment import feasible_shifts
+from models.common.corpus import CorpusItem, load_scores
+from models.common.note_tokens import Vocabulary, encode_score
+from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
+
+from .codec import PAD, NoteCodec, PieceSet, make_windows, window_count
+from .model import NoteLSTM, NoteLSTMConfig
+
+DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
+MIN_TOKENS = 6  # pieces shorter than two onsets teach nothing
+DESCRIPTION = ("Skuldur's Classical-Piano-Composer LSTM (three recurrent layers, dropout, dense layers) over "
+               "note/chord tokens with durations and waits, so the rhythm is generated too; "
+               "an embedding input, and (h, c) carried while sampling.")
+
+
+@dataclass
+class NoteData:
+    """Training pieces (transposable), fixed valid/test pieces, and what the card says about them."""
+
+    codec: NoteCodec
+    train: PieceSet
+    valid: list[np.ndarray]
+    test: list[np.ndarray]
+    datasets: dict[str, Any] = field(default_factory=dict)
+
+    def token_counts(self) -> dict[str, int]:
+        return {"train": sum(self.train.lengths()), "valid": sum(map(len, self.valid)),
+                "test": sum(map(len, self.test))}
+
+
+def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = None,
+                 max_shift: int = 6) -> NoteData:
+    """Encode corpus items by split; the vocabulary is built from the training split only."""
+    by_split: dict[str, list[tuple[CorpusItem, list[str]]]] = {"train": [], "valid": [], "test": []}
+    for item in items:
+        tokens = encode_score(item.score)
+        if len(tokens) >= MIN_TOKENS:
+            by_split[item.split].append((item, tokens))
+    if not by_split["train"]:
+        raise DatasetError("The training split has no piece with at least two notes.")
+    codec = NoteCodec(Vocabulary.build([t for _, t in by_split["train"]]))
+    train_set = PieceSet(codec, [t for _, t in by_split["train"]],
+                         [feasible_shifts(i.score, max_shift) for i, _ in by_split["train"]], max_shift)
+    valid = [codec.encode_tokens(t) for _, t in by_split["valid"]]
+    test = [codec.encode_tokens(t) for _, t in by_split["test"]]
+    return NoteData(codec, train_set, valid, test, dict(datasets or {}))
+
+
+def load_dataset(spec: str) -> tuple[list[CorpusItem], dict[str, Any]]:
+    """One dataset's items (parses are cached) and its counts for the card."""
+    report = load_scores(spec)
+    splits = {s: sum(1 for i in report.items if i.split == s) for s in ("train", "valid", "test")}
+    return report.items, {"files": len(report.items) + report.skipped, "items": len(report.items),
+                          "skipped": report.skipped, "splits": splits}
+
+
+def load_note_data(specs: Sequence[str]) -> NoteData:
+    """Load every dataset, split, encode."""
+    items: list[CorpusItem] = []
+    info: dict[str, Any] = {}
+    for spec in specs:
+        found, info[spec] = load_dataset(spec)
+        items += found
+    return prepare_data(items, info)
+
+
+class NoteLSTMTask(TrainTask):
+    """note-lstm for :func:`train`: windows of ids, next-token cross-entropy."""
+
+    def __init__(self, data: NoteData, model_cfg: NoteLSTMConfig, seq_len: int = 128, batch_size: int = 64,
+                 seed: int = 0, augment: bool = True, specs: Sequence[str] = (), command: str = "") -> None:
+        if model_cfg.vocab_size != len(data.codec):
+            raise ValueError("model_cfg.vocab_size must match the vocabulary")
+        self.data, self.model_cfg = data, model_cfg
+        self.seq_len, self.batch_size, self.seed, self.augment = seq_len, batch_size, seed, augment
+        self.specs, self.command = list(specs), command
+        self.windows = sum(window_count(n, seq_len) for n in data.train.lengths())
+        self._cached: tuple[int, list[np.ndarray]] | None = None
+
+    def build_model(self) -> nn.Module:
+        return NoteLSTM(self.model_cfg)
+
+    def epoch_batches(self, epoch: int) -> list[np.ndarray]:
+        """All batches (each (B, seq_len + 1)) of ``epoch``: transposed, windowed, shuffled by (seed, epoch)."""
+        if self._cached is None or self._cached[0] != epoch:
+            rng = np.random.default_rng([self.seed, epoch])
+            shifts = self.data.train.draw_shifts(rng) if self.augment else [0] * len(self.data.train)
+            pieces = [self.data.train.ids(i, s) for i, s in enumerate(shifts)]
+            windows = make_windows(pieces, self.seq_len, rng)  # (N, L + 1)
+            windows = windows[rng.permutation(len(windows))]
+            batches = [windows[i: i + self.batch_size] for i in range(0, len(windows), self.batch_size)]
+            self._cached = (epoch, batches)
+        return self._cached[1]
+
+    def num_train_batches(self, epoch: int) -> int:
+        return -(-self.windows // self.batch_size)
+
+    def train_batches(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[torch.Tensor]:
+        for batch in shard(self.epoch_batches(epoch), rank, world):
+            yield torch.from_numpy(batch)
+
+    def _fixed_batches(self, pieces: list[np.ndarray]) -> list[torch.Tensor]:
+        windows = make_windows(pieces, self.seq_len)
+        return [torch.from_numpy(windows[i: i + self.batch_size]) for i in range(0, len(windows), self.batch_size)]
+
+    def valid_batches(self) -> Iterable[torch.Tensor]:
+        return self._fixed_batches(self.data.valid)
+
+    def test_batches(self) -> Iterable[torch.Tensor] | None:
+        return self._fixed_batches(self.data.test) or None
+
+    def loss(self, model: nn.Module, batch: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, int, int]:
+        """Next-token cross-entropy over the non-padding positions of ``batch`` (B, L + 1)."""
+        batch = batch.to(device, non_blocking=True)
+        inputs = batch[:, :-1].clamp(min=0)  # (B, L); padding reads as id 0, its targets are ignored
+        targets = batch[:, 1:]  # (B, L)
+        logits, _ = model(inputs)  # (B, L, V)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
+        mask = targets != PAD
+        correct = ((logits.argmax(-1) == targets) & mask).sum()
+        return loss, int(mask.sum()), int(correct)
+
+    def card(self) -> dict[str, Any]:
+        return {
+            "arch": "note-lstm", "name": "note-lstm", "description": DESCRIPTION,
+            "config": asdict(self.model_cfg), "vocabulary": list(self.data.codec.vocab.tokens),
+            "training": {"data": self.specs, "datasets": self.data.datasets, "command": self.command,
+                         "seed": self.seed, "seq_len": self.seq_len, "batch_size": self.batch_size,
+                         "augmentation": (f"random transposition within ±{self.data.train.max_shift} semitones "
+                                          "(train split)") if self.augment else None,
+                         "pieces": {"train": len(self.data.train), "valid": len(self.data.valid),
+                                    "test": len(self.data.test)},
+                         "tokens": self.data.token_counts(), "windows_per_epoch": self.windows},
+        }
+
+
+def train_note_lstm(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: TrainConfig | None = None,
+                    model_overrides: dict[str, Any] | None = None, command: str = "", resume: bool = False,
+                    seq_len: int = 128) -> TrainRun:
+    """Load the data, then train (see :func:`train`): yields TrainProgress, returns the final metrics.
+
+    ``model_overrides`` sets NoteLSTMConfig fields (embed, hidden, layers, dropout, dense, cell).
+    """
+    cfg = cfg or TrainConfig()
+    specs = list(data_specs or DEFAULT_DATA)
+    items: list[CorpusItem] = []
+    info: dict[str, Any] = {}
+    for spec in specs:
+        yield TrainProgress(0, 0, 0, message=f"loading {spec}")
+        found, info[spec] = load_dataset(spec)
+        items += found
+    data = prepare_data(items, info)
+    model_cfg = NoteLSTMConfig(vocab_size=len(data.codec), **(model_overrides or {}))
+    task = NoteLSTMTask(data, model_cfg, seq_len, cfg.batch_size, cfg.seed, specs=specs, command=command)
+    return (yield from train(task, cfg, out_dir, resume))
