@@ -85,6 +85,9 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug: still one line, unless debugging
         if os.environ.get("CADENZA_DEBUG"):
             raise

@@ -57,7 +57,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     gen = load_generator(args.model, args.checkpoint, args.device)
     request = GenerationRequest(
-        seed=load_score(args.seed) if args.seed else None, bars=args.bars, temperature=args.temperature,
+        seed=load_score(args.seed) if args.seed else None, seed_text=_abc_seed_text(args.seed), bars=args.bars, temperature=args.temperature,
         top_k=args.top_k, top_p=args.top_p, noise_sd=args.noise_sd, style_alpha=args.style_alpha,
         style=load_score(args.style) if args.style else None, variations=args.variations,
         random_seed=args.random_seed, device=args.device)
@@ -70,6 +70,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         print("\n".join(f"wrote {w}" for w in written))
     return 0
+
+
+def _abc_seed_text(spec: str | None) -> str | None:
+    """An ABC seed's own text (its first tune), which ABC models continue verbatim."""
+    from app.core.formats import resolve
+
+    if not spec or resolve(spec).suffix.lower() != ".abc":
+        return None
+    text = resolve(spec).read_text(encoding="utf-8", errors="replace")
+    tunes = text.split("\nX:")
+    return tunes[0] if tunes[0].lstrip().startswith("X:") else "X:" + tunes[1]
 
 
 def write_variations(scores, out: Path) -> list[str]:

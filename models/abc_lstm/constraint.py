@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from app.core.errors import GenerationError
 
-from .grammar import AbcBodyGrammar, clean_seed_body, default_unit, format_meter, parse_meter
+from .grammar import AbcBodyGrammar, clean_seed_body, default_unit, format_meter, parse_meter, parse_unit
 
 METERS = ("4/4", "6/8", "3/4", "2/4", "9/8", "12/8", "2/2", "3/8")
 KEYS = ("C", "G", "D", "A", "E", "F", "Bb", "Eb", "Am", "Em", "Bm", "F#m", "Dm", "Gm", "Cm",
@@ -26,8 +26,8 @@ class TuneConstraint:
     """Phases: forced text, free title, choices (meter, key), then the body grammar."""
 
     def __init__(self, bars: int, meter: str | None = None, key: str | None = None,
-                 title: str | None = None, seed_body: str = "") -> None:
-        self.bars, self.seed_body = bars, seed_body
+                 title: str | None = None, seed_body: str = "", unit: str | None = None) -> None:
+        self.bars, self.seed_body, self.unit = bars, seed_body, unit
         self.text = ""
         self.meter, self.key = meter, key
         self._queue: list = [("force", "X:1\nT:")]
@@ -45,8 +45,7 @@ class TuneConstraint:
         while self._queue:
             kind, arg = self._queue.pop(0)
             if kind == "unit":
-                meter = parse_meter(self.meter or "4/4")
-                self._queue.insert(0, ("force", f"L:{_fraction(default_unit(meter))}\n"))
+                self._queue.insert(0, ("force", f"L:{_fraction(self._unit())}\n"))
                 continue
             if kind == "body":
                 self._start_body()
@@ -62,16 +61,20 @@ class TuneConstraint:
     def _start_body(self) -> None:
         """Body grammar for the seed's bars plus ``bars`` more; the seed itself is forced."""
         meter = parse_meter(self.meter or "4/4")
-        unit = default_unit(meter)
-        cleaned = clean_seed_body(self.seed_body) if self.seed_body.strip() else ""
-        pickup = AbcBodyGrammar.seed_pickup(cleaned, meter, unit) if cleaned else Fraction(0)
-        probe = AbcBodyGrammar(meter, unit, 10_000, pickup)
+        unit = self._unit()
         try:
-            probe.feed_text(cleaned)
+            body = self.seed_body.replace("`", "")  # ABC 2.1 beaming marks carry no music
+            cleaned = clean_seed_body(body) if body.strip() else ""
+            pickup = AbcBodyGrammar.seed_pickup(cleaned, meter, unit) if cleaned else Fraction(0)
+            cleaned, probe = _fit_seed(cleaned, meter, unit, pickup)
         except ValueError as exc:
             raise GenerationError(f"The seed's tune body cannot be continued ({exc}).") from None
         self.body = AbcBodyGrammar(meter, unit, probe.bars_written + self.bars, pickup)
         self._seed_queue = list(cleaned)
+
+    def _unit(self) -> Fraction:
+        """The seed's L: when it gives one, else the ABC default for the meter."""
+        return parse_unit(self.unit) if self.unit else default_unit(parse_meter(self.meter or "4/4"))
 
     @property
     def done(self) -> bool:
@@ -128,6 +131,21 @@ class TuneConstraint:
         return self.text
 
 
+def _fit_seed(cleaned: str, meter, unit, pickup) -> tuple[str, AbcBodyGrammar]:
+    """Feed the seed; a short last bar loses its bar line so the model completes the bar."""
+    probe = AbcBodyGrammar(meter, unit, 10_000, pickup)
+    try:
+        probe.feed_text(cleaned)
+        return cleaned, probe
+    except ValueError:
+        trimmed = cleaned.rstrip().rstrip("|:]").rstrip()
+        if trimmed == cleaned.rstrip():
+            raise
+    probe = AbcBodyGrammar(meter, unit, 10_000, pickup)
+    probe.feed_text(trimmed)
+    return trimmed, probe
+
+
 def _fraction(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
@@ -137,8 +155,9 @@ def seed_fields(seed_text: str) -> tuple[dict[str, str], str]:
     fields: dict[str, str] = {}
     body_lines = []
     for line in seed_text.strip().splitlines():
-        if len(line) > 1 and line[1] == ":" and line[0].isalpha() and line[0] in "XTMLKQR" and not body_lines:
-            fields[line[0]] = line[2:].strip()
+        if len(line) > 1 and line[1] == ":" and line[0].isalpha() and not body_lines:
+            if line[0] in "XTMLKQR":  # other header fields (Z:, R:, ...) are skipped
+                fields[line[0]] = line[2:].strip()
         elif line.strip() and not line.startswith("%"):
             body_lines.append(line.rstrip())
     if "M" in fields:

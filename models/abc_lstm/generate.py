@@ -43,8 +43,8 @@ class AbcLSTMGenerator(Generator):
     def constraints(self, request: GenerationRequest) -> list[TuneConstraint]:
         """One constraint per variation, with the seed's fields forced."""
         fields, body = self._seed(request)
-        return [TuneConstraint(request.bars, meter=fields.get("M"), key=fields.get("K"),
-                               title=fields.get("T"), seed_body=body) for _ in range(request.variations)]
+        return [TuneConstraint(request.bars, meter=fields.get("M"), key=fields.get("K"), title=fields.get("T"),
+                               seed_body=body, unit=fields.get("L")) for _ in range(request.variations)]
 
     def _seed(self, request: GenerationRequest) -> tuple[dict[str, str], str]:
         if request.seed_text:
