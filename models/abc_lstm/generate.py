@@ -65,18 +65,18 @@ class AbcLSTMGenerator(Generator):
 
     def _sample(self, rows: list[TuneConstraint], request: GenerationRequest):
         gen = make_generator(request.random_seed, self.device)
-        last = torch.full((len(rows), 1), self.vocab.end_id, dtype=torch.long, device=self.device)
+        last = torch.full((len(rows),), self.vocab.end_id, dtype=torch.long, device=self.device)
         state = None
         budget = 400 + CHARS_PER_BAR_BUDGET * request.bars + len(rows[0].seed_body)
         with torch.no_grad(), gpu_memory_guard("generate fewer variations at once, or use --device cpu"):
             for step in range(budget):
                 if all(r.done for r in rows):
                     break
-                logits, state = self.model(last, state)  # (B, 1, V)
+                logits, state = self.model.step(last, state)  # (B, V), carried (h, c)
                 allowed, forced = self._masks(rows)
-                ids = sample_next(logits[:, 0], gen, request.temperature or 1.0, request.top_k or 0,
+                ids = sample_next(logits, gen, request.temperature or 1.0, request.top_k or 0,
                                   request.top_p or 1.0, allowed)  # (B,)
-                last = self._feed(rows, ids, forced).unsqueeze(1)
+                last = self._feed(rows, ids, forced)
                 if step % 64 == 0:
                     yield Progress(sum(r.body.bars_written if r.body else 0 for r in rows), len(rows) * request.bars, "writing")
         return [r.text if r.done else r.finish() for r in rows]

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from models.common.rnn_step import cell_step
+
 
 @dataclass
 class AbcLSTMConfig:
@@ -43,3 +45,10 @@ class AbcLSTM(nn.Module):
         x = self.embed(ids)  # (B, T, E)
         y, state = self.rnn(x, state)  # (B, T, H)
         return self.head(self.drop(y)), state  # (B, T, V)
+
+    def step(self, ids: torch.Tensor, state=None):
+        """One character per row, eval only: ids (B,) -> (logits (B, V), state as a tuple)."""
+        if state is not None and not isinstance(state, tuple):
+            state = (state,)
+        y, state = cell_step(self.rnn, self.embed(ids), state)  # (B, H)
+        return self.head(y), state

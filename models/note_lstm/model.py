@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
+from models.common.rnn_step import cell_step
 import torch.nn.functional as F
 from torch import nn
 
@@ -90,21 +92,7 @@ class NoteLSTM(nn.Module):
         if self.training:
             logits, state = self(ids[:, None], state)  # (B, 1, V)
             return logits[:, -1], state
-        cfg = self.config
-        if state is None:
-            zeros = self.embed.weight.new_zeros(cfg.layers, len(ids), cfg.hidden)
-            state = (zeros, zeros) if cfg.cell == "lstm" else (zeros,)
-        x = self.embed(ids)  # (B, E)
-        hs, cs = [], []
-        for layer in range(cfg.layers):
-            weights = [getattr(self.rnn, f"{n}_l{layer}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            if cfg.cell == "lstm":
-                x, c = torch.lstm_cell(x, (state[0][layer], state[1][layer]), *weights)  # (B, H) each
-                cs.append(c)
-            else:
-                x = torch.gru_cell(x, state[0][layer], *weights)  # (B, H)
-            hs.append(x)
-        new_state = (torch.stack(hs), torch.stack(cs)) if cfg.cell == "lstm" else (torch.stack(hs),)  # (L, B, H)
+        x, new_state = cell_step(self.rnn, self.embed(ids), state)  # (B, H)
         return self.head(F.relu(self.dense(x))), new_state  # (B, V)
 
 

@@ -32,7 +32,7 @@ def test_overfits_one_batch():
     for _ in range(300):
         opt.zero_grad()
         loss, _, _ = task.loss(model, batch, torch.device("cpu"))
-        first = first if first is not None else float(loss)
+        first = first if first is not None else float(loss.detach())
         loss.backward()
         opt.step()
     assert first > 3.0 and float(loss) < 0.15
@@ -71,3 +71,16 @@ def test_seed_text_is_continued(tiny_checkpoint):
     text = scores[0].provenance["abc"]
     assert "T:My Jig\nM:6/8\nL:1/8\nK:G\nD|GAB c2A|" in text and check_tune(text)[0]
     assert scores[0].note_count >= 7
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_cell_step_matches_the_full_forward_pass(cell):
+    torch.manual_seed(2)
+    model = AbcLSTM(AbcLSTMConfig(vocab_size=30, embed=16, hidden=24, layers=3, cell=cell)).eval()
+    ids = torch.randint(0, 30, (3, 12))
+    full, _ = model(ids)  # (B, T, V)
+    state, steps = None, []
+    for t in range(ids.size(1)):
+        logits, state = model.step(ids[:, t], state)
+        steps.append(logits)
+    assert torch.allclose(torch.stack(steps, 1), full, atol=1e-5)
