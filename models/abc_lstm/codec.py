@@ -36,7 +36,7 @@ from app.core.keys import (
 from models.abc_lstm.grammar_header import default_unit, is_valid_key, parse_meter, parse_unit
 
 #: The end-of-tune character appended to every training tune.
-END = "\x03"
+from .vocab import END, CharVocab  # noqa: F401  (re-exported)
 MIDI_RANGE = (21, 108)
 
 _ACC_ALTER = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
@@ -418,52 +418,6 @@ def _move_items(items: list, mover: _Mover) -> list:
 
 
 # -- vocabulary and checks -------------------------------------------------------------------
-
-class CharVocab:
-    """Characters <-> ids; :data:`END` is always in the vocabulary."""
-
-    def __init__(self, chars: list[str] | tuple[str, ...]):
-        if len(set(chars)) != len(chars) or any(len(c) != 1 for c in chars):
-            raise ValueError("a vocabulary is a list of distinct single characters")
-        self.chars = tuple(chars)
-        self.index = {c: i for i, c in enumerate(self.chars)}
-
-    @classmethod
-    def build(cls, texts) -> "CharVocab":
-        """The sorted characters of ``texts`` plus :data:`END`."""
-        found = {END}
-        for text in texts:
-            found.update(text)
-        return cls(sorted(found))
-
-    @property
-    def end_id(self) -> int:
-        """The id of :data:`END`."""
-        return self.index[END]
-
-    def __len__(self) -> int:
-        return len(self.chars)
-
-    def encode(self, text: str) -> list[int]:
-        """Ids of the characters of ``text``; KeyError names a character outside the vocabulary."""
-        try:
-            return [self.index[c] for c in text]
-        except KeyError as exc:
-            raise KeyError(f"character {exc.args[0]!r} is not in the vocabulary") from None
-
-    def decode(self, ids) -> str:
-        """The text of a sequence of ids."""
-        return "".join(self.chars[int(i)] for i in ids)
-
-    def to_list(self) -> list[str]:
-        """JSON-safe form for the model card."""
-        return list(self.chars)
-
-    @classmethod
-    def from_list(cls, chars: list[str]) -> "CharVocab":
-        """The vocabulary :meth:`to_list` wrote."""
-        return cls(list(chars))
-
 
 def training_text(tune: str) -> str:
     """A normalized tune as the model sees it in training: followed by :data:`END`."""
