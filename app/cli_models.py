@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from app.core.errors import CadenzaError
@@ -88,7 +87,6 @@ def write_variations(scores, out: Path) -> list[str]:
     ext = out.suffix.lower()
     if ext == ".abc":
         from app.core.atomic import atomic_write_bytes
-        from app.core.abc import write_abc
 
         tunes = [_abc_text(s, i + 1) for i, s in enumerate(scores)]
         atomic_write_bytes(out, ("\n".join(tunes)).encode(), keep_backup=False)

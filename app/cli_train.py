@@ -14,7 +14,7 @@ from app.core.errors import CadenzaError
 
 
 def default_out(model: str) -> Path:
-    from models.registry import user_models_dir
+    from app.core.paths import user_models_dir
 
     return user_models_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
 

@@ -8,12 +8,12 @@ A checkpoint folder's card names its architecture, which picks the class.
 from __future__ import annotations
 
 import importlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import CheckpointError, GenerationError
+from app.core.paths import user_models_dir
 from models.common.card import read_card
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "resources" / "checkpoints"
@@ -22,15 +22,6 @@ GENERATORS = {
     "note-lstm": "models.note_lstm.generate:NoteLSTMGenerator",
     "abc-lstm": "models.abc_lstm.generate:AbcLSTMGenerator",
 }
-
-
-def user_models_dir() -> Path:
-    env = os.environ.get("CADENZA_MODELS_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("Cadenza")) / "models"
 
 
 @dataclass(frozen=True)

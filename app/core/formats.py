@@ -31,7 +31,7 @@ def resolve(spec: str | Path) -> Path:
     return Path(spec)
 
 
-def _read(kind: str, path: str, tune: int | None) -> Score:
+def read_file_kind(kind: str, path: str, tune: int | None) -> Score:
     """Dispatch to one reader (runs in the bounded child process)."""
     if kind == "midi":
         from .midi import read_midi
@@ -65,7 +65,7 @@ def load_score(spec: str | Path, tune: int | None = None,
     path = resolve(spec)
     kind = read_kind(path)
     check_size(path)
-    score = call_with_time_limit(_read, (kind, str(path), tune), path, time_limit)
+    score = call_with_time_limit(read_file_kind, (kind, str(path), tune), path, time_limit)
     check_score(score, path)
     return score
 

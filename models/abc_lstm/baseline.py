@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from models.common.card import read_card, write_card
+from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
 from models.markov.model import MarkovConfig, MarkovModel
 
@@ -49,10 +49,8 @@ def markov_baseline(folder: str | Path, max_order: int = 8) -> dict[str, float]:
             count += 1
     result = {"markov_test_bits_per_char": round(nll / count / math.log(2), 4), "markov_order": model.order,
               "markov_seconds": round(time.perf_counter() - start, 1)}
-    card["metrics"] = dict(card.get("metrics", {}), **result)
-    card["training"] = dict(card["training"], baseline_command=f"python -m models.abc_lstm.baseline {folder}")
-    write_card(folder, {k: v for k, v in card.items() if k not in ("format_version", "weights_sha256", "weights_dtype")},
-               card.get("weights_dtype", "float32"))
+    update_card(folder, metrics=dict(card.get("metrics", {}), **result),
+                training=dict(card["training"], baseline_command=f"python -m models.abc_lstm.baseline {folder}"))
     return result
 
 

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from app.core.errors import DatasetError
-from models.common.card import read_card, write_card
+from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
 from models.common.train_loop import TrainConfig, TrainRun, TrainTask, shard, train
 
@@ -132,11 +132,8 @@ def train_abc_lstm(data: Sequence[str] | None, out_dir: str | Path, cfg: TrainCo
 def _add_bits_per_char(folder: Path) -> None:
     if not (folder / "config.json").exists():
         return
-    card = read_card(folder)
-    metrics = card.get("metrics", {})
+    metrics = dict(read_card(folder).get("metrics", {}))
     for key in ("valid_cross_entropy", "test_cross_entropy"):
         if key in metrics:
             metrics[key.replace("cross_entropy", "bits_per_char")] = round(metrics[key] / math.log(2), 4)
-    card["metrics"] = metrics
-    write_card(folder, {k: v for k, v in card.items() if k not in ("format_version", "weights_sha256", "weights_dtype")},
-               card.get("weights_dtype", "float32"))
+    update_card(folder, metrics=metrics)

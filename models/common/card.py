@@ -42,6 +42,15 @@ def write_card(folder: Path, card: dict[str, Any], weights_dtype: str) -> dict[s
     return card
 
 
+def update_card(folder: str | Path, **changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` into a checkpoint's card (weights untouched, sha256 kept valid)."""
+    folder = Path(folder)
+    card = read_card(folder)
+    card.update(changes)
+    kept = {k: v for k, v in card.items() if k not in ("format_version", "weights_sha256", "weights_dtype")}
+    return write_card(folder, kept, card.get("weights_dtype", "float32"))
+
+
 def read_card(folder: str | Path) -> dict[str, Any]:
     """The model card of a checkpoint folder; CheckpointError when absent or damaged."""
     path = Path(folder) / CARD

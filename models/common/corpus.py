@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from app.core.errors import CadenzaError, DatasetError, ParseTimeoutError
-from app.core.formats import READ_KINDS, _read
+from app.core.formats import READ_KINDS, read_file_kind
 from app.core.limits import call_with_time_limit, check_size
+from app.core.paths import corpus_cache_dir
 from app.core.project import score_from_dict, score_to_dict
 from app.core.score import Score
 
@@ -88,16 +89,6 @@ def split_of(key: str) -> str:
     return "test" if bucket < 2 else "valid" if bucket == 2 else "train"
 
 
-def cache_dir() -> Path:
-    """Where parsed files are cached (``CADENZA_CACHE_DIR`` overrides)."""
-    env = os.environ.get("CADENZA_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("Cadenza")) / "corpus"
-
-
 @dataclass(frozen=True)
 class CorpusItem:
     key: str
@@ -130,7 +121,7 @@ def _parse_file(path: str) -> dict:
 
         score = stream_to_score(music21.converter.parse(path))
     else:
-        score = _read(READ_KINDS[p.suffix.lower()], path, None)
+        score = read_file_kind(READ_KINDS[p.suffix.lower()], path, None)
     return score_to_dict(score)
 
 
@@ -163,7 +154,7 @@ def load_scores(spec: str, workers: int | None = None,
     """Parse (or read from the cache) every file of a dataset into scores."""
     root, files = dataset_files(spec)
     files = files[:limit] if limit else files
-    cache = cache_dir()
+    cache = corpus_cache_dir()
     _warm_imports()
     report, start = LoadReport(), time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers or max(1, os.cpu_count() or 1)) as pool:

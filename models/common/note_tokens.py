@@ -119,6 +119,27 @@ def decode_tokens(tokens: Iterable[str], ppq: int = 480, start_tick: int = 0,
     return notes
 
 
+def bar_steps(score: Score | None, tick: int = 0) -> int:
+    """Grid steps in one bar of the meter in force at ``tick`` (4/4 without a score)."""
+    from app.core.timing import signature_at
+
+    sig = signature_at(score or Score(), tick)
+    return sig.numerator * STEPS_PER_QUARTER * 4 // sig.denominator
+
+
+def continuation_context(seed: Score | None) -> Score:
+    """An empty score in the tempo, meter and key in force at the seed's end (where a continuation starts)."""
+    from app.core.score import TempoChange, TimeSignature
+    from app.core.timing import bpm_at, signature_at
+
+    if seed is None:
+        return Score()
+    tick = max(seed.end - 1, 0)
+    sig = signature_at(seed, tick)
+    return Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
+                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
+
+
 def tokens_steps(tokens: Iterable[str]) -> int:
     """Total grid steps the wait tokens advance."""
     return sum(int(t[1:]) for t in tokens if t[0] == "w")

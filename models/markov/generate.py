@@ -6,19 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.score import Score
-from app.core.timing import signature_at
 from models.common.card import load_arrays
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
-from models.common.note_tokens import STEPS_PER_QUARTER, Vocabulary, encode_score, tokens_to_score
+from models.common.note_tokens import Vocabulary, bar_steps, continuation_context, encode_score, tokens_to_score
 
 from .model import MarkovConfig, MarkovModel
-
-
-def bar_steps(score: Score | None) -> int:
-    """Grid steps in one bar of the seed's meter (4/4 without a seed)."""
-    sig = signature_at(score or Score(), 0)
-    return sig.numerator * STEPS_PER_QUARTER * 4 // sig.denominator
 
 
 def filter_probs(p: np.ndarray, temperature: float, top_k: int, top_p: float) -> np.ndarray:
@@ -51,12 +43,13 @@ class MarkovGenerator(Generator):
         self.check_request(request)
         timer = Timer()
         seed_ids = self.vocab.encode(encode_score(request.seed)) if request.seed is not None else []
-        target = request.bars * bar_steps(request.seed)
+        like = continuation_context(request.seed)  # tempo, meter and key where the seed ends
+        target = request.bars * bar_steps(like)
         results = []
         for v in range(request.variations):
             rng = np.random.default_rng([request.random_seed, v])
             tokens = self._continue(seed_ids, target, request, rng)
-            score = tokens_to_score(tokens, like=request.seed)
+            score = tokens_to_score(tokens, like=like)
             results.append(with_provenance(score, self.provenance(request, v), timer.elapsed()))
             yield Progress(v + 1, request.variations, f"variation {v + 1}")
         return results

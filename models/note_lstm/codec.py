@@ -56,14 +56,6 @@ class NoteCodec:
         return replace(score, tracks=(Track(score.tracks[0].name, 0, False, tuple(notes)),))
 
 
-def bar_steps(score: Score | None, tick: int = 0) -> int:
-    """Grid steps in one bar of the meter in force at ``tick`` (4/4 without a score)."""
-    from app.core.timing import signature_at
-
-    sig = signature_at(score or Score(), tick)
-    return sig.numerator * STEPS_PER_QUARTER * 4 // sig.denominator
-
-
 def shift_token(token: str, semitones: int) -> str | None:
     """A pitch/chord token moved by ``semitones`` (None if it leaves 0-127); others unchanged."""
     if token_kind(token) != "p" or semitones == 0:

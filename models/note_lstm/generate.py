@@ -20,15 +20,15 @@ import numpy as np
 import torch
 
 from app.core.errors import CheckpointError
-from app.core.score import Score, TempoChange, TimeSignature
-from app.core.timing import bpm_at, signature_at
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.note_tokens import KINDS, Vocabulary, token_kind
 from models.common.sampling import make_generator, sample_next
 
-from .codec import NoteCodec, bar_steps, seed_ids
+from models.common.note_tokens import bar_steps, continuation_context  # noqa: F401  (re-exported)
+
+from .codec import NoteCodec, seed_ids
 from .model import NoteLSTM, NoteLSTMConfig, State, expand_state
 
 CHUNK = 32  # tokens between progress reports
@@ -136,16 +136,6 @@ class _Rows:
         ids = torch.stack(self.tokens, 1).cpu().numpy()  # (B, N)
         ends = self.done_at.cpu().numpy()
         return [row[: end + 1] if end >= 0 else row for row, end in zip(ids, ends)]
-
-
-def continuation_context(seed: Score | None) -> Score:
-    """An empty score in the tempo, meter and key in force at the seed's end."""
-    if seed is None:
-        return Score()
-    tick = max(seed.end - 1, 0)
-    sig = signature_at(seed, tick)
-    return Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
-                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
 
 
 class NoteLSTMGenerator(Generator):

@@ -50,3 +50,15 @@ def test_markov_arrays_round_trip():
     back = MarkovModel.from_arrays(MarkovConfig(4, 3), model.to_arrays())
     assert back.order == 2
     assert all(math.isclose(back.prob([0, 1], t), model.prob([0, 1], t)) for t in range(4))
+
+
+def test_continuation_starts_in_the_meter_and_tempo_where_the_seed_ends():
+    from app.core.score import TempoChange, TimeSignature
+    from models.common.note_tokens import bar_steps, continuation_context
+
+    seed = Score(tracks=(Track("p", 0, False, (Note(0, 60, 1920), Note(1920, 62, 1440))),),
+                 tempos=(TempoChange(0, 100.0), TempoChange(1920, 132.0)),
+                 time_signatures=(TimeSignature(0, 4, 4), TimeSignature(1920, 3, 4)), key="D major")
+    like = continuation_context(seed)
+    assert (like.time_signatures[0].numerator, like.tempos[0].bpm, like.key) == (3, 132.0, "D major")
+    assert bar_steps(like) == 36 and bar_steps(None) == 48
