@@ -20,6 +20,7 @@ def add_model_commands(sub) -> None:
     p.add_argument("--model", required=True, help="markov, note-lstm, abc-lstm, or a user model's name")
     p.add_argument("--seed", help="seed file or seed:NAME to continue")
     p.add_argument("--bars", type=int, default=8, help="length in bars (default 8)")
+    p.add_argument("--tokens", type=int, help="length in tokens instead (abc-lstm: characters of the tune body)")
     for flag, kind, text in (("--temperature", float, "sampling temperature"), ("--top-k", int, "keep the K likeliest tokens"),
                              ("--top-p", float, "nucleus sampling mass"), ("--noise-sd", float, "latent noise sd"),
                              ("--style-alpha", float, "style mix alpha (0..1)")):
@@ -56,7 +57,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     gen = load_generator(args.model, args.checkpoint, args.device)
     request = GenerationRequest(
-        seed=load_score(args.seed) if args.seed else None, seed_text=_abc_seed_text(args.seed), bars=args.bars, temperature=args.temperature,
+        seed=load_score(args.seed) if args.seed else None, seed_text=_abc_seed_text(args.seed), bars=args.bars,
+        tokens=args.tokens, temperature=args.temperature,
         top_k=args.top_k, top_p=args.top_p, noise_sd=args.noise_sd, style_alpha=args.style_alpha,
         style=load_score(args.style) if args.style else None, variations=args.variations,
         random_seed=args.random_seed, device=args.device)

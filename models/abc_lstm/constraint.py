@@ -26,8 +26,11 @@ class TuneConstraint:
     """Phases: forced text, free title, choices (meter, key), then the body grammar."""
 
     def __init__(self, bars: int, meter: str | None = None, key: str | None = None,
-                 title: str | None = None, seed_body: str = "", unit: str | None = None) -> None:
-        self.bars, self.seed_body, self.unit = bars, seed_body, unit
+                 title: str | None = None, seed_body: str = "", unit: str | None = None,
+                 chars: int | None = None) -> None:
+        # with ``chars``, the body stops after that many new characters (the bar is then completed)
+        self.bars, self.seed_body, self.unit, self.chars = bars, seed_body, unit, chars
+        self._body_start: int | None = None
         self.text = ""
         self.meter, self.key = meter, key
         self._queue: list = [("force", "X:1\nT:")]
@@ -69,8 +72,13 @@ class TuneConstraint:
             cleaned, probe = _fit_seed(cleaned, meter, unit, pickup)
         except ValueError as exc:
             raise GenerationError(f"The seed's tune body cannot be continued ({exc}).") from None
-        self.body = AbcBodyGrammar(meter, unit, probe.bars_written + self.bars, pickup)
+        if self.chars is None:
+            self.body = AbcBodyGrammar(meter, unit, probe.bars_written + self.bars, pickup)
+        else:  # a bar takes at least two chars; the model may end the tune after three new bars
+            self.body = AbcBodyGrammar(meter, unit, probe.bars_written + max(3, self.chars), pickup,
+                                       min_bars=probe.bars_written + 3)
         self._seed_queue = list(cleaned)
+        self._body_start = len(self.text) + len(cleaned)
 
     def _unit(self) -> Fraction:
         """The seed's L: when it gives one, else the ABC default for the meter."""
@@ -78,7 +86,18 @@ class TuneConstraint:
 
     @property
     def done(self) -> bool:
-        return self._phase[0] == "body" and self.body is not None and self.body.done
+        return self._phase[0] == "body" and self.body is not None and (self.body.done or self.out_of_chars)
+
+    @property
+    def body_chars(self) -> int:
+        """New body characters written after the seed."""
+        return 0 if self._body_start is None else max(0, len(self.text) - self._body_start)
+
+    @property
+    def out_of_chars(self) -> bool:
+        """The ``chars`` goal is met (the bar still needs :meth:`finish`)."""
+        return (self.chars is not None and self._body_start is not None and not self._seed_queue
+                and self.body_chars >= self.chars)
 
     def allowed(self) -> frozenset[str]:
         kind, arg = self._phase
@@ -127,7 +146,8 @@ class TuneConstraint:
             self.feed(sorted(self.allowed() - {" "})[0] if self.allowed() - {" "} else " ")
         while self._seed_queue:
             self.feed(self._seed_queue[0])
-        self.text += self.body.force_finish()
+        if not self.body.done:
+            self.text += self.body.force_finish()
         return self.text
 
 

@@ -44,7 +44,8 @@ class AbcLSTMGenerator(Generator):
         """One constraint per variation, with the seed's fields forced."""
         fields, body = self._seed(request)
         return [TuneConstraint(request.bars, meter=fields.get("M"), key=fields.get("K"), title=fields.get("T"),
-                               seed_body=body, unit=fields.get("L")) for _ in range(request.variations)]
+                               seed_body=body, unit=fields.get("L"), chars=request.tokens)
+                for _ in range(request.variations)]
 
     def _seed(self, request: GenerationRequest) -> tuple[dict[str, str], str]:
         if request.seed_text:
@@ -67,7 +68,8 @@ class AbcLSTMGenerator(Generator):
         gen = make_generator(request.random_seed, self.device)
         last = torch.full((len(rows),), self.vocab.end_id, dtype=torch.long, device=self.device)
         state = None
-        budget = 400 + CHARS_PER_BAR_BUDGET * request.bars + len(rows[0].seed_body)
+        goal = request.tokens + CHARS_PER_BAR_BUDGET if request.tokens else CHARS_PER_BAR_BUDGET * request.bars
+        budget = 400 + goal + len(rows[0].seed_body)
         with torch.no_grad(), gpu_memory_guard("generate fewer variations at once, or use --device cpu"):
             for step in range(budget):
                 if all(r.done for r in rows):
@@ -78,8 +80,8 @@ class AbcLSTMGenerator(Generator):
                                   request.top_p or 1.0, allowed)  # (B,)
                 last = self._feed(rows, ids, forced)
                 if step % 64 == 0:
-                    yield Progress(sum(r.body.bars_written if r.body else 0 for r in rows), len(rows) * request.bars, "writing")
-        return [r.text if r.done else r.finish() for r in rows]
+                    yield _progress(rows, request)
+        return [r.finish() if not r.done or r.out_of_chars else r.text for r in rows]
 
     def _masks(self, rows: list[TuneConstraint]) -> tuple[torch.Tensor, dict[int, str]]:
         """(B, V) allowed characters; rows whose allowed chars are all outside the vocabulary are forced."""
@@ -111,3 +113,11 @@ class AbcLSTMGenerator(Generator):
             return read_abc_text(text, name="the generated tune")
         except Exception as exc:  # the grammar makes this unreachable; say so clearly if not
             raise GenerationError(f"A generated tune could not be read back ({exc}).") from None
+
+
+def _progress(rows: list[TuneConstraint], request: GenerationRequest) -> Progress:
+    """Bars (or, with ``request.tokens``, body characters) written over all rows."""
+    if request.tokens:
+        done = sum(min(request.tokens, r.body_chars) for r in rows)
+        return Progress(done, len(rows) * request.tokens, "writing")
+    return Progress(sum(r.body.bars_written if r.body else 0 for r in rows), len(rows) * request.bars, "writing")

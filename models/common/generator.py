@@ -88,6 +88,8 @@ class Generator(ABC):
             raise GenerationError("The number of variations must be between 1 and 64.")
         if not 1 <= request.bars <= 256:
             raise GenerationError("The length must be between 1 and 256 bars.")
+        if request.tokens is not None and not 1 <= request.tokens <= 20000:
+            raise GenerationError("The length must be between 1 and 20,000 tokens.")
 
     def option_list(self) -> str:
         names = ["--" + o.replace("_", "-") for o in OPTION_NAMES if o in self.options]

@@ -55,7 +55,7 @@ class MarkovGenerator(Generator):
         return results
 
     def _continue(self, seed_ids: list[int], target: int, request: GenerationRequest, rng) -> list[str]:
-        """Sample ``P D W`` groups until ``target`` grid steps are filled.
+        """Sample ``P D W`` groups until ``target`` grid steps (or ``request.tokens`` tokens) are filled.
 
         Steps only advance on wait tokens, so stopping there ends on a whole group.
         """
@@ -63,7 +63,7 @@ class MarkovGenerator(Generator):
         kind = self.vocab.next_kind(self.vocab.tokens[context[-1]]) if context else "p"
         out: list[str] = []
         steps = 0
-        while steps < target:
+        while (len(out) < request.tokens or (out and out[-1][0] != "w")) if request.tokens else steps < target:
             p = self.model.distribution(context[-self.model.order:])
             mask = np.logical_or.reduce([self.vocab.kind_masks[k] for k in kind])
             q = filter_probs(np.where(mask, p, 0.0), request.temperature or 1.0, request.top_k or 0, request.top_p or 1.0)

@@ -7,6 +7,12 @@ piece's unmapped tokens once and transposes them through a lookup table per
 shift, drawing the shift exactly as ``augment.random_transposition`` does (one
 ``rng.choice`` over ``augment.feasible_shifts`` of the score). The ids are the
 same as ``encode_score(random_transposition(score, rng))`` would give.
+
+Tempo scaling (``augment.scale_tempo``: half-time and double-time notation)
+is encoded once per piece for each factor that the 12-steps-per-quarter grid
+holds exactly (a piece of sixteenths has no half-time version; one with
+whole notes no double-time one); each epoch then draws a factor per piece
+with the same seeded RNG, after the shifts.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from app.core.score import Score, Track
-from models.common.augment import feasible_shifts
-from models.common.note_tokens import (STEPS_PER_QUARTER, Vocabulary, encode_score, parse_pitch_token, pitch_token,
-                                       token_kind, tokens_to_score)
+from models.common.augment import feasible_shifts, scale_tempo
+from models.common.note_tokens import (STEPS_PER_QUARTER, Vocabulary, decode_tokens, encode_score, parse_pitch_token,
+                                       pitch_token, token_kind, tokens_to_score)
+
+TEMPO_FACTORS = (0.5, 2.0)  # besides 1: half-time and double-time notation
+TEMPO_KEEP = 0.5  # probability of keeping a piece's own note values when others are feasible
 
 PAD = -100  # padding in training windows (ignored by the loss)
 NEUTRAL_START = ("c48.60.64.67", "d12", "w12")  # a C major chord, a quarter note, when there is no seed
@@ -66,23 +75,44 @@ def shift_token(token: str, semitones: int) -> str | None:
     return pitch_token(pitches)
 
 
+def tempo_variants(score: Score, tokens: Sequence[str] | None = None) -> dict[float, list[str]]:
+    """``{factor: tokens of scale_tempo(score, factor)}`` for each factor the grid holds exactly."""
+    tokens = encode_score(score) if tokens is None else tokens
+    notes = [(n.start, n.pitch, n.duration) for n in decode_tokens(tokens, score.ppq)]
+    out = {}
+    for factor in TEMPO_FACTORS:
+        scaled = encode_score(scale_tempo(score, factor))
+        want = [(round(a * factor), p, round(d * factor)) for a, p, d in notes]
+        if [(n.start, n.pitch, n.duration) for n in decode_tokens(scaled, score.ppq)] == want:
+            out[factor] = scaled
+    return out
+
+
 class PieceSet:
-    """Training pieces as unmapped tokens, transposable by table lookup."""
+    """Training pieces as unmapped tokens, transposable by table lookup, with their tempo variants."""
 
     def __init__(self, codec: NoteCodec, pieces: Sequence[Sequence[str]], shifts: Sequence[Sequence[int]],
-                 max_shift: int = 6) -> None:
+                 max_shift: int = 6, tempos: Sequence[dict[float, Sequence[str]]] | None = None) -> None:
         self.codec, self.max_shift = codec, max_shift
-        raw = sorted({t for piece in pieces for t in piece})
+        tempos = list(tempos) if tempos is not None else [{} for _ in pieces]
+        raw = sorted({t for piece in pieces for t in piece} | {t for v in tempos for p in v.values() for t in p})
         index = {t: i for i, t in enumerate(raw)}
-        self.raw_ids = [np.asarray([index[t] for t in piece], dtype=np.int64) for piece in pieces]
+
+        def to_raw(piece: Sequence[str]) -> np.ndarray:
+            return np.asarray([index[t] for t in piece], dtype=np.int64)
+
+        self.raw_ids = [to_raw(piece) for piece in pieces]
+        self.tempo_ids = [{f: to_raw(p) for f, p in sorted(v.items())} for v in tempos]
         self.shifts = [list(s) or [0] for s in shifts]
         # table[s + max_shift, raw id] -> vocabulary id of the token moved by s semitones
         self.table = np.stack([self._table(raw, s) for s in range(-max_shift, max_shift + 1)])
 
     @classmethod
-    def from_scores(cls, codec: NoteCodec, scores: Sequence[Score], max_shift: int = 6) -> "PieceSet":
-        return cls(codec, [encode_score(s) for s in scores], [feasible_shifts(s, max_shift) for s in scores],
-                   max_shift)
+    def from_scores(cls, codec: NoteCodec, scores: Sequence[Score], max_shift: int = 6,
+                    tempo: bool = False) -> "PieceSet":
+        tokens = [encode_score(s) for s in scores]
+        return cls(codec, tokens, [feasible_shifts(s, max_shift) for s in scores], max_shift,
+                   [tempo_variants(s, t) for s, t in zip(scores, tokens)] if tempo else None)
 
     def _table(self, raw: list[str], shift: int) -> np.ndarray:
         same = self.codec.encode_tokens(raw) if raw else np.zeros(0, dtype=np.int64)
@@ -101,9 +131,19 @@ class PieceSet:
         """One shift per piece, in order, drawn as ``random_transposition`` draws it."""
         return [int(rng.choice(s)) for s in self.shifts]
 
-    def ids(self, index: int, shift: int = 0) -> np.ndarray:
-        """Piece ``index`` transposed by ``shift`` semitones, as vocabulary ids (N,)."""
-        return self.table[shift + self.max_shift, self.raw_ids[index]]
+    def draw_tempos(self, rng: np.random.Generator) -> list[float]:
+        """One tempo factor per piece, in order: 1 with probability TEMPO_KEEP, else a feasible other one."""
+        out = []
+        for variants in self.tempo_ids:
+            others = list(variants)
+            keep = not others or rng.random() < TEMPO_KEEP
+            out.append(1.0 if keep else float(others[int(rng.integers(len(others)))]))
+        return out
+
+    def ids(self, index: int, shift: int = 0, tempo: float = 1.0) -> np.ndarray:
+        """Piece ``index`` in tempo variant ``tempo``, transposed by ``shift`` semitones, as vocabulary ids (N,)."""
+        raw = self.raw_ids[index] if tempo == 1.0 else self.tempo_ids[index][tempo]
+        return self.table[shift + self.max_shift, raw]
 
 
 def window_count(n_tokens: int, length: int) -> int:
@@ -111,16 +151,18 @@ def window_count(n_tokens: int, length: int) -> int:
     return max(1, (n_tokens - 1) // length)
 
 
-def make_windows(pieces: Sequence[np.ndarray], length: int, rng: np.random.Generator | None = None) -> np.ndarray:
+def make_windows(pieces: Sequence[np.ndarray], length: int, rng: np.random.Generator | None = None,
+                 counts: Sequence[int] | None = None) -> np.ndarray:
     """Non-overlapping windows (N, length + 1) of every piece, padded with PAD.
 
     With ``rng``, each piece's windows start at a random offset inside its
     slack (the count never changes, so the epoch size is fixed); without,
-    at 0.
+    at 0. ``counts`` fixes each piece's window count (a tempo variant keeps
+    its original's count, so every epoch has as many batches).
     """
     rows = []
-    for ids in pieces:
-        count = window_count(len(ids), length)
+    for i, ids in enumerate(pieces):
+        count = window_count(len(ids), length) if counts is None else counts[i]
         slack = max(0, len(ids) - 1 - count * length)
         start = int(rng.integers(0, slack + 1)) if rng is not None and slack else 0
         for k in range(count):

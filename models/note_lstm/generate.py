@@ -96,10 +96,15 @@ def window_refeed_generate(model: NoteLSTM, seed_ids: Sequence[int], n_tokens: i
 
 
 class _Rows:
-    """The batch being sampled: one row per variation, each stopping after ``target`` grid steps."""
+    """The batch being sampled: one row per variation, each stopping after ``target`` grid steps.
+
+    With ``request.tokens`` set, a row stops instead at the first wait token
+    once it has that many tokens (so it ends on a whole onset group).
+    """
 
     def __init__(self, gen: "NoteLSTMGenerator", ids: np.ndarray, request: GenerationRequest, target: int) -> None:
         self.gen, self.request, self.target = gen, request, target
+        self.max_tokens = request.tokens
         batch, device = request.variations, gen.device
         self.random = make_generator(request.random_seed, device)
         self.logits, self.state = _warm(gen.model, ids, batch, device)  # (B, V), (L, B, H) each
@@ -107,7 +112,8 @@ class _Rows:
         self.steps = torch.zeros(batch, dtype=torch.long, device=device)  # (B,) grid steps waited
         self.done_at = torch.full((batch,), -1, dtype=torch.long, device=device)  # (B,) index of the last token
         self.tokens: list[torch.Tensor] = []  # each (B,)
-        self.cap = target + 6  # every onset (3 tokens) waits at least 3 steps
+        # every onset (3 tokens) waits at least 3 steps
+        self.cap = request.tokens + 3 if request.tokens else target + 6
         self.finished = False
 
     def advance(self, n: int) -> None:
@@ -120,16 +126,28 @@ class _Rows:
                                 self.gen.rules.allowed(self.last))  # (B,)
             self.tokens.append(token)
             self.steps += self.gen.rules.wait[token]
-            newly = (self.done_at < 0) & (self.steps >= self.target)
+            newly = (self.done_at < 0) & self._reached(token)
             self.done_at = torch.where(newly, len(self.tokens) - 1, self.done_at)
             self.last = token
             self.finished = bool((self.done_at >= 0).all()) or len(self.tokens) >= self.cap
             if not self.finished:
                 self.logits, self.state = self.gen.model.step(token, self.state)
 
-    def steps_done(self) -> int:
-        """Grid steps every row has reached (the slowest row), at most the target."""
-        return int(self.steps.clamp(max=self.target).min())
+    def _reached(self, token: torch.Tensor) -> torch.Tensor:
+        """(B,) bool: rows whose length goal is met after ``token``."""
+        if self.max_tokens:
+            at_wait = self.gen.rules.wait[token] > 0
+            return at_wait & torch.tensor(len(self.tokens) >= self.max_tokens, device=token.device)
+        return self.steps >= self.target
+
+    def progress(self) -> Progress:
+        """Tokens (with ``request.tokens``) or grid steps every row has reached (the slowest row)."""
+        if self.max_tokens:
+            done = min(len(self.tokens), self.max_tokens)
+            return Progress(done, self.max_tokens, f"{done} of {self.max_tokens} tokens")
+        steps = int(self.steps.clamp(max=self.target).min())
+        per_bar = self.target / self.request.bars
+        return Progress(steps, self.target, f"{steps / per_bar:.1f} of {self.request.bars} bars")
 
     def rows(self) -> list[np.ndarray]:
         """Each row's ids up to and including the wait that completed it."""
@@ -173,11 +191,10 @@ class NoteLSTMGenerator(Generator):
         while not rows.finished:
             with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
                 rows.advance(CHUNK)
-            yield Progress(rows.steps_done(), target, f"{rows.steps_done() / bar_steps(like):.1f} of "
-                                                      f"{request.bars} bars")
+            yield rows.progress()
         results = []
         for i, ids in enumerate(rows.rows()):
-            score = self.codec.decode(ids, like, end_steps=target)
+            score = self.codec.decode(ids, like, end_steps=None if request.tokens else target)
             title = f"{like.title} (note-lstm {i + 1})" if like.title else f"note-lstm variation {i + 1}"
             results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
         return results

@@ -2,8 +2,9 @@
 
 The pieces are reduced to piano note/chord tokens with durations and waits;
 the vocabulary comes from the training split; each epoch transposes every
-training piece by a random feasible shift (seeded by (seed, epoch)), cuts it
-into windows of ``seq_len`` tokens at a random offset and shuffles them.
+training piece by a random feasible shift and picks a tempo variant (its own
+note values, half-time or double-time; seeded by (seed, epoch)), cuts it into
+windows of ``seq_len`` tokens at a random offset and shuffles them.
 Validation and test windows are fixed. ``train_note_lstm`` loads the data and
 returns a generator with :func:`models.common.train_loop.train`'s protocol.
 """
@@ -25,7 +26,7 @@ from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
 
-from .codec import PAD, NoteCodec, PieceSet, make_windows, window_count
+from .codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count
 from .model import NoteLSTM, NoteLSTMConfig
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
@@ -62,7 +63,8 @@ def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = 
         raise DatasetError("The training split has no piece with at least two notes.")
     codec = NoteCodec(Vocabulary.build([t for _, t in by_split["train"]]))
     train_set = PieceSet(codec, [t for _, t in by_split["train"]],
-                         [feasible_shifts(i.score, max_shift) for i, _ in by_split["train"]], max_shift)
+                         [feasible_shifts(i.score, max_shift) for i, _ in by_split["train"]], max_shift,
+                         [tempo_variants(i.score, t) for i, t in by_split["train"]])
     valid = [codec.encode_tokens(t) for _, t in by_split["valid"]]
     test = [codec.encode_tokens(t) for _, t in by_split["test"]]
     return NoteData(codec, train_set, valid, test, dict(datasets or {}))
@@ -106,9 +108,12 @@ class NoteLSTMTask(TrainTask):
         """All batches (each (B, seq_len + 1)) of ``epoch``: transposed, windowed, shuffled by (seed, epoch)."""
         if self._cached is None or self._cached[0] != epoch:
             rng = np.random.default_rng([self.seed, epoch])
-            shifts = self.data.train.draw_shifts(rng) if self.augment else [0] * len(self.data.train)
-            pieces = [self.data.train.ids(i, s) for i, s in enumerate(shifts)]
-            windows = make_windows(pieces, self.seq_len, rng)  # (N, L + 1)
+            n = len(self.data.train)
+            shifts = self.data.train.draw_shifts(rng) if self.augment else [0] * n
+            tempos = self.data.train.draw_tempos(rng) if self.augment else [1.0] * n
+            pieces = [self.data.train.ids(i, s, t) for i, (s, t) in enumerate(zip(shifts, tempos))]
+            counts = [window_count(n, self.seq_len) for n in self.data.train.lengths()]
+            windows = make_windows(pieces, self.seq_len, rng, counts)  # (N, L + 1)
             windows = windows[rng.permutation(len(windows))]
             batches = [windows[i: i + self.batch_size] for i in range(0, len(windows), self.batch_size)]
             self._cached = (epoch, batches)
@@ -149,7 +154,9 @@ class NoteLSTMTask(TrainTask):
             "training": {"data": self.specs, "datasets": self.data.datasets, "command": self.command,
                          "seed": self.seed, "seq_len": self.seq_len, "batch_size": self.batch_size,
                          "augmentation": (f"random transposition within ±{self.data.train.max_shift} semitones "
-                                          "(train split)") if self.augment else None,
+                                          "and tempo scaling (half-time or double-time note values, each "
+                                          "where the grid holds it exactly; the piece's own values half the time), "
+                                          "drawn per piece per epoch (train split)") if self.augment else None,
                          "pieces": {"train": len(self.data.train), "valid": len(self.data.valid),
                                     "test": len(self.data.test)},
                          "tokens": self.data.token_counts(), "windows_per_epoch": self.windows},

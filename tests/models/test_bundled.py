@@ -83,3 +83,22 @@ def test_abc_lstm_continues_every_bundled_abc_seed(tmp_path):
         text = scores[0].provenance["abc"]
         assert check_tune(text) == (True, "ok"), (name, text)
         assert f"M:{fields['M']}\n" in text and f"K:{fields['K']}\n" in text, name
+
+
+def test_length_in_tokens_is_honoured_by_every_model():
+    """``tokens`` instead of ``bars``: note models stop at the first wait after N tokens, abc-lstm after N body chars."""
+    from models.common.note_tokens import encode_score
+
+    for name in ("markov", "note-lstm"):
+        gen = load_generator(name, device="cpu")
+        scores = run_generation(gen.generate(GenerationRequest(tokens=60, variations=3, random_seed=5)))
+        for s in scores:  # re-encoding gives the sampled P D W stream (a long wait may split in two)
+            assert 57 <= len(encode_score(s)) <= 66, (name, len(encode_score(s)))
+    gen = load_generator("abc-lstm", device="cpu")
+    for s in run_generation(gen.generate(GenerationRequest(tokens=80, variations=4, random_seed=5))):
+        text = s.provenance["abc"]
+        body = text.split("\nK:", 1)[1].split("\n", 1)[1]
+        assert check_tune(text)[0] and body.rstrip().endswith("|]")
+        assert 30 <= len(body) <= 80 + 60, len(body)  # the model may end after 3 bars; the last bar is completed
+    with pytest.raises(Exception, match="20,000 tokens"):
+        run_generation(gen.generate(GenerationRequest(tokens=0)))

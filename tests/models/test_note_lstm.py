@@ -12,7 +12,7 @@ from models.common.augment import random_transposition, transpose
 from models.common.checkpoint import load_checkpoint, save_checkpoint
 from models.common.corpus import CorpusItem
 from models.common.generator import GenerationRequest, run_generation
-from models.common.note_tokens import Vocabulary, encode_score, token_kind
+from models.common.note_tokens import Vocabulary, encode_score, token_kind, tokens_steps
 from models.common.sampling import make_generator
 from models.common.train_loop import TrainConfig, final_weights, run_training, train
 from models.note_lstm.codec import PAD, NoteCodec, PieceSet, make_windows, seed_ids
@@ -105,6 +105,33 @@ def test_transposing_into_a_known_chord_keeps_the_chord():
     assert codec.vocab.decode(codec.encode(rare))[0] == "p55"  # unknown chord -> top note
     assert np.array_equal(pieces.ids(0, 2), codec.encode(transpose(rare, 2)))
     assert codec.vocab.decode(pieces.ids(0, 2))[0] == "c50.54.57"
+
+
+def test_tempo_variants_are_the_scaled_score_where_the_grid_holds_it(data):
+    from models.common.augment import scale_tempo
+    from models.note_lstm.codec import tempo_variants
+
+    eighths = piece(1)  # eighths, quarters, and quarter-note chords: both variants are exact
+    variants = tempo_variants(eighths)
+    assert set(variants) == {0.5, 2.0}
+    for factor, tokens in variants.items():
+        assert tokens == encode_score(scale_tempo(eighths, factor))
+        assert tokens_steps(tokens) == round(tokens_steps(encode_score(eighths)) * factor)
+    sixteenths = Score(tracks=(Track("P", 0, False, tuple(Note(120 * k, 60 + k % 5, 120) for k in range(16))),))
+    whole = Score(tracks=(Track("P", 0, False, (Note(0, 60, 1920), Note(1920, 62, 1920))),))
+    assert set(tempo_variants(sixteenths)) == {2.0} and set(tempo_variants(whole)) == {0.5}
+    pieces = PieceSet.from_scores(data.codec, [eighths, sixteenths, whole], tempo=True)
+    draws = [pieces.draw_tempos(np.random.default_rng(s)) for s in range(40)]
+    assert {d[1] for d in draws} == {1.0, 2.0} and {d[2] for d in draws} == {1.0, 0.5}
+    assert draws[0] == pieces.draw_tempos(np.random.default_rng(0))
+    assert data.codec.vocab.decode(pieces.ids(1, 2, 2.0))[:3] == ["p62", "d6", "w6"]
+
+
+def test_every_epoch_has_as_many_batches_whatever_the_tempo_draws(data):
+    task = task_for(data)
+    assert any(t != 1.0 for t in data.train.draw_tempos(np.random.default_rng([0, 1])))
+    sizes = {sum(len(b) for b in task.epoch_batches(e)) for e in range(6)}
+    assert sizes == {task.windows}
 
 
 def test_windows_pad_and_count():
