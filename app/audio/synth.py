@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from app.core.errors import AudioError, SoundFontError
-from app.core.score import DRUM_CHANNEL, Score, Track
+from app.core.score import DRUM_CHANNEL, Score, Track, audible_tracks
 from app.core.timing import TempoMap
 
 from .soundfonts import find_soundfont
@@ -71,6 +71,7 @@ class RenderPlan:
     events: list[tuple[int, int, int, int, int]]
     end_sample: int
     programs: dict[int, tuple[int, int]]
+    volumes: dict[int, int] = field(default_factory=dict)  # channel -> CC 7
 
 
 def assign_channels(tracks: tuple[Track, ...]) -> tuple[list[int], dict[int, tuple[int, int]]]:
@@ -104,10 +105,13 @@ def assign_channels(tracks: tuple[Track, ...]) -> tuple[list[int], dict[int, tup
 def plan_render(score: Score, sample_rate: int) -> RenderPlan:
     """Turn ``score`` into sorted note events at sample offsets (pitch 0-127, velocity 1-127)."""
     channels, programs = assign_channels(score.tracks)
+    volumes = {}
+    for track, chan in zip(score.tracks, channels):
+        volumes.setdefault(chan, track.volume)
     tempo = TempoMap(score)
     rows = []
-    for track, chan in zip(score.tracks, channels):
-        if not track.notes:
+    for track, chan, sounds in zip(score.tracks, channels, audible_tracks(score.tracks)):
+        if not track.notes or not sounds:
             continue
         notes = np.array([(n.start, n.end, n.pitch, n.velocity) for n in track.notes], dtype=np.int64)
         on = np.rint(tempo.seconds_array(notes[:, 0]) * sample_rate).astype(np.int64)  # (n,)
@@ -117,10 +121,10 @@ def plan_render(score: Score, sample_rate: int) -> RenderPlan:
         rows.append(np.stack([on, np.full_like(on, NOTE_ON), chans, keys, vels], axis=1))
         rows.append(np.stack([off, np.full_like(off, NOTE_OFF), chans, keys, 0 * vels], axis=1))
     if not rows:
-        return RenderPlan([], 0, programs)
+        return RenderPlan([], 0, programs, volumes)
     table = np.concatenate(rows)  # (events, 5)
     table = table[np.lexsort((table[:, 1], table[:, 0]))]  # by sample, note-offs first
-    return RenderPlan(table.tolist(), int(table[-1, 0]), programs)
+    return RenderPlan(table.tolist(), int(table[-1, 0]), programs, volumes)
 
 
 class Synth:
@@ -181,7 +185,7 @@ class Synth:
         try:
             plan = plan_render(score, self._sample_rate)
             if plan.events:
-                self._reset(plan.programs)
+                self._reset(plan.programs, plan.volumes)
                 yield from self._stream(plan, block_frames)
         finally:
             self._release()
@@ -226,7 +230,7 @@ class Synth:
             self._deleted = True
             self._fs.delete()
 
-    def _reset(self, programs: dict[int, tuple[int, int]]) -> None:
+    def _reset(self, programs: dict[int, tuple[int, int]], volumes: dict[int, int] | None = None) -> None:
         """Forget everything earlier renders left behind, then select this render's programs."""
         self._discard(-self._frames_written % FLUID_BUFSIZE)  # use up a part-rendered internal block
         self._silence()
@@ -237,6 +241,9 @@ class Synth:
         for chan, (bank, preset) in sorted(programs.items()):
             if self._fs.program_select(chan, self._sfid, bank, preset) != 0:
                 self._fs.program_select(chan, self._sfid, bank, 0)
+        for chan, volume in sorted((volumes or {}).items()):
+            if chan >= 0:
+                self._fs.cc(chan, 7, int(volume))
 
     def _silence(self) -> None:
         """Reset all channels and stop every voice, releasing ones too (system_reset leaves those)."""

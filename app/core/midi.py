@@ -35,6 +35,7 @@ class _Part:
     channel: int
     program: int
     notes: list[Note] = field(default_factory=list)
+    volume: int = 100
 
 
 @dataclass
@@ -90,6 +91,7 @@ def _dedupe(items: list) -> list:
 def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) -> list[_Part]:
     name = ""
     programs = [0] * 16
+    volumes: list[int | None] = [None] * 16  # the first CC 7 per channel
     parts: dict[tuple[int, int], _Part] = {}
     sounding: dict[tuple[int, int], tuple[int, int, _Part]] = {}  # (ch, pitch) -> (start, vel, part)
     tick = 0
@@ -105,6 +107,8 @@ def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) 
                 conductor.title = name  # the first track's name is the sequence name
         elif kind == "program_change":
             programs[msg.channel] = msg.program
+        elif kind == "control_change" and msg.control == 7 and volumes[msg.channel] is None:
+            volumes[msg.channel] = msg.value
         elif kind in ("note_on", "note_off"):
             key = (msg.channel, msg.note)
             if key in sounding:  # a re-strike or a note-off: the sounding note ends here
@@ -123,6 +127,7 @@ def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) 
         _close(item, pitch, max(tick, item[0] + 1))
     for part in parts.values():
         part.name = name
+        part.volume = 100 if volumes[part.channel] is None else volumes[part.channel]
     return list(parts.values())
 
 
@@ -158,7 +163,7 @@ def _read_meta(msg, tick: int, index: int, conductor: _Conductor) -> None:
 
 def _to_track(part: _Part) -> Track:
     is_drum = part.channel == DRUM_CHANNEL
-    return Track(name=part.name, program=part.program, is_drum=is_drum, notes=tuple(part.notes))
+    return Track(name=part.name, program=part.program, is_drum=is_drum, notes=tuple(part.notes), volume=part.volume)
 
 
 def write_midi(score: Score, path: str | Path, midi_type: int = 1) -> None:
@@ -229,6 +234,8 @@ def _track_events(track: Track, channel: int) -> list[tuple[int, int, mido.Messa
     events = [(0, 0, mido.MetaMessage("track_name", name=track.name))]
     if not track.is_drum:
         events.append((0, 1, mido.Message("program_change", channel=channel, program=track.program)))
+    if track.volume != 100:
+        events.append((0, 1, mido.Message("control_change", channel=channel, control=7, value=track.volume)))
     last_end: dict[int, int] = {}
     notes = list(track.notes)
     for i, note in enumerate(notes):

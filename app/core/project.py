@@ -38,6 +38,7 @@ def score_to_dict(score: Score) -> dict[str, Any]:
         "provenance": dict(score.provenance),
         "tracks": [
             {"name": t.name, "program": t.program, "is_drum": t.is_drum,
+             "volume": t.volume, "mute": t.mute, "solo": t.solo,
              "notes": [[n.start, n.pitch, n.duration, n.velocity] for n in t.notes]}
             for t in score.tracks
         ],
@@ -51,6 +52,9 @@ def score_from_dict(data: dict[str, Any]) -> Score:
             name=str(t.get("name", "")),
             program=int(t.get("program", 0)),
             is_drum=bool(t.get("is_drum", False)),
+            volume=int(t.get("volume", 100)),
+            mute=bool(t.get("mute", False)),
+            solo=bool(t.get("solo", False)),
             notes=tuple(Note(int(s), int(p), int(d), int(v)) for s, p, d, v in t["notes"]),
         )
         for t in data["tracks"]

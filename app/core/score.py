@@ -71,16 +71,25 @@ class TimeSignature:
 
 @dataclass(frozen=True, slots=True)
 class Track:
-    """A part: GM ``program`` 0-127, drums play on MIDI channel 10."""
+    """A part: GM ``program`` 0-127, drums play on MIDI channel 10.
+
+    ``volume`` (0-127, MIDI CC 7), ``mute`` and ``solo`` are the mixer strip:
+    they shape what is heard (see :func:`audible_tracks`), not the notes.
+    """
 
     name: str = ""
     program: int = 0
     is_drum: bool = False
     notes: tuple[Note, ...] = ()
+    volume: int = 100
+    mute: bool = False
+    solo: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.program <= 127:
             raise ValueError(f"program {self.program} is outside 0-127")
+        if not 0 <= self.volume <= 127:
+            raise ValueError(f"volume {self.volume} is outside 0-127")
         notes = tuple(sorted(self.notes))
         object.__setattr__(self, "notes", notes)
 
@@ -142,3 +151,10 @@ class Score:
 
     def __hash__(self) -> int:  # provenance is a dict; identity of content is by fields
         return hash((self.tracks, self.ppq, self.tempos, self.time_signatures, self.key, self.title))
+
+
+def audible_tracks(tracks: Iterable[Track]) -> list[bool]:
+    """Which tracks sound: the soloed ones if any track is soloed, else every unmuted one."""
+    tracks = list(tracks)
+    soloed = any(t.solo for t in tracks)
+    return [t.solo if soloed else not t.mute for t in tracks]

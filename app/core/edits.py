@@ -1,0 +1,153 @@
+"""Pure edit functions: a Score (or notes) in, a new one out.
+
+The GUI wraps each in a thin QUndoCommand (``app/commands.py``); the undo is
+the same function with its arguments swapped (``replace_notes(s, t, new,
+old)`` undoes ``replace_notes(s, t, old, new)``). Notes are values, so a note
+is named by ``(track index, Note)``; removing takes one equal note per given
+note.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from .score import Note, Score, TempoChange, Track
+
+MAX_PITCH, MIN_DURATION = 127, 1
+
+
+def replace_notes(score: Score, track: int, old: Iterable[Note], new: Iterable[Note]) -> Score:
+    """Take ``old`` notes out of track ``track`` and put ``new`` ones in.
+
+    Raises ValueError if a note of ``old`` is not in the track (a stale edit).
+    """
+    target = score.tracks[track]
+    remove = Counter(old)
+    kept = []
+    for note in target.notes:
+        if remove.get(note, 0):
+            remove[note] -= 1
+        else:
+            kept.append(note)
+    missing = +remove
+    if missing:
+        raise ValueError(f"{sum(missing.values())} note(s) to change are not in track {track}")
+    tracks = list(score.tracks)
+    tracks[track] = target.with_notes(kept + list(new))
+    return score.with_tracks(tracks)
+
+
+def add_notes(score: Score, track: int, notes: Iterable[Note]) -> Score:
+    return replace_notes(score, track, (), notes)
+
+
+def remove_notes(score: Score, track: int, notes: Iterable[Note]) -> Score:
+    return replace_notes(score, track, notes, ())
+
+
+def set_track(score: Score, index: int, **changes) -> Score:
+    """Change a track's name, program, is_drum, volume, mute or solo."""
+    if "notes" in changes:
+        raise ValueError("use replace_notes to change notes")
+    tracks = list(score.tracks)
+    tracks[index] = replace(tracks[index], **changes)
+    return score.with_tracks(tracks)
+
+
+def insert_track(score: Score, index: int, track: Track) -> Score:
+    tracks = list(score.tracks)
+    tracks.insert(index, track)
+    return score.with_tracks(tracks)
+
+
+def remove_track(score: Score, index: int) -> Score:
+    tracks = list(score.tracks)
+    del tracks[index]
+    return score.with_tracks(tracks)
+
+
+def move_track(score: Score, source: int, dest: int) -> Score:
+    """Move track ``source`` so it ends at position ``dest``."""
+    tracks = list(score.tracks)
+    tracks.insert(dest, tracks.pop(source))
+    return score.with_tracks(tracks)
+
+
+def set_tempo(score: Score, bpm: float) -> Score:
+    """Set the opening tempo; later tempo changes keep their ratio to it."""
+    if not 1.0 <= bpm <= 1000.0:
+        raise ValueError(f"tempo {bpm} is outside 1-1000 BPM")
+    ratio = bpm / score.tempos[0].bpm
+    tempos = tuple(TempoChange(t.tick, min(1000.0, max(1.0, t.bpm * ratio))) for t in score.tempos)
+    return replace(score, tempos=tempos)
+
+
+# -- operations on a selection (return the new notes; the caller replaces old -> new) --
+
+def transpose_notes(notes: Sequence[Note], semitones: int) -> list[Note] | None:
+    """Every note moved by ``semitones``; None if one would leave 0-127."""
+    if notes and not (0 <= min(n.pitch for n in notes) + semitones and
+                      max(n.pitch for n in notes) + semitones <= MAX_PITCH):
+        return None
+    return [replace(n, pitch=n.pitch + semitones) for n in notes]
+
+
+def shift_notes(notes: Sequence[Note], ticks: int) -> list[Note]:
+    """Every note moved in time by ``ticks``, stopping at tick 0 as a block."""
+    if notes:
+        ticks = max(ticks, -min(n.start for n in notes))
+    return [replace(n, start=n.start + ticks) for n in notes]
+
+
+def set_velocity(notes: Sequence[Note], velocity: int) -> list[Note]:
+    velocity = max(1, min(127, int(velocity)))
+    return [replace(n, velocity=velocity) for n in notes]
+
+
+def scale_velocity(notes: Sequence[Note], delta: int) -> list[Note]:
+    """Every velocity moved by ``delta``, kept in 1-127."""
+    return [replace(n, velocity=max(1, min(127, n.velocity + delta))) for n in notes]
+
+
+def quantize_notes(notes: Sequence[Note], grid: int, strength: float = 1.0) -> list[Note]:
+    """Starts (and ends) pulled toward the nearest ``grid`` tick by ``strength`` (1 = fully)."""
+    if grid <= 0:
+        return list(notes)
+
+    def snap(t: int) -> int:
+        target = round(t / grid) * grid
+        return round(t + (target - t) * strength)
+
+    out = []
+    for n in notes:
+        start = max(0, snap(n.start))
+        end = max(start + max(MIN_DURATION, round(grid * strength) or MIN_DURATION), snap(n.end))
+        out.append(replace(n, start=start, duration=end - start))
+    return out
+
+
+def duplicate_notes(notes: Sequence[Note], grid: int = 1) -> list[Note]:
+    """A copy of ``notes`` placed right after them (their span rounded up to ``grid``)."""
+    if not notes:
+        return []
+    first, last = min(n.start for n in notes), max(n.end for n in notes)
+    span = last - first
+    if grid > 1:
+        span = -(-span // grid) * grid
+    return [replace(n, start=n.start + span) for n in notes]
+
+
+def paste_notes(notes: Sequence[Note], at: int) -> list[Note]:
+    """Clipboard notes moved so the earliest starts at tick ``at``."""
+    if not notes:
+        return []
+    first = min(n.start for n in notes)
+    return [replace(n, start=n.start - first + at) for n in notes]
+
+
+def notes_in(score: Score, track: int, start: int, end: int, low: int = 0, high: int = MAX_PITCH) -> list[Note]:
+    """Notes of a track that overlap ``[start, end)`` with pitch in ``[low, high]``."""
+    return [n for n in score.tracks[track].notes
+            if n.start < end and n.end > start and low <= n.pitch <= high]
