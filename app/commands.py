@@ -1,0 +1,96 @@
+"""One QUndoCommand per kind of edit: thin wrappers over ``app.core.edits``.
+
+Each command keeps the score before and after (scores are immutable and
+share their unchanged tracks, so this is cheap) plus what views need to
+update incrementally. ``redo`` and ``undo`` call the Document's ``apply_*``
+methods, which emit the signals views listen to.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from PySide6.QtGui import QUndoCommand
+
+from app.core import edits
+from app.core.score import Note, Score, Track
+from app.document import Document
+
+
+class NotesCommand(QUndoCommand):
+    """Replace notes ``old`` by ``new`` in one track: add, delete, move, resize, velocity, paste..."""
+
+    def __init__(self, doc: Document, track: int, old: Iterable[Note], new: Iterable[Note], text: str) -> None:
+        super().__init__(text)
+        self.doc, self.track = doc, track
+        self.old, self.new = list(old), list(new)
+        self.before = doc.score
+        self.after = edits.replace_notes(doc.score, track, self.old, self.new)
+
+    def redo(self) -> None:
+        self.doc.apply_notes(self.after, self.track, self.old, self.new)
+
+    def undo(self) -> None:
+        self.doc.apply_notes(self.before, self.track, self.new, self.old)
+
+
+class _ScoreSwap(QUndoCommand):
+    """Swap between two whole scores; subclasses choose which signals fire."""
+
+    def __init__(self, doc: Document, after: Score, text: str) -> None:
+        super().__init__(text)
+        self.doc, self.before, self.after = doc, doc.score, after
+
+    def _apply(self, score: Score) -> None:
+        raise NotImplementedError
+
+    def redo(self) -> None:
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+
+
+class ReplaceScoreCommand(_ScoreSwap):
+    """The whole score replaced: an ABC edit, an inserted variation, a quantize of everything."""
+
+    def _apply(self, score: Score) -> None:
+        self.doc.apply_score(score)
+
+
+class TracksCommand(_ScoreSwap):
+    """A change to the track list or a track's properties (notes untouched)."""
+
+    def _apply(self, score: Score) -> None:
+        self.doc.apply_tracks(score)
+
+
+class MetaCommand(_ScoreSwap):
+    """Tempo, meter, key or title."""
+
+    def _apply(self, score: Score) -> None:
+        self.doc.apply_meta(score)
+
+
+# -- constructors for the common edits ------------------------------------------
+
+def set_track_command(doc: Document, index: int, text: str, **changes) -> TracksCommand:
+    return TracksCommand(doc, edits.set_track(doc.score, index, **changes), text)
+
+
+def add_track_command(doc: Document, track: Track, index: int | None = None) -> TracksCommand:
+    index = len(doc.score.tracks) if index is None else index
+    return TracksCommand(doc, edits.insert_track(doc.score, index, track), f"Add track {track.name}")
+
+
+def remove_track_command(doc: Document, index: int) -> TracksCommand:
+    name = doc.score.tracks[index].name
+    return TracksCommand(doc, edits.remove_track(doc.score, index), f"Remove track {name}")
+
+
+def move_track_command(doc: Document, source: int, dest: int) -> TracksCommand:
+    return TracksCommand(doc, edits.move_track(doc.score, source, dest), "Move track")
+
+
+def tempo_command(doc: Document, bpm: float) -> MetaCommand:
+    return MetaCommand(doc, edits.set_tempo(doc.score, bpm), f"Tempo {bpm:g} BPM")

@@ -1,0 +1,150 @@
+"""Typed settings over QSettings: every key in one place, with a version and migrations.
+
+Values are stored as values (a sample rate, a device description, a snap
+name), never as combo-box indices. :class:`Settings` takes a QSettings, so
+tests pass one backed by an INI file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+VERSION = 1
+MAX_RECENT = 10
+SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T", "off")
+SAMPLE_RATES = (44100, 48000, 96000)
+
+
+class Settings:
+    """The application's preferences and remembered state."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings("Cadenza", "Cadenza")
+        self._migrate()
+
+    # -- plumbing ----------------------------------------------------------
+    def _get(self, key: str, default: Any, kind: type) -> Any:
+        value = self.store.value(key, default)
+        if value is None:
+            return default
+        try:
+            if kind is bool:
+                return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            if kind is list:
+                return [str(v) for v in value] if isinstance(value, (list, tuple)) else ([str(value)] if value else [])
+            return kind(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _set(self, key: str, value: Any) -> None:
+        self.store.setValue(key, value)
+
+    def _migrate(self) -> None:
+        """Bring stored keys up to :data:`VERSION` (version 0: nothing stored yet)."""
+        stored = self._get("version", 0, int)
+        if stored < 1:
+            pass  # the first version: no older keys to rename
+        if stored != VERSION:
+            self._set("version", VERSION)
+
+    def sync(self) -> None:
+        self.store.sync()
+
+    # -- window ---------------------------------------------------------------
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        value = self.store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @window_geometry.setter
+    def window_geometry(self, value: QByteArray) -> None:
+        self._set("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        value = self.store.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._set("window/state", value)
+
+    # -- files ------------------------------------------------------------------
+    @property
+    def recent_files(self) -> list[str]:
+        return self._get("files/recent", [], list)[:MAX_RECENT]
+
+    def add_recent_file(self, path: str | Path) -> list[str]:
+        """Put ``path`` first in the recent list (no duplicates, at most MAX_RECENT)."""
+        path = str(Path(path).resolve())
+        files = [path] + [p for p in self.recent_files if p != path]
+        self._set("files/recent", files[:MAX_RECENT])
+        return files[:MAX_RECENT]
+
+    def remove_recent_file(self, path: str | Path) -> None:
+        self._set("files/recent", [p for p in self.recent_files if p != str(path)])
+
+    @property
+    def last_folder(self) -> str:
+        return self._get("files/last_folder", str(Path.home()), str)
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self._set("files/last_folder", str(value))
+
+    @property
+    def autosave_interval_s(self) -> int:
+        return max(10, self._get("files/autosave_interval_s", 60, int))
+
+    @autosave_interval_s.setter
+    def autosave_interval_s(self, value: int) -> None:
+        self._set("files/autosave_interval_s", int(value))
+
+    # -- audio ------------------------------------------------------------------
+    @property
+    def soundfont(self) -> str:
+        """An explicit SoundFont path, or '' to search the usual places."""
+        return self._get("audio/soundfont", "", str)
+
+    @soundfont.setter
+    def soundfont(self, value: str) -> None:
+        self._set("audio/soundfont", str(value))
+
+    @property
+    def audio_device(self) -> str:
+        """The output device's description, or '' for the system default."""
+        return self._get("audio/device", "", str)
+
+    @audio_device.setter
+    def audio_device(self, value: str) -> None:
+        self._set("audio/device", str(value))
+
+    @property
+    def sample_rate(self) -> int:
+        rate = self._get("audio/sample_rate", 44100, int)
+        return rate if rate in SAMPLE_RATES else 44100
+
+    @sample_rate.setter
+    def sample_rate(self, value: int) -> None:
+        if int(value) not in SAMPLE_RATES:
+            raise ValueError(f"sample rate {value} is not one of {SAMPLE_RATES}")
+        self._set("audio/sample_rate", int(value))
+
+    # -- editing ----------------------------------------------------------------
+    @property
+    def snap(self) -> str:
+        value = self._get("edit/snap", "1/16", str)
+        return value if value in SNAPS else "1/16"
+
+    @snap.setter
+    def snap(self, value: str) -> None:
+        if value not in SNAPS:
+            raise ValueError(f"snap {value!r} is not one of {SNAPS}")
+        self._set("edit/snap", value)
+
+    @property
+    def abc_parse_delay_ms(self) -> int:
+        return max(100, self._get("edit/abc_parse_delay_ms", 600, int))

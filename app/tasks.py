@@ -1,0 +1,203 @@
+"""Long work off the UI thread: workers with progress, cancel and one result.
+
+A job is a plain function ``fn(*args)`` or a generator function whose
+generator yields progress objects and *returns* its result (the protocol of
+``models.common.generator`` and ``train_loop``). :class:`TaskRunner` runs it
+on a QThreadPool; the signals live on a QObject created in the main thread,
+so slots run there. Cancel is cooperative: a generator is stopped between
+yields; a plain function may take a ``cancelled`` callable. Starting a task of
+a kind that is running cancels the old one (its result is dropped). On close,
+:meth:`TaskRunner.shutdown` cancels everything and waits.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.core.errors import CadenzaError
+
+log = logging.getLogger(__name__)
+
+
+class TaskCancelled(Exception):
+    """Raised inside a job when its task was cancelled."""
+
+
+class TaskSignals(QObject):
+    """What a task reports; connect to these (they are delivered on the main thread).
+
+    The worker emits on a private twin whose signals reach these through
+    ``@Slot`` methods of this main-thread object (a queued connection), so
+    even lambdas connected here run on the main thread.
+    """
+
+    progress = Signal(object)
+    finished = Signal(object)  # the result
+    failed = Signal(str)  # one sentence
+    cancelled = Signal()
+    done = Signal()  # after finished, failed or cancelled
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._worker = _WorkerSignals()
+        self._worker.progress.connect(self._on_progress)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.failed.connect(self._on_failed)
+        self._worker.cancelled.connect(self._on_cancelled)
+
+    @Slot(object)
+    def _on_progress(self, item) -> None:
+        self.progress.emit(item)
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self.finished.emit(result)
+        self.done.emit()
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.failed.emit(message)
+        self.done.emit()
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.cancelled.emit()
+        self.done.emit()
+
+
+class _WorkerSignals(QObject):
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Task(QRunnable):
+    """One job on the pool."""
+
+    def __init__(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the runner holds the reference
+        self.kind, self.fn, self.args, self.kwargs = kind, fn, args, kwargs
+        self.signals = TaskSignals()
+        self._cancel = threading.Event()
+        self._finished = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job has ended (for shutdown and tests)."""
+        return self._finished.wait(timeout)
+
+    def run(self) -> None:  # worker thread
+        try:
+            result = self._drive()
+        except (TaskCancelled, _Stop):
+            self._emit_end("cancelled")
+        except CadenzaError as exc:
+            self._emit_end("failed", str(exc))
+        except MemoryError:
+            self._emit_end("failed", "There was not enough memory for this task.")
+        except Exception as exc:  # a bug: log it with its traceback, show one sentence
+            log.exception("task %s failed", self.kind)
+            self._emit_end("failed", f"Something went wrong ({type(exc).__name__}: {exc}).")
+        else:
+            if self.is_cancelled:
+                self._emit_end("cancelled")
+            else:
+                self._emit_end("finished", result)
+
+    def _drive(self) -> Any:
+        if "cancelled" in _parameters(self.fn):
+            self.kwargs.setdefault("cancelled", lambda: self.is_cancelled)
+        out = self.fn(*self.args, **self.kwargs)
+        if not inspect.isgenerator(out):
+            return out
+        while True:
+            if self.is_cancelled:
+                out.close()
+                raise _Stop
+            try:
+                item = next(out)
+            except StopIteration as stop:
+                return stop.value
+            self.signals._worker.progress.emit(item)
+
+    def _emit_end(self, name: str, *args) -> None:
+        try:
+            getattr(self.signals._worker, name).emit(*args)
+        except RuntimeError:  # the signals' QObject is gone (app closing)
+            pass
+        finally:
+            self._finished.set()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _parameters(fn: Callable) -> set[str]:
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+class TaskRunner(QObject):
+    """Starts tasks, keeps them alive, cancels the previous one of a kind."""
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._running: dict[str, Task] = {}
+        self._all: set[Task] = set()
+
+    def start(self, kind: str, fn: Callable[..., Any], *args: Any,
+              on_result: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
+              on_progress: Callable[[Any], None] | None = None, **kwargs: Any) -> Task:
+        """Run ``fn(*args, **kwargs)``; the callbacks run on the main thread."""
+        old = self._running.get(kind)
+        if old is not None:
+            old.cancel()
+        task = Task(kind, fn, *args, **kwargs)
+        if on_result:
+            task.signals.finished.connect(on_result)
+        if on_error:
+            task.signals.failed.connect(on_error)
+        if on_progress:
+            task.signals.progress.connect(on_progress)
+        task.signals.done.connect(lambda t=task: self._forget(t))
+        self._running[kind] = task
+        self._all.add(task)
+        self.pool.start(task)
+        return task
+
+    def _forget(self, task: Task) -> None:
+        self._all.discard(task)
+        if self._running.get(task.kind) is task:
+            del self._running[task.kind]
+
+    def is_running(self, kind: str) -> bool:
+        return kind in self._running
+
+    def cancel(self, kind: str) -> None:
+        task = self._running.get(kind)
+        if task is not None:
+            task.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel every task and wait for the pool (on close)."""
+        for task in list(self._all):
+            task.cancel()
+        self.pool.waitForDone(timeout_ms)
