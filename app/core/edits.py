@@ -151,3 +151,33 @@ def notes_in(score: Score, track: int, start: int, end: int, low: int = 0, high:
     """Notes of a track that overlap ``[start, end)`` with pitch in ``[low, high]``."""
     return [n for n in score.tracks[track].notes
             if n.start < end and n.end > start and low <= n.pitch <= high]
+
+
+def extract(score: Score, tracks: Sequence[int] | None = None,
+            notes: dict[int, Sequence[Note]] | None = None) -> Score:
+    """A score of some tracks (``tracks``) or of some notes per track (``notes``) for export.
+
+    A selection starts at the bar line at or before its first note, so it
+    lands on a bar in a DAW; tempo and meter changes move with it.
+    """
+    from .timing import bar_lines
+
+    if notes is not None:
+        chosen = {i: list(ns) for i, ns in notes.items() if ns}
+        first = min((n.start for ns in chosen.values() for n in ns), default=0)
+        offset = max((b.tick for b in bar_lines(score, first + 1) if b.tick <= first), default=0)
+        kept = [replace(score.tracks[i].with_notes(replace(n, start=n.start - offset) for n in ns))
+                for i, ns in sorted(chosen.items())]
+        tempos = _shift_changes(score.tempos, offset)
+        sigs = _shift_changes(score.time_signatures, offset)
+        return replace(score, tracks=tuple(kept), tempos=tempos, time_signatures=sigs)
+    if tracks is not None:
+        return score.with_tracks(score.tracks[i] for i in tracks)
+    return score
+
+
+def _shift_changes(changes, offset: int):
+    """Tempo or meter changes moved left by ``offset`` (the one in force at ``offset`` lands on 0)."""
+    in_force = [c for c in changes if c.tick <= offset][-1:]
+    later = [c for c in changes if c.tick > offset]
+    return tuple(replace(c, tick=max(0, c.tick - offset)) for c in in_force + later)

@@ -23,6 +23,11 @@ def corpus_cache_dir() -> Path:
     return _folder("CADENZA_CACHE_DIR", "cache", "corpus")
 
 
+def autosave_dir() -> Path:
+    """Autosaved unsaved work, offered back after a crash (``CADENZA_AUTOSAVE_DIR`` overrides)."""
+    return _folder("CADENZA_AUTOSAVE_DIR", "data", "autosave")
+
+
 def _folder(env: str, kind: str, name: str) -> Path:
     if os.environ.get(env):
         return Path(os.environ[env])

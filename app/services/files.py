@@ -1,0 +1,88 @@
+"""Opening, saving and exporting, as plain functions the GUI runs in workers.
+
+Nothing here touches widgets: the file controller (``app/ui/file_controller.py``)
+asks for paths and runs these through the TaskRunner, so a slow MusicXML
+parse or a WAV render never blocks the window.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import FileFormatError
+from app.core.formats import AUDIO_EXTS, load_score, read_kind, save_score
+from app.core.score import Score
+
+OPEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".mxl", ".cadenza")
+SAVE_EXTS = (".cadenza", ".mid", ".abc", ".musicxml")
+OPEN_FILTER = "Scores (*.mid *.midi *.abc *.musicxml *.xml *.mxl *.cadenza);;All files (*)"
+
+
+@dataclass
+class Opened:
+    """A file read for the editor: the score, plus the ABC text and tunes or the project state."""
+
+    path: Path
+    score: Score
+    abc_text: str | None = None
+    tunes: list[tuple[int, str]] = field(default_factory=list)
+    tune: int | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def open_file(path: str | Path, tune: int | None = None) -> Opened:
+    """Read ``path`` (bounded in size and time); CadenzaError in one sentence if it is broken."""
+    path = Path(path)
+    kind = read_kind(path)
+    if kind == "project":
+        from app.core.project import load_project
+
+        score, state = load_project(path)
+        return Opened(path, score, state=state)
+    if kind == "abc":
+        from app.core.abc import list_tunes
+
+        tunes = list_tunes(path)
+        tune = tune if tune is not None else (tunes[0][0] if tunes else None)
+        score = load_score(path, tune=tune)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return Opened(path, score, abc_text=text, tunes=tunes, tune=tune)
+    return Opened(path, load_score(path))
+
+
+def save_file(score: Score, path: str | Path, state: dict[str, Any] | None = None) -> Path:
+    """Save in the format the extension names (atomically, with a .bak for projects)."""
+    path = Path(path)
+    if path.suffix.lower() == ".cadenza":
+        from app.core.project import save_project
+
+        save_project(score, path, state or {})
+    else:
+        save_score(score, path)
+    return path
+
+
+def export_file(score: Score, path: str | Path, soundfont: str | None = None, sample_rate: int = 44100) -> Path:
+    """Export to MIDI, ABC, MusicXML, or audio (WAV/FLAC rendered with FluidSynth)."""
+    path = Path(path)
+    if path.suffix.lower() in AUDIO_EXTS:
+        from app.audio.export import render_to_file
+
+        if score.note_count == 0:
+            raise FileFormatError(path, "there are no notes to render")
+        render_to_file(score, path, sample_rate=sample_rate, soundfont=soundfont or None)
+    else:
+        save_score(score, path)
+    return path
+
+
+def drag_file(score: Score, name: str) -> Path:
+    """A .mid file of ``score`` in a fresh temporary folder, for dragging into a DAW."""
+    safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip() or "Cadenza"
+    folder = Path(tempfile.mkdtemp(prefix="cadenza-drag-"))
+    target = folder / f"{safe}.mid"
+    save_score(score, target)
+    return target

@@ -1,0 +1,213 @@
+"""New, Open, Save, Save As, Export, recent files, drops, the unsaved-changes prompt, and recovery.
+
+Reading and writing run in workers (``app.services.files``); a broken file
+gives one sentence in a dialog and the current work stays as it was. A save
+marks the document clean only if nothing was edited while it was written.
+Dialogs go through :meth:`FileController.ask_path`, :meth:`warn` and
+:meth:`ask_save`, which tests replace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.commands import ReplaceScoreCommand
+from app.core import edits
+from app.core.errors import UnsupportedFormatError
+from app.document import Document, empty_sketch
+from app.services import autosave as recovery
+from app.services.autosave import Autosave
+from app.services.files import OPEN_EXTS, OPEN_FILTER, Opened, export_file, open_file, save_file
+from app.settings import Settings
+from app.tasks import TaskRunner
+from app.ui.dialogs.export_dialog import ExportDialog
+
+SAVE_FILTER = "Cadenza project (*.cadenza);;MIDI file (*.mid);;ABC notation (*.abc);;MusicXML (*.musicxml)"
+
+
+class FileController(QObject):
+    """The File menu's logic, for one window and one document."""
+
+    opened = Signal(object)  # Opened, after it became the document
+    saved = Signal(str)
+    status_message = Signal(str)
+    recent_changed = Signal(list)
+
+    def __init__(self, window: QWidget, doc: Document, runner: TaskRunner, settings: Settings,
+                 state: Callable[[], dict[str, Any]], selection: Callable[[], dict[int, list]]) -> None:
+        super().__init__(window)
+        self.window, self.doc, self.runner, self.settings = window, doc, runner, settings
+        self.state, self.selection = state, selection
+        self.autosave = Autosave(doc, settings.autosave_interval_s, parent=self)
+        self.autosave.failed.connect(self.status_message)
+
+    # -- dialogs (tests replace these) -------------------------------------
+    def warn(self, title: str, message: str) -> None:
+        QMessageBox.warning(self.window, title, message)
+
+    def ask_save(self) -> str:
+        """'save', 'discard' or 'cancel' for a document with unsaved changes."""
+        box = QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {self.doc.title} before closing it?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(box, "cancel")
+
+    def ask_path(self, kind: str, suggestion: str, filters: str) -> str:
+        folder = str(Path(self.settings.last_folder) / suggestion)
+        if kind == "open":
+            path, _ = QFileDialog.getOpenFileName(self.window, "Open", self.settings.last_folder, filters)
+        else:
+            path, _ = QFileDialog.getSaveFileName(self.window, "Save As" if kind == "save" else "Export", folder, filters)
+        return path
+
+    def ask_recover(self, description: str) -> bool:
+        answer = QMessageBox.question(self.window, "Recover unsaved work",
+                                      f"Cadenza did not close properly. Recover {description}?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- new / open --------------------------------------------------------------
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or unmodified)."""
+        if not self.doc.modified:
+            return True
+        choice = self.ask_save()
+        if choice == "save":
+            return self.save(wait=True)
+        return choice == "discard"
+
+    def new(self) -> None:
+        if self.maybe_save():
+            self.doc.replace_all(empty_sketch())
+            self.autosave.discard()
+
+    def open_dialog(self) -> None:
+        path = self.ask_path("open", "", OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path, tune: int | None = None, ask: bool = True):
+        """Read ``path`` in a worker; it replaces the document only if it reads cleanly. Returns the task."""
+        path = Path(path)
+        if path.suffix.lower() not in OPEN_EXTS:
+            self.warn("Cannot open", str(UnsupportedFormatError(
+                f"Cadenza cannot open '{path.suffix or path.name}' files; it opens {' '.join(OPEN_EXTS)}.")))
+            return None
+        if ask and not self.maybe_save():
+            return None
+        self.status_message.emit(f"Opening {path.name}…")
+        return self.runner.start("open", open_file, path, tune, on_result=self._on_open_finished,
+                                 on_error=lambda msg: self._on_open_failed(path, msg))
+
+    def _on_open_finished(self, opened: Opened) -> None:
+        self.doc.replace_all(opened.score, opened.path)
+        self.doc.tune_index = opened.tune or 0
+        self.autosave.discard()
+        self._remember(opened.path)
+        self.opened.emit(opened)
+        self.status_message.emit(f"Opened {opened.path.name}: {opened.score.note_count} notes, "
+                                 f"{len(opened.score.tracks)} track(s).")
+
+    def _on_open_failed(self, path: Path, message: str) -> None:
+        self.warn("Cannot open", message)
+        if not path.exists():
+            self.settings.remove_recent_file(path)
+            self.recent_changed.emit(self.settings.recent_files)
+
+    def _remember(self, path: Path) -> None:
+        self.settings.last_folder = str(path.parent)
+        self.recent_changed.emit(self.settings.add_recent_file(path))
+
+    # -- save --------------------------------------------------------------------
+    def save(self, wait: bool = False) -> bool:
+        """Save to the document's file (a project or a score format), else ask for one."""
+        if self.doc.path is None or self.doc.path.suffix.lower() not in (".cadenza", ".mid", ".midi", ".abc",
+                                                                          ".musicxml", ".xml"):
+            return self.save_as(wait)
+        return self._save_to(self.doc.path, wait)
+
+    def save_as(self, wait: bool = False) -> bool:
+        name = (self.doc.path.stem if self.doc.path else (self.doc.score.title or "Untitled")) + ".cadenza"
+        path = self.ask_path("save", name, SAVE_FILTER)
+        if not path:
+            return False
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_suffix(".cadenza")
+        return self._save_to(path, wait)
+
+    def _save_to(self, path: Path, wait: bool) -> bool:
+        index = self.doc.undo_stack.index()
+        result: dict[str, Any] = {}
+
+        def done(saved: Path) -> None:
+            result["ok"] = True
+            if self.doc.undo_stack.index() == index:
+                self.doc.mark_saved()
+            self.doc.set_path(saved)
+            self.autosave.discard()
+            self._remember(saved)
+            self.saved.emit(str(saved))
+            self.status_message.emit(f"Saved {saved.name}.")
+
+        def failed(message: str) -> None:
+            result["ok"] = False
+            self.warn("Cannot save", message)
+
+        task = self.runner.start("save", save_file, self.doc.score, path, self.state(), on_result=done, on_error=failed)
+        if wait:  # closing: the answer is needed now (a save takes milliseconds to a second)
+            task.wait(60)
+            from PySide6.QtCore import QCoreApplication
+
+            while "ok" not in result:
+                QCoreApplication.processEvents()
+            return result["ok"]
+        return True
+
+    # -- export ------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        selection = self.selection()
+        dialog = ExportDialog(self.doc.score, any(selection.values()), self.doc.active_track, self.window)
+        if not dialog.exec():
+            return
+        ext = dialog.extension()
+        stem = self.doc.path.stem if self.doc.path else (self.doc.score.title or "Untitled")
+        path = self.ask_path("export", stem + ext, f"{ext[1:].upper()} (*{ext})")
+        if path:
+            self.export(Path(path).with_suffix(ext) if not Path(path).suffix else Path(path),
+                        dialog.chosen_scope(), dialog.chosen_tracks())
+
+    def export(self, path: Path, scope: str = "score", tracks: list[int] | None = None):
+        """Export the score, some tracks, or the selection to ``path`` in a worker. Returns the task."""
+        score = self.doc.score
+        if scope == "tracks":
+            score = edits.extract(score, tracks=tracks or [self.doc.active_track])
+        elif scope == "selection":
+            score = edits.extract(score, notes=self.selection())
+        self.status_message.emit(f"Exporting {path.name}…")
+        return self.runner.start("export", export_file, score, path, self.settings.soundfont, self.settings.sample_rate,
+                                 on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
+                                 on_error=lambda msg: self.warn("Cannot export", msg))
+
+    # -- recovery ------------------------------------------------------------------
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the newest orphaned autosave; True if work was recovered."""
+        found = recovery.find_recoverable(self.autosave.folder)
+        if not found:
+            return False
+        item = found[0]
+        if not self.ask_recover(item.describe()):
+            for other in found:
+                recovery.forget(other)
+            return False
+        score = recovery.recover(item)
+        self.doc.replace_all(empty_sketch(), item.original)
+        self.doc.undo_stack.push(ReplaceScoreCommand(self.doc, score, "Recover unsaved work"))
+        for other in found:
+            recovery.forget(other)
+        self.autosave.save_now()
+        self.status_message.emit(f"Recovered {item.describe()}.")
+        return True
