@@ -34,7 +34,7 @@ from .errors import FileFormatError
 from .music21_bridge import quiet_music21, stream_to_score
 from .score import DEFAULT_PPQ, Score
 
-__all__ = ["read_abc", "read_abc_text", "list_tunes", "write_abc"]
+__all__ = ["read_abc", "read_abc_text", "list_tunes", "tune_spans", "write_abc"]
 
 _X_LINE = re.compile(r"^\s*X:\s*(\d*)")
 _FIELD_LINE = re.compile(r"^([A-Za-z]):(.*)$")
@@ -67,6 +67,11 @@ class _Voice:
 def list_tunes(path: str | Path) -> list[tuple[int, str]]:
     """``(X: number, title)`` of every tune in an ABC file, in file order."""
     return [(t.number, t.title) for t in _split_tunes(_read_text(path))]
+
+
+def tune_spans(text: str) -> list[tuple[int, str, int, int]]:
+    """``(X: number, title, first line, last line)`` of every tune in ABC ``text`` (lines from 1)."""
+    return [(t.number, t.title, t.lines[0][0], t.lines[-1][0]) for t in _split_tunes(text)]
 
 
 def read_abc(path: str | Path, tune: int | None = None, ppq: int = DEFAULT_PPQ) -> Score:
