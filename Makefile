@@ -13,8 +13,10 @@ STAMP  := $(VENV)/.cadenza-installed
 run: setup
 	$(PY) -m app $(ARGS)
 
+# tests/app/pulse.py, loaded as a plugin, runs a private PulseAudio daemon with a
+# null sink for the session (playback is tested for real), and stops it at the end.
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen PYTHONPATH=tests/app $(PY) -m pytest -p pulse $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) benchmarks/render_bench.py

@@ -44,6 +44,7 @@ class TaskSignals(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        self.closed = False  # set on shutdown: reports still queued are dropped
         self._worker = _WorkerSignals()
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
@@ -52,22 +53,26 @@ class TaskSignals(QObject):
 
     @Slot(object)
     def _on_progress(self, item) -> None:
-        self.progress.emit(item)
+        if not self.closed:
+            self.progress.emit(item)
 
     @Slot(object)
     def _on_finished(self, result) -> None:
-        self.finished.emit(result)
-        self.done.emit()
+        if not self.closed:
+            self.finished.emit(result)
+            self.done.emit()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
-        self.failed.emit(message)
-        self.done.emit()
+        if not self.closed:
+            self.failed.emit(message)
+            self.done.emit()
 
     @Slot()
     def _on_cancelled(self) -> None:
-        self.cancelled.emit()
-        self.done.emit()
+        if not self.closed:
+            self.cancelled.emit()
+            self.done.emit()
 
 
 class _WorkerSignals(QObject):
@@ -162,11 +167,17 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._running: dict[str, Task] = {}
         self._all: set[Task] = set()
+        self._closed = False
 
     def start(self, kind: str, fn: Callable[..., Any], *args: Any,
               on_result: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
               on_progress: Callable[[Any], None] | None = None, **kwargs: Any) -> Task:
-        """Run ``fn(*args, **kwargs)``; the callbacks run on the main thread."""
+        """Run ``fn(*args, **kwargs)``; the callbacks run on the main thread (never after shutdown)."""
+        if self._closed:  # the window is closing: nothing new starts, nothing reports
+            task = Task(kind, fn, *args, **kwargs)
+            task.signals.closed = True
+            task._finished.set()
+            return task
         old = self._running.get(kind)
         if old is not None:
             old.cancel()
@@ -197,7 +208,11 @@ class TaskRunner(QObject):
             task.cancel()
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel every task and wait for the pool (on close)."""
+        """Cancel every task and wait for the pool (on close); later starts are refused quietly."""
+        self._closed = True
         for task in list(self._all):
             task.cancel()
+            task.signals.closed = True
         self.pool.waitForDone(timeout_ms)
+        self._all.clear()
+        self._running.clear()

@@ -1,7 +1,9 @@
 #!/bin/sh
-# System packages Cadenza needs: libfluidsynth (the synthesizer) and a General
-# MIDI SoundFont. Installs them with apt-get where that is possible (root or
-# sudo); elsewhere prints exactly what to install. Quick when all is present.
+# System packages Cadenza needs: libfluidsynth (the synthesizer), a General
+# MIDI SoundFont, and on Linux PulseAudio with its tools (the tests play into a
+# private null sink and record it with parec). Installs them with apt-get where
+# that is possible (root or sudo); elsewhere prints exactly what to install.
+# Quick when all is present.
 set -u
 
 have_fluidsynth() {
@@ -19,9 +21,24 @@ have_soundfont() {
     return 1
 }
 
+have_command() {
+    command -v "$1" >/dev/null 2>&1
+}
+have_library() {  # a shared library by file name, e.g. libxcb-cursor.so.0
+    ldconfig -p 2>/dev/null | grep -q "$1" && return 0
+    ls /usr/lib/*/"$1" /usr/lib/"$1" >/dev/null 2>&1
+}
+
 missing=""
 have_fluidsynth || missing="$missing libfluidsynth3"
 have_soundfont || missing="$missing fluid-soundfont-gm"
+if [ "$(uname -s)" = Linux ]; then
+    have_command pulseaudio || missing="$missing pulseaudio"
+    { have_command parec && have_command pactl; } || missing="$missing pulseaudio-utils"
+    # Qt's X11 platform plugin (the window on a desktop) needs these since Qt 6.5
+    have_library libxcb-cursor.so.0 || missing="$missing libxcb-cursor0"
+    have_library libxkbcommon-x11.so.0 || missing="$missing libxkbcommon-x11-0"
+fi
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -33,8 +50,8 @@ if command -v apt-get >/dev/null 2>&1; then
         echo "apt-get could not install:$missing" >&2
     fi
 fi
-echo "Cadenza needs the FluidSynth library and a General MIDI SoundFont. Install them, then run make again:" >&2
-echo "  Debian/Ubuntu: sudo apt-get install libfluidsynth3 fluid-soundfont-gm" >&2
-echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm" >&2
+echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
+echo "  Debian/Ubuntu: sudo apt-get install$missing" >&2
+echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils" >&2
 echo "  macOS:         brew install fluid-synth   (and set CADENZA_SOUNDFONT to a .sf2 file)" >&2
 exit 1

@@ -1,0 +1,358 @@
+"""Playback: the synth's blocks streamed into a QAudioSink, and the playhead they drive.
+
+A worker thread (a plain Python thread, never the UI thread) owns the
+rendering: it walks :func:`app.audio.stream.play_blocks` and fills a
+:class:`~app.audio.stream.FrameQueue` about half a second ahead. The
+QAudioSink runs in pull mode: it reads that queue through a small QIODevice
+(on the UI thread, a memory copy per read), and is started as soon as the
+first block is queued, not after rendering the piece. The playhead follows the
+frames the sink reports as processed (``processedUSecs``), mapped back to
+ticks through the segments the stream reports, so loops and tempo changes
+keep it exact; ``position_changed`` is emitted from a 30 Hz timer.
+
+The synth renders at the output's rate: the preferred rate from the settings
+when the device takes it, else the device's own preferred rate (no
+resampling). Samples go out as float32 when the device takes it, else int16.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+from PySide6.QtCore import QIODevice, QObject, QTimer, Signal
+from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSink, QMediaDevices, QtAudio
+
+from app.audio.stream import FrameQueue, PlayRequest, Segment, play_blocks, tick_at
+from app.core.errors import CadenzaError
+from app.core.score import Note, Score, Track
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NO_DEVICE = "No audio output device was found; playback is off, everything else works."
+POSITION_INTERVAL_MS = 33  # about 30 Hz
+AHEAD_S = 0.5  # how far rendering runs ahead of the sound card
+BLOCK_FRAMES = 1024
+PREVIEW_TICKS = 960  # a held piano key sounds at most this long (1 s at the default 120 bpm)
+PREVIEW_FADE_S = 0.03
+STOP_JOIN_S = 0.5  # stop() waits this long for the render thread (it ends within one block)
+SHUTDOWN_JOIN_S = 5.0
+
+
+class _PullDevice(QIODevice):
+    """The QIODevice a QAudioSink pulls from: reads never block, an empty queue is an underrun."""
+
+    def __init__(self, queue: FrameQueue, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._queue = queue
+
+    def readData(self, maxlen: int) -> bytes:  # noqa: N802 (Qt override)
+        return self._queue.read(maxlen)
+
+    def writeData(self, data) -> int:  # noqa: N802
+        return -1
+
+    def bytesAvailable(self) -> int:  # noqa: N802
+        return self._queue.queued * self._queue.bytes_per_frame + super().bytesAvailable()
+
+    def isSequential(self) -> bool:  # noqa: N802
+        return True
+
+
+class _WorkerEvents(QObject):
+    """Signals the render thread emits; they reach the Player queued, on the UI thread."""
+
+    first_block_queued = Signal(int)  # run number
+    failed = Signal(int, str)
+
+
+@dataclass
+class _Run:
+    """One play (or key preview): its queue, thread, sink and the segments played so far."""
+
+    number: int
+    device: QAudioDevice
+    audio_format: QAudioFormat
+    queue: FrameQueue
+    preview_pitch: int | None = None
+    segments: list[Segment] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    sink: QAudioSink | None = None
+    io: _PullDevice | None = None
+
+    @property
+    def rate(self) -> int:
+        return self.audio_format.sampleRate()
+
+    def played_frames(self) -> int:
+        """Frames the sink has played (0 before it starts)."""
+        return 0 if self.sink is None else int(self.sink.processedUSecs() * self.rate // 1_000_000)
+
+
+class Player(QObject):
+    """Plays scores (and piano-key previews) on the output device chosen in the settings."""
+
+    started = Signal()
+    stopped = Signal()  # at the end of the piece, on stop(), or after an error
+    position_changed = Signal(int)  # tick
+    error_occurred = Signal(str)  # one sentence
+
+    def __init__(self, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._run: _Run | None = None
+        self._runs = 0
+        self._position = 0
+        self._synth = None
+        self._synth_lock = threading.Lock()
+        self._threads: set[threading.Thread] = set()
+        self._events = _WorkerEvents(self)
+        self._events.first_block_queued.connect(self._on_worker_first_block_queued)
+        self._events.failed.connect(self._on_worker_failed)
+        self._timer = QTimer(self)
+        self._timer.setInterval(POSITION_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+
+    # -- public API -----------------------------------------------------------
+    def available_devices(self) -> list[str]:
+        """Descriptions of the audio outputs (what the preferences offer)."""
+        return [d.description() for d in QMediaDevices.audioOutputs()]
+
+    def device_name(self) -> str:
+        """The description of the output playback uses ('' when there is none)."""
+        device = self._device()
+        return device.description() if device is not None else ""
+
+    def is_playing(self) -> bool:
+        """True from play() until stopped (previews of single keys do not count)."""
+        return self._run is not None and self._run.preview_pitch is None
+
+    def position(self) -> int:
+        """The playhead tick: where the sound is now, or where it was when playback stopped."""
+        return self._position
+
+    def play(self, score_provider: Callable[[], Score], start_tick: int, end_tick: int | None = None,
+             loop: tuple[int, int] | None = None) -> None:
+        """Play from ``start_tick`` to ``end_tick`` (or the end), or loop over ``loop``.
+
+        ``score_provider()`` is called on the render thread at the start and
+        at each loop pass, so it must only return the current (immutable) Score.
+        """
+        self.stop()
+        self._position = int(start_tick)
+        if self._begin(score_provider, PlayRequest(int(start_tick), end_tick, loop)) is None:
+            self.stopped.emit()
+
+    def stop(self) -> None:
+        """Stop at once (the sound and the render thread)."""
+        run = self._run
+        if run is None:
+            return
+        if run.preview_pitch is None and run.sink is not None:
+            self._position = int(tick_at(run.segments, run.played_frames()))
+        self._end(run)
+        if run.preview_pitch is None:
+            self.stopped.emit()
+
+    def preview_note(self, pitch: int, program: int = 0, is_drum: bool = False) -> None:
+        """Sound one key (a piano-keyboard click) unless a piece is playing."""
+        if self.is_playing():
+            return
+        self.stop()
+        note = Note(0, max(0, min(127, int(pitch))), PREVIEW_TICKS, 100)
+        score = Score(tracks=(Track("preview", int(program), bool(is_drum), (note,)),))
+        self._begin(lambda: score, PlayRequest(0), preview_pitch=note.pitch)
+
+    def release_note(self, pitch: int) -> None:
+        """End the preview of ``pitch`` with a short fade."""
+        run = self._run
+        if run is None or run.preview_pitch != pitch:
+            return
+        if run.sink is None:
+            self._end(run)  # released before it sounded (the synth was still loading)
+            return
+        run.stop.set()
+        run.queue.fade_out(int(PREVIEW_FADE_S * run.rate))
+
+    def shutdown(self) -> None:
+        """Stop and free the synthesizer (on close); leaves no thread running."""
+        self.stop()
+        for thread in list(self._threads):
+            thread.join(SHUTDOWN_JOIN_S)
+        with self._synth_lock:
+            if self._synth is not None:
+                self._synth.close()
+                self._synth = None
+
+    # -- starting and ending a run -------------------------------------------
+    def _device(self) -> QAudioDevice | None:
+        """The output named in the settings, else the default one, else None."""
+        outputs = QMediaDevices.audioOutputs()
+        if not outputs:
+            return None
+        wanted = self._settings.audio_device
+        for device in outputs:
+            if wanted and device.description() == wanted:
+                return device
+        default = QMediaDevices.defaultAudioOutput()
+        return default if not default.isNull() else outputs[0]
+
+    def _format(self, device: QAudioDevice) -> QAudioFormat | None:
+        """Stereo at the preferred rate if the device takes it (else its own rate), float32 or int16."""
+        for rate in (self._settings.sample_rate, device.preferredFormat().sampleRate()):
+            for sample_format in (QAudioFormat.SampleFormat.Float, QAudioFormat.SampleFormat.Int16):
+                fmt = QAudioFormat()
+                fmt.setChannelCount(2)
+                fmt.setSampleRate(int(rate))
+                fmt.setSampleFormat(sample_format)
+                if 8000 <= rate <= 192000 and device.isFormatSupported(fmt):
+                    return fmt
+        return None
+
+    def _begin(self, score_provider: Callable[[], Score], request: PlayRequest,
+               preview_pitch: int | None = None) -> _Run | None:
+        device = self._device()
+        if device is None:
+            self.error_occurred.emit(NO_DEVICE)
+            return None
+        fmt = self._format(device)
+        if fmt is None:
+            self.error_occurred.emit(f"The audio device {device.description()} takes no stereo float or "
+                                     "16-bit format; playback is off, everything else works.")
+            return None
+        self._runs += 1
+        sample_format = "float32" if fmt.sampleFormat() == QAudioFormat.SampleFormat.Float else "int16"
+        queue = FrameQueue(int(AHEAD_S * fmt.sampleRate()), sample_format)
+        run = _Run(self._runs, device, fmt, queue, preview_pitch)
+        run.thread = threading.Thread(target=self._render, args=(run, score_provider, request),
+                                      name=f"cadenza-playback-{run.number}", daemon=True)
+        self._run = run
+        self._threads.add(run.thread)
+        run.thread.start()
+        return run
+
+    def _end(self, run: _Run) -> None:
+        """Silence ``run`` and wait for its render thread (it stops within one block)."""
+        if self._run is run:
+            self._run = None
+            self._timer.stop()
+        run.stop.set()
+        run.queue.close()
+        if run.sink is not None:
+            run.sink.stateChanged.disconnect()
+            run.sink.stop()
+            run.sink.deleteLater()
+            run.io.close()
+            run.io.deleteLater()
+        if run.thread is not None and run.thread is not threading.current_thread():
+            run.thread.join(STOP_JOIN_S)  # a thread still loading the SoundFont ends by itself
+
+    # -- render thread ----------------------------------------------------------
+    def _synth_at(self, rate: int):
+        """The player's long-lived Synth at ``rate`` (made, or remade for another rate or SoundFont)."""
+        from app.audio.soundfonts import find_soundfont
+        from app.audio.synth import Synth
+
+        with self._synth_lock:
+            wanted = find_soundfont(self._settings.soundfont or None)
+            if self._synth is not None and (self._synth.sample_rate != rate or self._synth.soundfont != wanted):
+                self._synth.close()
+                self._synth = None
+            if self._synth is None:
+                self._synth = Synth(wanted, sample_rate=rate)
+            return self._synth
+
+    def _render(self, run: _Run, score_provider: Callable[[], Score], request: PlayRequest) -> None:
+        """Fill ``run.queue`` until the music ends or the run stops (render thread)."""
+        try:
+            synth = self._synth_at(run.rate)
+            if run.stop.is_set():
+                return
+            blocks = play_blocks(synth, score_provider, request, BLOCK_FRAMES)
+            try:
+                for block in blocks:
+                    if not run.segments or run.segments[-1] is not block.segment:
+                        run.segments.append(block.segment)
+                    if run.stop.is_set() or not run.queue.put(block.audio):
+                        break
+                    if run.queue.pushed == block.frames:
+                        self._events.first_block_queued.emit(run.number)
+            finally:
+                blocks.close()
+            if run.queue.pushed == 0 and not run.stop.is_set():
+                self._events.first_block_queued.emit(run.number)  # nothing to play: end at once
+        except CadenzaError as exc:
+            self._events.failed.emit(run.number, str(exc))
+        except Exception as exc:  # a bug: log it with its traceback, show one sentence
+            log.exception("playback render failed")
+            self._events.failed.emit(run.number, f"Playback failed ({type(exc).__name__}: {exc}).")
+        finally:
+            run.queue.finish()
+            self._threads.discard(threading.current_thread())
+
+    # -- slots (UI thread) ------------------------------------------------------
+    def _on_worker_first_block_queued(self, number: int) -> None:
+        run = self._run
+        if run is None or run.number != number or run.sink is not None:
+            return
+        run.io = _PullDevice(run.queue, self)
+        run.io.open(QIODevice.OpenModeFlag.ReadOnly)
+        run.sink = QAudioSink(run.device, run.audio_format, self)
+        run.sink.stateChanged.connect(self._on_sink_state_changed)  # no argument: PySide 6.12 cannot convert it
+        run.sink.start(run.io)
+        if run.sink.error() == QtAudio.Error.OpenError:
+            self._fail(run, f"The audio device {run.device.description()} could not be opened; "
+                            "playback is off, everything else works.")
+            return
+        self._timer.start()
+        if run.preview_pitch is None:
+            self.started.emit()
+
+    def _on_worker_failed(self, number: int, message: str) -> None:
+        run = self._run
+        if run is not None and run.number == number:
+            self._fail(run, message)
+
+    def _on_sink_state_changed(self) -> None:
+        run = self._run
+        if run is None or run.sink is None or run.sink is not self.sender():
+            return
+        state, error = run.sink.state(), run.sink.error()
+        if state == QtAudio.State.StoppedState and error in (QtAudio.Error.IOError, QtAudio.Error.FatalError,
+                                                             QtAudio.Error.OpenError):
+            self._fail(run, f"The audio device {run.device.description()} stopped working; playback stopped.")
+        elif state == QtAudio.State.IdleState and run.queue.drained:
+            self._finish(run)
+
+    def _on_timer_timeout(self) -> None:
+        run = self._run
+        if run is None or run.sink is None:
+            return
+        if run.preview_pitch is None:
+            tick = int(tick_at(run.segments, run.played_frames()))
+            if tick != self._position:
+                self._position = tick
+                self.position_changed.emit(tick)
+        if run.queue.drained and run.sink.state() in (QtAudio.State.IdleState, QtAudio.State.StoppedState):
+            self._finish(run)
+
+    def _finish(self, run: _Run) -> None:
+        """The music has ended: the playhead goes to the last frame played, then stopped."""
+        preview = run.preview_pitch is not None
+        if not preview and run.segments:
+            self._position = int(tick_at(run.segments, run.queue.pushed))
+            self.position_changed.emit(self._position)
+        self._end(run)
+        if not preview:
+            self.stopped.emit()
+
+    def _fail(self, run: _Run, message: str) -> None:
+        preview = run.preview_pitch is not None
+        self._end(run)
+        self.error_occurred.emit(message)
+        if not preview:
+            self.stopped.emit()
