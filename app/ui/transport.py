@@ -1,0 +1,89 @@
+"""The transport bar: play/stop, rewind, loop, follow, position, tempo, tools, snap, and drag-out.
+
+It shows state and forwards requests; the main window does the work. The
+tempo box pushes one undoable command when editing finishes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+
+from app.core.score import Score
+from app.core.timing import TempoMap, bar_lines
+from app.settings import SNAPS
+from app.ui.actions import Actions
+
+
+def position_text(score: Score, tick: int) -> str:
+    """``bar.beat`` and ``m:ss.t`` for ``tick`` (bars and beats from 1)."""
+    bars = [b for b in bar_lines(score, tick + 1) if b.tick <= tick]
+    bar = bars[-1] if bars else None
+    if bar is None:
+        return "1.1  0:00.0"
+    beat_ticks = score.ppq * 4 // bar.signature.denominator
+    beat = (tick - bar.tick) // beat_ticks + 1
+    seconds = TempoMap(score).seconds(tick)
+    return f"{bar.number}.{beat}  {int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+class TransportBar(QToolBar):
+    """The toolbar under the menu bar."""
+
+    tempo_edited = Signal(float)
+    snap_chosen = Signal(str)
+
+    def __init__(self, actions: Actions, drag_button: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__("Transport", parent)
+        self.setObjectName("transport")
+        for name in ("rewind", "play", "loop", "follow"):
+            self.addAction(actions[name])
+        self.position = QLabel("1.1  0:00.0")
+        self.position.setObjectName("position")
+        self.position.setToolTip("Playhead: bar.beat and minutes:seconds")
+        self.addWidget(self.position)
+        self.tempo = QDoubleSpinBox()
+        self.tempo.setRange(20.0, 400.0)
+        self.tempo.setDecimals(1)
+        self.tempo.setSuffix(" BPM")
+        self.tempo.setKeyboardTracking(False)
+        self.tempo.setToolTip("Tempo at the start of the piece (later changes keep their ratio)")
+        self.tempo.editingFinished.connect(self._on_tempo_editing_finished)
+        self.addWidget(self.tempo)
+        self.meter = QLabel("4/4")
+        self.meter.setToolTip("Meter at the start")
+        self.addWidget(self.meter)
+        self.addSeparator()
+        for name in ("tool_draw", "tool_select", "tool_erase"):
+            self.addAction(actions[name])
+        self.snap = QComboBox()
+        self.snap.addItems([s if s != "off" else "Snap off" for s in SNAPS])
+        self.snap.setToolTip("Grid and snap")
+        self.snap.currentIndexChanged.connect(lambda i: self.snap_chosen.emit(SNAPS[i]))
+        self.addWidget(self.snap)
+        self.addSeparator()
+        self.addWidget(drag_button)
+        self._shown_bpm = 120.0
+
+    def show_score(self, score: Score) -> None:
+        """Tempo and meter at the start of ``score``."""
+        self._shown_bpm = score.tempos[0].bpm
+        self.tempo.blockSignals(True)
+        self.tempo.setValue(self._shown_bpm)
+        self.tempo.blockSignals(False)
+        sig = score.time_signatures[0]
+        self.meter.setText(f"{sig.numerator}/{sig.denominator}")
+
+    def show_position(self, score: Score, tick: int) -> None:
+        self.position.setText(position_text(score, tick))
+
+    def set_snap(self, name: str) -> None:
+        self.snap.blockSignals(True)
+        self.snap.setCurrentIndex(SNAPS.index(name))
+        self.snap.blockSignals(False)
+
+    def _on_tempo_editing_finished(self) -> None:
+        value = round(self.tempo.value(), 1)
+        if abs(value - self._shown_bpm) > 1e-6:
+            self._shown_bpm = value
+            self.tempo_edited.emit(value)

@@ -1,0 +1,98 @@
+"""The assembled window: docks, title, opening by drop, drag-out MIDI, persistence, start-up without torch."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app import commands
+from app.core.formats import load_score
+from app.core.score import Note
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+@pytest.fixture
+def window(qtbot, settings, tmp_path, monkeypatch):
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    w = MainWindow(settings)
+    w.files.warn = lambda title, message: w.warnings.append(message)
+    w.files.ask_save = lambda: "discard"
+    w.warnings = []
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.doc.mark_saved()
+    w.close()
+
+
+def test_panels_are_docks_and_the_roll_is_central(window):
+    assert window.centralWidget() is window.roll
+    assert set(window.docks) == {"abc", "tracks", "spectrogram"}
+    for dock in window.docks.values():
+        assert dock.widget() is not None and dock.toggleViewAction().isCheckable()
+    shortcuts = {window.actions[n].shortcut().toString() for n in ("play", "undo", "redo", "duplicate", "quantize")}
+    assert shortcuts == {"Space", "Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+D", "Q"}
+
+
+def test_title_shows_the_modified_state(window, qtbot):
+    assert window.windowTitle().startswith("Untitled") and not window.isWindowModified()
+    window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], [Note(0, 60, 480)], "Draw"))
+    assert window.isWindowModified()
+    window.actions["undo"].trigger()
+    assert not window.isWindowModified() and window.doc.score.note_count == 0
+    window.actions["redo"].trigger()
+    assert window.doc.score.note_count == 1
+
+
+def test_dropping_a_file_opens_it(window, qtbot):
+    path = DATA / "midi" / "multitrack.mid"
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.files.opened, timeout=20000):
+        window.dropEvent(event)
+    assert window.doc.score == load_score(path)
+    assert window.windowTitle().startswith("multitrack.mid")
+
+
+def test_drag_out_carries_a_midi_file_of_the_score_or_track(window):
+    score = load_score(DATA / "midi" / "multitrack.mid")
+    window.doc.replace_all(score)
+    data = window.drag_button.mime_data()
+    (url,) = data.urls()
+    dragged = load_score(url.toLocalFile())
+    assert url.toLocalFile().endswith(".mid") and dragged.note_count == score.note_count
+    window.doc.set_active_track(1)
+    window.drag_button.set_what("Active track")
+    one = load_score(window.drag_button.mime_data().urls()[0].toLocalFile())
+    assert [n.pitch for n in one.all_notes()] == [n.pitch for n in score.tracks[1].notes]
+
+
+def test_layout_persists(qtbot, settings, tmp_path, monkeypatch):
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    first = MainWindow(settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["spectrogram"].hide()
+    first.close()
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.docks["spectrogram"].isHidden() and not again.docks["abc"].isHidden()
+    again.close()
+
+
+def test_the_window_module_does_not_import_torch():
+    code = "import sys, app.ui.main_window; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == "False", out.stderr[-400:]
