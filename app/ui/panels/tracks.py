@@ -45,10 +45,13 @@ class _TrackTree(QTreeWidget):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         header = self.header()
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
-        for column in (INSTRUMENT, MUTE, SOLO, VOLUME):
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.ResizeToContents)  # names are short: show them whole
+        header.setSectionResizeMode(INSTRUMENT, QHeaderView.ResizeMode.Stretch)  # GM names elide if they must
+        for column in (MUTE, SOLO):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(VOLUME, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(VOLUME, self.fontMetrics().horizontalAdvance("Volume") * 2)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
         source = self.currentIndex().row()
