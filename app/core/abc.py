@@ -26,12 +26,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from music21 import instrument, metadata, stream
-
-from .abc_m21 import voice_part
 from .abc_write import write_abc
 from .errors import FileFormatError
-from .music21_bridge import quiet_music21, stream_to_score
 from .score import DEFAULT_PPQ, Score
 
 __all__ = ["read_abc", "read_abc_text", "list_tunes", "tune_spans", "write_abc"]
@@ -141,12 +137,23 @@ def _until_blank(chunk: list[Line]) -> list[Line]:
 
 
 def _build(lines: list[Line], ppq: int) -> Score:
-    """Prepare the tune's text, make one music21 Part per voice, and read them."""
+    """Prepare the tune's text, make one music21 Part per voice, and read them.
+
+    music21 is imported here, not at module level: the editor imports this
+    module for ``write_abc`` and ``tune_spans`` and must start without it.
+    """
+    from .music21_bridge import quiet_music21
+
     with quiet_music21():
         return _build_loudly(lines, ppq)
 
 
 def _build_loudly(lines: list[Line], ppq: int) -> Score:
+    from music21 import metadata, stream
+
+    from .abc_m21 import voice_part
+    from .music21_bridge import stream_to_score
+
     header, voices = _prepare([text for _, text in lines])
     result = stream.Score()
     title = next((line[2:].strip() for line in header if line.startswith("T:")), "")
@@ -162,7 +169,9 @@ def _build_loudly(lines: list[Line], ppq: int) -> Score:
     return stream_to_score(result, ppq=ppq)
 
 
-def _add_instrument(part: stream.Part, voice: _Voice) -> None:
+def _add_instrument(part, voice: _Voice) -> None:
+    from music21 import instrument, stream
+
     inst = instrument.Instrument()
     inst.midiProgram = voice.program or 0
     if voice.drum:
