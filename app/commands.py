@@ -35,41 +35,37 @@ class NotesCommand(QUndoCommand):
 
 
 class _ScoreSwap(QUndoCommand):
-    """Swap between two whole scores; subclasses choose which signals fire."""
+    """Swap between two whole scores; ``apply`` names the Document method (and so the signals)."""
+
+    apply = "apply_score"
 
     def __init__(self, doc: Document, after: Score, text: str) -> None:
         super().__init__(text)
         self.doc, self.before, self.after = doc, doc.score, after
 
-    def _apply(self, score: Score) -> None:
-        raise NotImplementedError
-
     def redo(self) -> None:
-        self._apply(self.after)
+        getattr(self.doc, self.apply)(self.after)
 
     def undo(self) -> None:
-        self._apply(self.before)
+        getattr(self.doc, self.apply)(self.before)
 
 
 class ReplaceScoreCommand(_ScoreSwap):
     """The whole score replaced: an ABC edit, an inserted variation, a quantize of everything."""
 
-    def _apply(self, score: Score) -> None:
-        self.doc.apply_score(score)
+    apply = "apply_score"
 
 
 class TracksCommand(_ScoreSwap):
     """A change to the track list or a track's properties (notes untouched)."""
 
-    def _apply(self, score: Score) -> None:
-        self.doc.apply_tracks(score)
+    apply = "apply_tracks"
 
 
 class MetaCommand(_ScoreSwap):
     """Tempo, meter, key or title."""
 
-    def _apply(self, score: Score) -> None:
-        self.doc.apply_meta(score)
+    apply = "apply_meta"
 
 
 # -- constructors for the common edits ------------------------------------------

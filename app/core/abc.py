@@ -278,7 +278,7 @@ def _split_inline(line: str, state: dict) -> list[str]:
     """A body line as field lines and music lines, inline fields taken out."""
     if _FIELD_LINE.match(line) and not _looks_like_music(line) or line.startswith("%"):
         return [line]
-    line = _strip_comment(line).rstrip("\\ ")
+    line = strip_comment(line).rstrip("\\ ")
     pieces: list[str] = []
     pos = 0
     for match in _INLINE_FIELD.finditer(line):
@@ -291,7 +291,8 @@ def _split_inline(line: str, state: dict) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
-def _strip_comment(line: str) -> str:
+def strip_comment(line: str) -> str:
+    """``line`` without its % comment (a % inside a quoted string or escaped as \\% stays)."""
     in_quote = False
     for i, ch in enumerate(line):
         if ch == '"':

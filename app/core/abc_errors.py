@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .abc import read_abc_text, tune_spans
+from .abc import read_abc_text, strip_comment, tune_spans
 from .errors import FileFormatError
 from .limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
 from .score import DEFAULT_PPQ, Score
@@ -90,7 +90,7 @@ def check_line(line: str) -> None:
     if match and not _looks_like_music(line):
         _check_field(match.group(1), match.group(2), 2)
         return
-    _check_music(_strip_comment(line))
+    _check_music(strip_comment(line))
 
 
 def _looks_like_music(line: str) -> bool:
@@ -139,14 +139,6 @@ def _check_key(value: str, offset: int) -> None:
                      len(word))
 
 
-def _strip_comment(line: str) -> str:
-    in_quote = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            in_quote = not in_quote
-        elif ch == "%" and not in_quote and (i == 0 or line[i - 1] != "\\"):
-            return line[:i]
-    return line
 
 
 def _closing(line: str, i: int, mark: str, what: str) -> int:

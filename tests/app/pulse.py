@@ -175,9 +175,9 @@ def pytest_unconfigure(config) -> None:
 
 @pytest.fixture(scope="session")
 def pulse_server() -> Iterator[PulseServer]:
-    """The running test daemon; the test is skipped when PulseAudio is not installed."""
+    """The running test daemon; the test fails clearly when PulseAudio is not installed."""
     if missing_tools():
-        pytest.skip(f"PulseAudio tools missing: {', '.join(missing_tools())} (tools/system_deps.sh installs them)")
+        pytest.fail(f"PulseAudio tools missing: {', '.join(missing_tools())} (tools/system_deps.sh installs them)")
     started_here = _server is None
     try:
         server = ensure_server()
