@@ -96,3 +96,67 @@ def test_the_window_module_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).parents[2])
     assert out.stdout.strip() == "False", out.stderr[-400:]
+
+
+def test_opening_a_midi_file_puts_its_notes_in_the_scene(window, qtbot):
+    path = DATA / "midi" / "multitrack.mid"
+    with qtbot.waitSignal(window.files.opened, timeout=20000):
+        window.files.open_path(path)
+    score = load_score(path)
+    scene = window.roll.view.note_scene
+    for index, track in enumerate(score.tracks):
+        items = sorted(scene.note_items(index), key=lambda i: (i.note.start, i.note.pitch))
+        assert [i.note for i in items] == sorted(track.notes, key=lambda n: (n.start, n.pitch))
+        for item in items:  # x in ticks, one row per pitch
+            rect = item.rect()
+            assert (rect.x(), rect.width(), rect.y()) == (item.note.start, item.note.duration, 127 - item.note.pitch)
+
+
+def test_tempo_box_edits_the_tempo_as_one_undoable_step(window):
+    window.transport.tempo.setValue(132.0)
+    window.transport.tempo.editingFinished.emit()
+    assert window.doc.score.tempos[0].bpm == 132.0
+    window.doc.undo_stack.undo()
+    assert window.doc.score.tempos[0].bpm == 120.0 and window.transport.tempo.value() == 120.0
+
+
+def test_play_starts_at_the_selection_or_the_playhead_or_the_loop(window, monkeypatch):
+    calls = []
+    monkeypatch.setattr(window.player, "play", lambda provider, start, end=None, loop=None:
+                        calls.append((provider().note_count, start, end, loop)))
+    notes = [Note(0, 60, 480), Note(960, 64, 480), Note(1920, 67, 960)]
+    window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], notes, "Draw"))
+    window.roll.clear_selection()
+    window.roll.set_playhead(960)
+    window.playback.play()
+    window.roll.view.note_scene.set_selection([i for i in window.roll.view.note_scene.note_items(0)
+                                               if i.note.start == 960])
+    window.playback.play()
+    window.roll.clear_selection()
+    window.roll.set_loop_region((1920, 3840))
+    window.actions["loop"].setChecked(True)
+    window.playback.play()
+    assert calls == [(3, 960, None, None), (3, 960, 1440, None), (3, 1920, None, (1920, 3840))]
+
+
+def test_spectrogram_is_aligned_with_the_piano_roll(window, qtbot):
+    from PySide6.QtCore import QPoint
+
+    window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], [Note(0, 69, 1920)], "Draw"))
+    window.roll.zoom_horizontal(1.7)
+    qtbot.waitUntil(lambda: window.spectrogram.spectrogram() is not None, timeout=30000)
+    for tick in (480, 1920):
+        roll_x = window.roll.view.viewport().mapToGlobal(QPoint(0, 0)).x() + window.roll.view.tick_to_x(tick)
+        spec_x = window.spectrogram.mapToGlobal(QPoint(0, 0)).x() + window.spectrogram.tick_to_x(tick)
+        assert abs(roll_x - spec_x) <= 1.5, (tick, roll_x, spec_x)
+
+
+def test_preferences_are_kept(window, settings):
+    from app.ui.dialogs.preferences import PreferencesDialog
+
+    dialog = PreferencesDialog(settings, ["Speakers", "Headphones"], window)
+    dialog.device.setCurrentText("Headphones")
+    dialog.rate.setCurrentIndex(1)
+    dialog.autosave.setValue(30)
+    dialog.accept()
+    assert (settings.audio_device, settings.sample_rate, settings.autosave_interval_s) == ("Headphones", 48000, 30)
