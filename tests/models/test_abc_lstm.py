@@ -35,7 +35,7 @@ def test_overfits_one_batch():
         first = first if first is not None else float(loss.detach())
         loss.backward()
         opt.step()
-    assert first > 3.0 and float(loss) < 0.15
+    assert first > 3.0 and float(loss.detach()) < 0.15
 
 
 def test_save_load_identical_logits(tmp_path):
