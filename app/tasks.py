@@ -107,7 +107,7 @@ class Task(QRunnable):
     def run(self) -> None:  # worker thread
         try:
             result = self._drive()
-        except (TaskCancelled, _Stop):
+        except TaskCancelled:
             self._emit_end("cancelled")
         except CadenzaError as exc:
             self._emit_end("failed", str(exc))
@@ -131,7 +131,7 @@ class Task(QRunnable):
         while True:
             if self.is_cancelled:
                 out.close()
-                raise _Stop
+                raise TaskCancelled
             try:
                 item = next(out)
             except StopIteration as stop:
@@ -145,10 +145,6 @@ class Task(QRunnable):
             pass
         finally:
             self._finished.set()
-
-
-class _Stop(Exception):
-    pass
 
 
 def _parameters(fn: Callable) -> set[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEventLoop, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.commands import ReplaceScoreCommand
@@ -158,14 +158,13 @@ class FileController(QObject):
             self.warn("Cannot save", message)
 
         task = self.runner.start("save", save_file, self.doc.score, path, self.state(), on_result=done, on_error=failed)
-        if wait:  # closing: the answer is needed now (a save takes milliseconds to a second)
-            task.wait(60)
-            from PySide6.QtCore import QCoreApplication
-
-            while "ok" not in result:
-                QCoreApplication.processEvents()
-            return result["ok"]
-        return True
+        if wait and task.signals.closed:  # the runner is shut down: nothing was saved
+            return False
+        if wait and "ok" not in result:  # closing: the answer is needed before the window goes
+            loop = QEventLoop()  # the window keeps painting while the save runs in its worker
+            task.signals.done.connect(loop.quit)
+            loop.exec()
+        return result.get("ok", True) if wait else True
 
     # -- export ------------------------------------------------------------------
     def export_dialog(self) -> None:

@@ -143,3 +143,11 @@ def test_autosave_then_crash_then_recovery(files, doc, qtbot, tmp_path):
     doc.undo_stack.undo()
     assert doc.score.note_count == 0
     assert len(list((tmp_path / "autosave").glob("session-*.cadenza"))) == 1  # only this session's own autosave
+
+
+def test_closing_prompt_save_waits_for_the_save(files, doc, tmp_path):
+    doc.undo_stack.push(commands.NotesCommand(doc, 0, [], [Note(0, 60, 480)], "Draw"))
+    files.ask_save = lambda: "save"
+    files.ask_path = lambda *a: str(tmp_path / "closing.cadenza")
+    assert files.maybe_save()  # returns only once the worker has written the file
+    assert not doc.modified and load_score(tmp_path / "closing.cadenza").tracks[0].notes == (Note(0, 60, 480),)

@@ -160,3 +160,12 @@ def test_preferences_are_kept(window, settings):
     dialog.autosave.setValue(30)
     dialog.accept()
     assert (settings.audio_device, settings.sample_rate, settings.autosave_interval_s) == ("Headphones", 48000, 30)
+
+
+def test_piano_roll_notes_take_the_track_list_colours(window):
+    from app.ui.panels.track_colours import track_colour
+    from app.ui.pianoroll.style import track_color
+
+    for index in range(12):
+        assert abs(track_color(index, 100).hueF() - track_colour(index).hueF()) < 0.01
+    assert len({round(track_color(i).hueF(), 2) for i in range(6)}) == 6

@@ -2,8 +2,9 @@
 
 The main window sets an app-wide dark palette; the piano roll paints its own
 scene to match: dark rows, black-key rows a little darker, bar lines lighter
-than beat lines, beat lines lighter than the snap grid. Note colours come from
-a fixed palette by track index; velocity sets brightness and saturation;
+than beat lines, beat lines lighter than the snap grid. Note colours take each
+track's hue from ``app/ui/panels/track_colours.py`` (the track list's
+swatches); velocity sets brightness and saturation;
 tracks other than the active one are dimmed.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtGui import QBrush, QColor, QPen
+
+from app.ui.panels.track_colours import track_colour
 
 BACKGROUND = QColor("#24262c")  # white-key rows
 BLACK_ROW = QColor("#1c1e23")  # black-key rows
@@ -36,8 +39,6 @@ KEY_TEXT = QColor("#3a3d44")
 LANE_BG = QColor("#1f2126")
 LANE_LINE = QColor("#30333b")
 
-# Hues (0-1) of the tracks, in order; distinct on a dark background.
-TRACK_HUES = (0.58, 0.08, 0.33, 0.83, 0.14, 0.47, 0.0, 0.72, 0.25, 0.92, 0.52, 0.04)
 
 BLACK_PITCH_CLASSES = frozenset((1, 3, 6, 8, 10))
 
@@ -48,8 +49,8 @@ def is_black(pitch: int) -> bool:
 
 
 def track_color(track: int, velocity: int = 100, active: bool = True) -> QColor:
-    """The fill of a note of ``track`` at ``velocity``: brighter and more saturated when louder."""
-    hue = TRACK_HUES[track % len(TRACK_HUES)]
+    """The fill of a note of ``track`` at ``velocity``: the track list's hue, brighter and more saturated when louder."""
+    hue = max(0.0, track_colour(track).hueF())
     v = max(1, min(127, velocity)) / 127.0
     if active:
         return QColor.fromHsvF(hue, 0.30 + 0.55 * v, 0.50 + 0.50 * v)
