@@ -21,17 +21,8 @@ def small_score() -> Score:
 
 
 @pytest.fixture
-def roll(doc, qtbot):
-    doc.replace_all(small_score())
-    widget = PianoRoll(doc)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_snap("1/16")
-    widget.view.center_pitch(58)
-    widget.scroll_to_tick(0)
-    return widget
+def roll(make_roll):
+    return make_roll(small_score(), centre=58)
 
 
 def at(roll, tick, pitch) -> QPoint:

@@ -1,31 +1,17 @@
 """Piano roll editing operations, ruler (playhead, loop), keyboard and velocity lane."""
 
 import pytest
+from test_pianoroll import BASS, PIANO, small_score  # noqa: F401 (one small score for both files)
 from PySide6.QtCore import QPoint, Qt
 
 from app.core.score import Note, Score, Track
 from app.settings import SNAPS
-from app.ui.pianoroll import PianoRoll, editing
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
 NONE, SHIFT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier
-PIANO = (Note(0, 60, 480, 100), Note(480, 64, 240, 80), Note(960, 67, 480, 60))
-BASS = (Note(0, 48, 960, 90),)
-
-
 @pytest.fixture
-def roll(doc, qtbot):
-    doc.replace_all(Score(tracks=(Track("Piano", 0, False, PIANO), Track("Bass", 33, False, BASS))))
-    widget = PianoRoll(doc)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_snap("1/16")
-    widget.view.center_pitch(60)
-    widget.scroll_to_tick(0)
-    editing.CLIPBOARD.clear()
-    return widget
+def roll(make_roll):
+    return make_roll(small_score(), centre=60)
 
 
 def round_trip(doc, before, check) -> None:
