@@ -20,10 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.core.errors import DatasetError
+from app.core.errors import CheckpointError, DatasetError
 from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
-from models.common.train_loop import TrainConfig, TrainRun, TrainTask, shard, train
+from models.common.train_loop import TrainConfig, TrainRun, TrainTask, base_card, shard, train
 
 from .codec import END, CharVocab, normalize_tune, transpose_tune
 from .grammar import ALPHABET
@@ -56,6 +56,13 @@ class AbcLSTMTask(TrainTask):
         # printable ASCII, newline and the end mark: every tune encodes (anything else becomes a space)
         self.vocab = CharVocab.build([PRINTABLE, "".join(sorted(ALPHABET))])
         self.model_cfg = AbcLSTMConfig(vocab_size=len(self.vocab), **(model or {}))
+        if cfg.init_from:  # fine-tuning keeps the base's sizes; the vocabulary is fixed, so it must agree
+            base = base_card(cfg.init_from, "abc-lstm")
+            if model:
+                raise CheckpointError("A fine-tuned model keeps its base model's sizes; leave out the size options.")
+            if base["vocabulary"] != self.vocab.to_list():
+                raise CheckpointError(f"{cfg.init_from} uses another character set; train from scratch instead.")
+            self.model_cfg = AbcLSTMConfig(**base["config"])
         self._epoch_cache: tuple[int, list[torch.Tensor]] | None = None
 
     def build_model(self) -> nn.Module:

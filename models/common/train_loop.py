@@ -17,6 +17,10 @@ every model:
   already done are skipped, and the dropout RNG is reseeded from
   (seed, rank, step) before every step, so a resumed run ends with the very
   weights of an uninterrupted one;
+* fine-tuning: with ``cfg.init_from`` (a checkpoint folder of the same
+  architecture, whose card gave the task its config and vocabulary) the run
+  starts from those weights, loaded strictly, and the card records
+  ``training.fine_tuned_from`` (name, folder, weights sha256);
 * DistributedDataParallel when started by ``torchrun`` (``WORLD_SIZE`` > 1):
   gloo on CPU, nccl on CUDA, one shard of the batches per rank, validation
   metrics summed over ranks, files written by rank 0 only.
@@ -44,7 +48,7 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 
-from .card import WEIGHTS, write_card
+from .card import WEIGHTS, read_card, write_card
 from .checkpoint import RESUME_JSON, RESUME_TENSORS, load_checkpoint, load_resume, save_checkpoint, save_resume
 from .device import gpu_memory_guard, resolve_device
 from .generator import Cancelled
@@ -73,6 +77,14 @@ def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
 
     tensors = load_file(str(Path(out_dir) / RESUME_TENSORS))
     return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+
+
+def base_card(folder: str | Path, arch: str) -> dict[str, Any]:
+    """The card of the checkpoint a fine-tuning run starts from, refused unless it holds an ``arch`` model."""
+    card = read_card(folder)
+    if card["arch"] != arch:
+        raise CheckpointError(f"{folder} holds a {card['arch']} model; fine-tuning {arch} needs a checkpoint of that model.")
+    return card
 
 
 def has_resume_state(out_dir: str | Path) -> bool:
@@ -105,6 +117,8 @@ def train(task: TrainTask, cfg: TrainConfig | None, out_dir: str | Path, resume:
     try:
         if resume:
             run.restore()
+        elif run.cfg.init_from:
+            run.load_base()
         run.wrap()
         try:
             yield run.progress((f"resumed at step {run.c.step} on " if resume else "training on ") + run.device_name())
@@ -164,6 +178,7 @@ class _Run:
         self.session_steps = self.session_tokens = 0
         self.started = time.perf_counter()
         self.fingerprint = _fingerprint(task.card())
+        self.base = base_card(cfg.init_from, task.card()["arch"]) if cfg.init_from else None
 
     def _init_distributed(self) -> None:
         import torch.distributed as dist
@@ -175,6 +190,15 @@ class _Run:
             dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
             self.owns_group = True
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
+
+    def load_base(self) -> None:
+        """Start from the weights of ``cfg.init_from`` (strictly: same architecture, sizes and vocabulary)."""
+        state, _ = load_checkpoint(self.cfg.init_from, self.device)
+        try:
+            self.raw.load_state_dict(state, strict=True)
+        except RuntimeError:
+            raise CheckpointError(f"The weights in {self.cfg.init_from} do not fit this {self.base['arch']} model "
+                                  "(its sizes or vocabulary differ); fine-tune with the base model's own settings.") from None
 
     def wrap(self) -> None:
         """Wrap in DistributedDataParallel under torchrun (after any resume, before training)."""
@@ -317,15 +341,20 @@ class _Run:
                                 best_step=self.c.best_step, parameters=self.params, history=self.c.history,
                                 tokens_per_s=m["tokens_per_s"], stopped_early=m["stopped_early"],
                                 amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else None)
+        if self.base is not None:
+            base = {"name": Path(self.cfg.init_from).name, "checkpoint": str(self.cfg.init_from),
+                    "weights_sha256": self.base.get("weights_sha256")}
+            card["training"]["fine_tuned_from"] = dict(base, **(card["training"].get("fine_tuned_from") or {}))
         card["metrics"] = dict(card.get("metrics", {}), valid_cross_entropy=m["best_valid_loss"],
                                valid_accuracy=m["valid_accuracy"], **(test_metrics or {}))
         card["parameters"] = self.params
         return card
 
-    def save_state(self) -> None:
+    def save_state(self, finished: bool = False) -> None:
         """Write the resume state: counters, optimiser, RNG, last weights (rank 0 only)."""
         if self.main:
             info = dict(asdict(self.c), seconds=self.seconds(), task=self.fingerprint, total_steps=self.total,
+                        finished=finished,
                         scaler=self.scaler.state_dict() if self.scaler is not None else None)
             save_resume(self.out_dir, self.opt, info, {"model." + k: v for k, v in self.raw.state_dict().items()})
 
@@ -346,7 +375,7 @@ class _Run:
         """Evaluate the last step if needed, save state, test the best model, complete its card."""
         if self.c.last_eval_step != self.c.step:
             self.evaluate_and_keep()
-        self.save_state()
+        self.save_state(finished=True)
         test: dict[str, Any] = {}
         if self.best_state is not None:
             self.raw.load_state_dict(self.best_state)

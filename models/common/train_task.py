@@ -35,6 +35,7 @@ class TrainConfig:
     amp: bool = True  # CUDA only: autocast (bf16, else fp16 + GradScaler)
     max_steps: int = 0  # 0: no cap
     half_weights: bool = False  # save the best model's weights as fp16
+    init_from: str = ""  # a checkpoint folder whose weights start the run (fine-tuning); "" = from scratch
 
 
 @dataclass(frozen=True)

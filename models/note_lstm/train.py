@@ -7,6 +7,10 @@ note values, half-time or double-time; seeded by (seed, epoch)), cuts it into
 windows of ``seq_len`` tokens at a random offset and shuffles them.
 Validation and test windows are fixed. ``train_note_lstm`` loads the data and
 returns a generator with :func:`models.common.train_loop.train`'s protocol.
+
+Fine-tuning (``cfg.init_from``) keeps the base checkpoint's config and
+vocabulary: chords the base never saw map to their top note (as rare chords
+always do), and the card says how many there were.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.core.errors import DatasetError
+from app.core.errors import CheckpointError, DatasetError
 from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
-from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
+from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, base_card, shard, train
 
 from .codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count
 from .model import NoteLSTM, NoteLSTMConfig
@@ -45,6 +49,7 @@ class NoteData:
     valid: list[np.ndarray]
     test: list[np.ndarray]
     datasets: dict[str, Any] = field(default_factory=dict)
+    unknown_chords: dict[str, Any] | None = None  # fine-tuning: chords outside the base vocabulary
 
     def token_counts(self) -> dict[str, int]:
         return {"train": sum(self.train.lengths()), "valid": sum(map(len, self.valid)),
@@ -52,8 +57,12 @@ class NoteData:
 
 
 def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = None,
-                 max_shift: int = 6) -> NoteData:
-    """Encode corpus items by split; the vocabulary is built from the training split only."""
+                 max_shift: int = 6, vocabulary: Sequence[str] | None = None) -> NoteData:
+    """Encode corpus items by split; the vocabulary is built from the training split only.
+
+    With ``vocabulary`` (a base model's, for fine-tuning) that one is kept and
+    chords missing from it map to their top note.
+    """
     by_split: dict[str, list[tuple[CorpusItem, list[str]]]] = {"train": [], "valid": [], "test": []}
     for item in items:
         tokens = encode_score(item.score)
@@ -61,13 +70,24 @@ def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = 
             by_split[item.split].append((item, tokens))
     if not by_split["train"]:
         raise DatasetError("The training split has no piece with at least two notes.")
-    codec = NoteCodec(Vocabulary.build([t for _, t in by_split["train"]]))
+    codec = NoteCodec(Vocabulary(vocabulary) if vocabulary else Vocabulary.build([t for _, t in by_split["train"]]))
+    unknown = _unknown_chords(codec.vocab, [t for pieces in by_split.values() for _, t in pieces]) if vocabulary else None
     train_set = PieceSet(codec, [t for _, t in by_split["train"]],
                          [feasible_shifts(i.score, max_shift) for i, _ in by_split["train"]], max_shift,
                          [tempo_variants(i.score, t) for i, t in by_split["train"]])
     valid = [codec.encode_tokens(t) for _, t in by_split["valid"]]
     test = [codec.encode_tokens(t) for _, t in by_split["test"]]
-    return NoteData(codec, train_set, valid, test, dict(datasets or {}))
+    return NoteData(codec, train_set, valid, test, dict(datasets or {}), unknown)
+
+
+def _unknown_chords(vocab: Vocabulary, pieces: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """What a base vocabulary lacks: chords (mapped to their top note); anything else cannot be fine-tuned."""
+    missing = [t for piece in pieces for t in piece if t not in vocab.index]
+    others = sorted({t for t in missing if t[0] != "c"})
+    if others:
+        raise CheckpointError(f"The base model's vocabulary lacks the tokens {', '.join(others[:5])}; "
+                              "train this data from scratch instead.")
+    return {"distinct": len(set(missing)), "occurrences": len(missing), "mapped_to": "their top note"}
 
 
 def load_dataset(spec: str) -> tuple[list[CorpusItem], dict[str, Any]]:
@@ -159,7 +179,8 @@ class NoteLSTMTask(TrainTask):
                                           "drawn per piece per epoch (train split)") if self.augment else None,
                          "pieces": {"train": len(self.data.train), "valid": len(self.data.valid),
                                     "test": len(self.data.test)},
-                         "tokens": self.data.token_counts(), "windows_per_epoch": self.windows},
+                         "tokens": self.data.token_counts(), "windows_per_epoch": self.windows,
+                         **({"unknown_chords": self.data.unknown_chords} if self.data.unknown_chords else {})},
         }
 
 
@@ -168,17 +189,21 @@ def train_note_lstm(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: 
                     seq_len: int = 128) -> TrainRun:
     """Load the data, then train (see :func:`train`): yields TrainProgress, returns the final metrics.
 
-    ``model_overrides`` sets NoteLSTMConfig fields (embed, hidden, layers, dropout, dense, cell).
+    ``model_overrides`` sets NoteLSTMConfig fields (embed, hidden, layers, dropout, dense, cell);
+    with ``cfg.init_from`` the base checkpoint's config and vocabulary are used instead.
     """
     cfg = cfg or TrainConfig()
     specs = list(data_specs or DEFAULT_DATA)
+    base = base_card(cfg.init_from, "note-lstm") if cfg.init_from else None
+    if base and model_overrides:
+        raise CheckpointError("A fine-tuned model keeps its base model's sizes; leave out the size options.")
     items: list[CorpusItem] = []
     info: dict[str, Any] = {}
     for spec in specs:
         yield TrainProgress(0, 0, 0, message=f"loading {spec}")
         found, info[spec] = load_dataset(spec)
         items += found
-    data = prepare_data(items, info)
-    model_cfg = NoteLSTMConfig(vocab_size=len(data.codec), **(model_overrides or {}))
+    data = prepare_data(items, info, vocabulary=base["vocabulary"] if base else None)
+    model_cfg = NoteLSTMConfig(**base["config"]) if base else NoteLSTMConfig(vocab_size=len(data.codec), **(model_overrides or {}))
     task = NoteLSTMTask(data, model_cfg, seq_len, cfg.batch_size, cfg.seed, specs=specs, command=command)
     return (yield from train(task, cfg, out_dir, resume))
