@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app.core.errors import CadenzaError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
+from app.core.generation_settings import abc_seed_text
 
 GEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".wav", ".flac", ".cadenza")
 
@@ -26,6 +27,10 @@ def add_model_commands(sub) -> None:
                              ("--style-alpha", float, "style mix alpha (0..1)")):
         p.add_argument(flag, type=kind, help=text)
     p.add_argument("--style", help="style song (file or seed:NAME)")
+    p.add_argument("--track-noise-sd", action="append", metavar="TRACK=SD",
+                   help="vae-nn style mixer: latent noise sd of one track (repeatable, e.g. bass=0.2)")
+    p.add_argument("--track-style-alpha", action="append", metavar="TRACK=A",
+                   help="vae-nn style mixer: style alpha of one track (repeatable, e.g. soprano=0.8)")
     p.add_argument("--variations", type=int, default=1, help="how many variations (default 1)")
     p.add_argument("--random-seed", type=int, default=0, help="random seed (same seed, same output)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -34,10 +39,16 @@ def add_model_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="print what was written, with provenance and timing")
 
     p = sub.add_parser("train", help="train a model on a bundled corpus or a folder")
-    p.add_argument("--model", required=True, choices=("markov", "note-lstm", "abc-lstm"))
+    p.add_argument("--model", required=True, choices=("markov", "note-lstm", "abc-lstm", "vae-nn"))
     p.add_argument("--data", action="append", help="corpus:folk-abc|chorales|classical or a folder (repeatable)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
+    for flag, kind, text in (("--epochs", int, "passes over the data"), ("--batch-size", int, "sequences per step"),
+                             ("--lr", float, "peak learning rate"), ("--max-steps", int, "stop after N steps"),
+                             ("--seed", int, "random seed of the run"), ("--hidden", int, "hidden units (model size)"),
+                             ("--layers", int, "recurrent layers (model size)")):
+        p.add_argument(flag, type=kind, help=text)
+    p.add_argument("--fine-tune", metavar="NAME|DIR", help="start from a bundled or user checkpoint's weights")
+    p.add_argument("--roles", metavar="SPEC", help="vae-nn track roles: chorales, lpd5 (LPD-5 .npz and GM program "
+                   "families) or name[:LOW-HIGH][:PROGRAM],... lead first (default: chorales for corpus:chorales, else lpd5)")
     p.add_argument("--out", help="output folder (default: a new user model)")
     p.add_argument("--resume", help="continue the run saved in this folder")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
@@ -57,10 +68,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     gen = load_generator(args.model, args.checkpoint, args.device)
     request = GenerationRequest(
-        seed=load_score(args.seed) if args.seed else None, seed_text=_abc_seed_text(args.seed), bars=args.bars,
+        seed=load_score(args.seed) if args.seed else None, seed_text=abc_seed_text(args.seed), bars=args.bars,
         tokens=args.tokens, temperature=args.temperature,
         top_k=args.top_k, top_p=args.top_p, noise_sd=args.noise_sd, style_alpha=args.style_alpha,
         style=load_score(args.style) if args.style else None, variations=args.variations,
+        track_noise_sd=_track_values(args.track_noise_sd, "--track-noise-sd"),
+        track_style_alpha=_track_values(args.track_style_alpha, "--track-style-alpha"),
         random_seed=args.random_seed, device=args.device)
     scores = run_generation(gen.generate(request))
     written = write_variations(scores, out)
@@ -73,15 +86,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _abc_seed_text(spec: str | None) -> str | None:
-    """An ABC seed's own text (its first tune), which ABC models continue verbatim."""
-    from app.core.formats import resolve
-
-    if not spec or resolve(spec).suffix.lower() != ".abc":
+def _track_values(pairs: list[str] | None, flag: str) -> dict[str, float] | None:
+    """``["bass=0.2", ...]`` -> ``{"bass": 0.2}``; one sentence on a malformed pair."""
+    if not pairs:
         return None
-    text = resolve(spec).read_text(encoding="utf-8", errors="replace")
-    tunes = text.split("\nX:")
-    return tunes[0] if tunes[0].lstrip().startswith("X:") else "X:" + tunes[1]
+    values = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            values[name.strip().lower()] = float(value)
+        except ValueError:
+            raise CadenzaError(f"{flag} takes TRACK=VALUE, e.g. bass=0.5, not '{pair}'.") from None
+    return values
 
 
 def write_variations(scores, out: Path) -> list[str]:

@@ -21,6 +21,7 @@ GENERATORS = {
     "markov": "models.markov.generate:MarkovGenerator",
     "note-lstm": "models.note_lstm.generate:NoteLSTMGenerator",
     "abc-lstm": "models.abc_lstm.generate:AbcLSTMGenerator",
+    "vae-nn": "models.vae_nn.generate:VaeNNGenerator",
 }
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Generator as PyGenerator
+from typing import Any, Callable, ClassVar, Generator as PyGenerator, Mapping
 
 from app.core.errors import CadenzaError, GenerationError
 from app.core.score import Score
 
-OPTION_NAMES = ("temperature", "top_k", "top_p", "noise_sd", "style", "style_alpha")
+OPTION_NAMES = ("temperature", "top_k", "top_p", "noise_sd", "style", "style_alpha",
+                "track_noise_sd", "track_style_alpha")
 
 
 class Cancelled(CadenzaError):
@@ -42,13 +43,16 @@ class GenerationRequest:
     noise_sd: float | None = None
     style: Score | None = None
     style_alpha: float | None = None
+    track_noise_sd: Mapping[str, float] | None = None  # per-track overrides of noise_sd (a style mixer)
+    track_style_alpha: Mapping[str, float] | None = None  # per-track overrides of style_alpha
     variations: int = 1
     random_seed: int = 0
     device: str = "auto"
 
     def sliders(self) -> dict[str, Any]:
         """The option values that shape the output (for provenance)."""
-        return {k: v for k, v in asdict(self).items() if k in OPTION_NAMES and k != "style" and v is not None}
+        values = {k: getattr(self, k) for k in OPTION_NAMES if k != "style"}
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in values.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ class Generator(ABC):
             raise GenerationError("The number of variations must be between 1 and 64.")
         if not 1 <= request.bars <= 256:
             raise GenerationError("The length must be between 1 and 256 bars.")
+        for sd in [request.noise_sd, *(request.track_noise_sd or {}).values()]:
+            if sd is not None and not 0.0 <= sd <= 5.0:
+                raise GenerationError("The latent noise sd must be between 0 and 5.")
+        for alpha in [request.style_alpha, *(request.track_style_alpha or {}).values()]:
+            if alpha is not None and not 0.0 <= alpha <= 1.0:
+                raise GenerationError("Style alpha must be between 0 and 1.")
         if request.tokens is not None and not 1 <= request.tokens <= 20000:
             raise GenerationError("The length must be between 1 and 20,000 tokens.")
 

@@ -1,0 +1,1 @@
+"""vae-nn: per-track pianoroll VAEs with MelodyNN and ConditionalNNs (Tham & Kim 2021)."""

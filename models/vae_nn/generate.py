@@ -1,0 +1,225 @@
+"""Generating with vae-nn: encode the seed once, walk the latents segment by segment, decode.
+
+The seed's last segment (its last whole bars) is encoded per track; a
+track the seed lacks starts from the latent of an empty segment. Each step
+mixes every track's previous latent with a draw from the style song's set,
+``z' = alpha * s + (1 - alpha) * z``, runs MelodyNN on the lead and each
+ConditionalNN on (the lead's new latent, its track's z'), and adds Gaussian
+noise of the chosen sd to the predicted means. Decoding is deterministic:
+note probabilities ``p ** (1 / temperature)`` above 0.5 (the likeliest pitch
+only, for a monophonic track), held steps merged into notes. All randomness
+comes from the noise and the style draws, both from one generator seeded by
+the request's random seed; with noise sd 0 and no style, every random seed
+gives the same music.
+
+Encoded seeds and style sets are cached (by content), so moving a slider
+only re-runs the walk and the decoders.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from app.core.errors import CheckpointError, GenerationError
+from app.core.score import Note, Score, Track
+from models.common.checkpoint import load_checkpoint
+from models.common.device import gpu_memory_guard, resolve_device
+from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
+from models.common.note_tokens import continuation_context
+from models.common.sampling import make_generator
+
+from .model import VaeNN, VaeNNConfig, decode_steps
+from .pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
+from .roles import Role, assign_tracks, seed_programs
+
+CACHE_SIZE = 8
+VELOCITY = 80
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Latents of a walk, per role ``(B, segments, latent)``: the inputs after style mixing, and the outputs."""
+
+    inputs: list[torch.Tensor]
+    outputs: list[torch.Tensor]
+
+
+def fold_into(notes: Sequence[Note], role: Role) -> list[Note]:
+    """Move notes outside the role's window by octaves until they fit (seeds only)."""
+    out = []
+    for n in notes:
+        pitch = n.pitch
+        while pitch < role.low and pitch + 12 < 128:
+            pitch += 12
+        while pitch >= role.high and pitch - 12 >= 0:
+            pitch -= 12
+        out.append(n if pitch == n.pitch else Note(n.start, pitch, n.duration, n.velocity))
+    return out
+
+
+class VaeNNGenerator(Generator):
+    """A loaded vae-nn checkpoint."""
+
+    name = "vae-nn"
+    options = frozenset({"temperature", "noise_sd", "style", "style_alpha", "track_noise_sd", "track_style_alpha"})
+
+    def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
+        self.device = resolve_device(device)
+        self.checkpoint_dir = Path(checkpoint_dir)
+        state, self.card = load_checkpoint(self.checkpoint_dir, self.device)
+        if self.card.get("arch") != "vae-nn":
+            raise CheckpointError(f"{checkpoint_dir} holds a {self.card.get('arch')} model, not vae-nn.")
+        try:
+            self.config = VaeNNConfig(**self.card["config"])
+            self.roles = self.config.role_list()
+            model = VaeNN(self.config)
+            model.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{checkpoint_dir} does not hold a usable vae-nn model ({exc}).") from None
+        self.model = model.to(self.device).eval()
+        self._seeds: OrderedDict[int, list[torch.Tensor]] = OrderedDict()
+        self._styles: OrderedDict[int, list[torch.Tensor | None]] = OrderedDict()
+
+    # -- encoding (cached) --------------------------------------------------------
+    def _encode(self, rolls: Sequence[np.ndarray]) -> list[torch.Tensor]:
+        """Per role, the posterior means ``(N, latent)`` of ``(N * 32, P)`` rolls."""
+        out = []
+        for vae, roll in zip(self.model.vaes, rolls):
+            x = torch.from_numpy(np.ascontiguousarray(roll)).float().to(self.device).view(-1, STEPS, roll.shape[-1])
+            out.append(vae.encode(x)[0])
+        return out
+
+    @torch.inference_mode()
+    def encode_seed(self, seed: Score | None) -> list[torch.Tensor]:
+        """Each role's latent mean ``(1, latent)`` of the seed's last segment (an empty one without a seed)."""
+        key = hash(seed) if seed is not None else 0
+        if key not in self._seeds:
+            windows = [(r.low, r.pitches) for r in self.roles]
+            if seed is None or not seed.note_count:
+                rolls = [np.zeros((STEPS, r.pitches), dtype=bool) for r in self.roles]
+            else:
+                parts = [fold_into(p, r) for p, r in zip(assign_tracks(seed, self.roles, by_order=True), self.roles)]
+                like = continuation_context(seed)
+                rolls = last_segment(parts, windows, grid_for(like.time_signatures[0], seed.ppq), seed.end)
+            self._remember(self._seeds, key, self._encode(rolls))
+        return self._seeds[key]
+
+    @torch.inference_mode()
+    def encode_style(self, style: Score) -> list[torch.Tensor | None]:
+        """Per role, the means of the style song's distinct segments ``(N, latent)``; None where it has no notes."""
+        key = hash(style)
+        if key not in self._styles:
+            parts = [fold_into(p, r) for p, r in zip(assign_tracks(style, self.roles, by_order=True), self.roles)]
+            rolls = notes_to_rolls(parts, [(r.low, r.pitches) for r in self.roles], score_grid(style))
+            sets: list[torch.Tensor | None] = []
+            for k, (part, roll) in enumerate(zip(parts, rolls)):
+                if not part:
+                    sets.append(None)
+                    continue
+                segments = np.unique(roll.reshape(-1, STEPS * roll.shape[-1]), axis=0)
+                sets.append(self._encode_one(k, segments.reshape(-1, roll.shape[-1])))
+            self._remember(self._styles, key, sets)
+        return self._styles[key]
+
+    def _encode_one(self, k: int, roll: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(np.ascontiguousarray(roll)).float().to(self.device).view(-1, STEPS, roll.shape[-1])
+        return self.model.vaes[k].encode(x)[0]
+
+    @staticmethod
+    def _remember(cache: OrderedDict, key: int, value) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+
+    # -- the walk -----------------------------------------------------------------
+    def per_role(self, value: float | None, overrides, default: float) -> list[float]:
+        base = default if value is None else float(value)
+        overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+        unknown = set(overrides) - {r.name for r in self.roles}
+        if unknown:
+            raise GenerationError(f"This vae-nn model has no track '{sorted(unknown)[0]}' "
+                                  f"(its tracks: {', '.join(r.name for r in self.roles)}).")
+        return [float(overrides.get(r.name, base)) for r in self.roles]
+
+    @torch.inference_mode()
+    def walk(self, start: list[torch.Tensor], segments: int, batch: int, noise_sd: Sequence[float],
+             alpha: Sequence[float], styles: Sequence[torch.Tensor | None] | None, random: torch.Generator) -> Walk:
+        """``segments`` steps from ``start`` (per role ``(1, latent)``), ``batch`` variations at once."""
+        z = [s.expand(batch, -1) for s in start]
+        inputs: list[list[torch.Tensor]] = [[] for _ in self.roles]
+        outputs: list[list[torch.Tensor]] = [[] for _ in self.roles]
+        for _ in range(segments):
+            mixed = []
+            for k, zk in enumerate(z):
+                pool = styles[k] if styles is not None else None
+                if pool is not None and alpha[k] > 0:
+                    pick = torch.randint(len(pool), (batch,), generator=random, device=self.device)
+                    zk = alpha[k] * pool[pick] + (1.0 - alpha[k]) * zk
+                mixed.append(zk)
+                inputs[k].append(zk)
+            lead = self._noisy(self.model.melody(mixed[0]), noise_sd[0], random)
+            # the other tracks follow the lead's noisy latent, as they will hear it
+            nxt = [lead] + [self._noisy(net(mixed[k], lead), noise_sd[k], random)
+                            for k, net in enumerate(self.model.conditional, start=1)]
+            for k, m in enumerate(nxt):
+                outputs[k].append(m)
+            z = nxt
+        return Walk([torch.stack(i, 1) for i in inputs], [torch.stack(o, 1) for o in outputs])
+
+    def _noisy(self, mean: torch.Tensor, sd: float, random: torch.Generator) -> torch.Tensor:
+        if sd <= 0:
+            return mean
+        return mean + sd * torch.randn(mean.shape, generator=random, device=self.device)
+
+    @torch.inference_mode()
+    def decode(self, latents: list[torch.Tensor], temperature: float = 1.0) -> list[np.ndarray]:
+        """Per role, bool rolls ``(B, segments * 32, P)`` of latents ``(B, segments, latent)``."""
+        out = []
+        for vae, role, z in zip(self.model.vaes, self.roles, latents):
+            b, s, _ = z.shape
+            notes = decode_steps(vae.decode(z.reshape(b * s, -1)), role.monophonic, temperature)
+            out.append(notes.view(b, s * STEPS, -1).cpu().numpy())
+        return out
+
+    # -- the interface ------------------------------------------------------------
+    def generate(self, request: GenerationRequest) -> GenerationRun:
+        """``request.variations`` continuations of the seed, ``request.bars`` long, one track per role."""
+        self.check_request(request)
+        timer = Timer()
+        like = continuation_context(request.seed)
+        grid = grid_for(like.time_signatures[0], like.ppq)
+        segments = grid.segments_for_bars(request.bars)
+        noise = self.per_role(request.noise_sd, request.track_noise_sd, 0.0)
+        alpha = self.per_role(request.style_alpha, request.track_style_alpha, 0.5 if request.style else 0.0)
+        with gpu_memory_guard("ask for fewer variations, or use --device cpu"):
+            start = self.encode_seed(request.seed)
+            styles = self.encode_style(request.style) if request.style is not None else None
+            yield Progress(1, 3, "seed encoded")
+            random = make_generator(request.random_seed, self.device)
+            walk = self.walk(start, segments, request.variations, noise, alpha, styles, random)
+            rolls = self.decode(walk.outputs, request.temperature or 1.0)
+        yield Progress(2, 3, f"{segments} segments decoded")
+        programs = seed_programs(request.seed, self.roles)
+        results = []
+        for i in range(request.variations):
+            score = self.to_score([r[i] for r in rolls], grid, request.bars, programs, like)
+            title = f"{like.title} (vae-nn {i + 1})" if like.title else f"vae-nn variation {i + 1}"
+            results.append(with_provenance(Score(score.tracks, score.ppq, score.tempos, score.time_signatures,
+                                                 score.key, title), self.provenance(request, i), timer.elapsed()))
+        yield Progress(3, 3, "done")
+        return results
+
+    def to_score(self, rolls: Sequence[np.ndarray], grid: Grid, bars: int, programs: Sequence[int], like: Score) -> Score:
+        until = bars * grid.bar_steps
+        tracks = tuple(Track(r.name.title(), program, r.is_drum,
+                             tuple(roll_to_notes(roll, r.low, grid, VELOCITY, r.is_drum, until)))
+                       for r, roll, program in zip(self.roles, rolls, programs))
+        return Score(tracks=tracks, ppq=like.ppq, tempos=like.tempos, time_signatures=like.time_signatures,
+                     key=like.key, title=like.title)
