@@ -7,6 +7,7 @@ tests pass one backed by an INI file in a temporary folder.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,56 @@ class Settings:
     @property
     def abc_parse_delay_ms(self) -> int:
         return max(100, self._get("edit/abc_parse_delay_ms", 600, int))
+
+    # -- generation panel ---------------------------------------------------------
+    def _get_json(self, key: str) -> dict:
+        try:
+            value = json.loads(self._get(key, "{}", str))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def generation_model(self) -> str:
+        """The model last chosen in the Generation panel (a model or user-model name)."""
+        return self._get("generation/model", "markov", str)
+
+    @generation_model.setter
+    def generation_model(self, value: str) -> None:
+        self._set("generation/model", str(value))
+
+    @property
+    def generation_controls(self) -> dict:
+        """The panel's numeric controls (``SliderState.to_dict()``: sliders, random seed, lock, device)."""
+        return self._get_json("generation/controls")
+
+    @generation_controls.setter
+    def generation_controls(self, value: dict) -> None:
+        self._set("generation/controls", json.dumps(dict(value), sort_keys=True))
+
+    @property
+    def generation_seed(self) -> dict:
+        """The last seed source (a bundled seed or a file; never a selection)."""
+        return self._get_json("generation/seed")
+
+    @generation_seed.setter
+    def generation_seed(self, value: dict) -> None:
+        self._set("generation/seed", json.dumps(dict(value), sort_keys=True))
+
+    @property
+    def generation_style(self) -> dict:
+        """The last style song source."""
+        return self._get_json("generation/style")
+
+    @generation_style.setter
+    def generation_style(self, value: dict) -> None:
+        self._set("generation/style", json.dumps(dict(value), sort_keys=True))
+
+    @property
+    def generation_audition(self) -> bool:
+        """Play the first new variation as soon as it is generated."""
+        return self._get("generation/audition", True, bool)
+
+    @generation_audition.setter
+    def generation_audition(self, value: bool) -> None:
+        self._set("generation/audition", bool(value))

@@ -3,8 +3,9 @@
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshot.py [--out docs/main-window.png]
 
 Opens a bundled Bach chorale (four tracks), waits until its spectrogram is
-computed and the ABC editor shows its text, places the playhead, and saves
-a grab of the whole window. Settings and autosaves go to a temporary folder,
+computed and the ABC editor shows its text, generates four variations of it
+with the markov model (the Generation panel and the Variations gallery),
+places the playhead, and saves a grab of the whole window. Settings and autosaves go to a temporary folder,
 so the user's own are untouched.
 """
 
@@ -28,7 +29,8 @@ def main() -> int:
     parser.add_argument("--seed", default=SEED)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cadenza-shot-")
-    os.environ.update(XDG_CONFIG_HOME=home, CADENZA_AUTOSAVE_DIR=str(Path(home) / "autosave"))
+    os.environ.update(XDG_CONFIG_HOME=home, CADENZA_AUTOSAVE_DIR=str(Path(home) / "autosave"),
+                      CADENZA_MODELS_DIR=str(Path(home) / "models"))
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -53,6 +55,7 @@ def main() -> int:
     window.files.open_path(resolve(args.seed), ask=False)
     wait(window.files.opened)
     wait(window.spectrogram.computed)
+    generate_variations(window, args.seed, wait)
     window.doc.set_active_track(0)
     window.roll.set_playhead(window.doc.score.ppq * 6)
     window.playback.position_changed.emit(window.doc.score.ppq * 6)
@@ -68,6 +71,24 @@ def main() -> int:
     window.doc.mark_saved()
     window.close()
     return 0
+
+
+def generate_variations(window, seed: str, wait) -> None:
+    """Four 4-bar markov variations of ``seed`` in the gallery (a fixed random seed: the same picture)."""
+    from app.core.generation_settings import SliderState, bundled_source
+
+    panel = window.generation_ui.panel
+    window.settings.generation_audition = False
+    panel.audition_button.setChecked(False)
+    if not window.generation.scanned:
+        panel.refresh_models()
+        wait(window.generation.models_changed)
+    panel.models.select("markov")
+    panel.seeds.choose(bundled_source(seed))
+    wait(panel.seeds.preview_shown)
+    panel.controls.set_state(SliderState(temperature=0.9, bars=4, variations=4, random_seed=11, locked=True))
+    panel.generate()
+    wait(window.generation.variations_ready)
 
 
 if __name__ == "__main__":

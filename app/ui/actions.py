@@ -34,6 +34,7 @@ SPECS = (
     Spec("save", "&Save", SK.Save),
     Spec("save_as", "Save &As…", "Ctrl+Shift+S"),
     Spec("export", "&Export…", "Ctrl+E", "Export MIDI, WAV/FLAC, ABC or MusicXML: the score, some tracks or the selection"),
+    Spec("train_model", "&Train a Model…", None, "Train or fine-tune a model on a bundled corpus or your own files"),
     Spec("preferences", "&Preferences…", SK.Preferences),
     Spec("quit", "&Quit", SK.Quit),
     # edit
@@ -65,6 +66,9 @@ SPECS = (
     # view
     Spec("zoom_in", "Zoom &In", SK.ZoomIn),
     Spec("zoom_out", "Zoom &Out", SK.ZoomOut),
+    # generation
+    Spec("generate", "&Generate Variations", "Ctrl+G", "Generate variations with the chosen seed, model and sliders"),
+    Spec("cancel_generation", "&Cancel Generation", None, "Stop the generation in progress"),
 )
 
 

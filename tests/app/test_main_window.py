@@ -33,7 +33,7 @@ def window(qtbot, settings, tmp_path, monkeypatch):
 
 def test_panels_are_docks_and_the_roll_is_central(window):
     assert window.centralWidget() is window.roll
-    assert set(window.docks) == {"abc", "tracks", "spectrogram"}
+    assert set(window.docks) == {"abc", "tracks", "spectrogram", "generate", "variations", "phrases"}
     for dock in window.docks.values():
         assert dock.widget() is not None and dock.toggleViewAction().isCheckable()
     shortcuts = {window.actions[n].shortcut().toString() for n in ("play", "undo", "redo", "duplicate", "quantize")}

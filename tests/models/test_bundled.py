@@ -72,12 +72,12 @@ def abc_seed_names():
 
 def test_abc_lstm_continues_every_bundled_abc_seed(tmp_path):
     """A musician's ABC seed keeps its header and bars; the continuation is valid with full bars."""
-    from app.cli_models import _abc_seed_text
+    from app.core.generation_settings import abc_seed_text
     from models.abc_lstm.constraint import seed_fields
 
     gen = load_generator("abc-lstm", device="cpu")
     for name in abc_seed_names():
-        seed_text = _abc_seed_text(f"seed:{name}")
+        seed_text = abc_seed_text(f"seed:{name}")
         fields, _ = seed_fields(seed_text)
         scores = run_generation(gen.generate(GenerationRequest(seed_text=seed_text, bars=4, random_seed=1)))
         text = scores[0].provenance["abc"]

@@ -1,0 +1,96 @@
+"""Listening to seeds and variations on the window's player, and A/B against the sketch.
+
+An audition plays one score (a seed, a variation) from its start. A/B
+compare switches between the variation (B) and the sketch (A) at the same
+musical moment: the sketch is heard from where the variation would go (the
+start of the selection, else the playhead), and each switch picks up at the
+player's current position. While an audition plays, the main playhead
+follows the player; when it ends, the playhead goes back where it was, so
+"insert at the playhead" still means the place the musician chose.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.core.score import Score
+from app.document import Document
+from app.services.player import Player
+
+
+class Audition(QObject):
+    """Who is playing (a key such as a card's id), and on which side of an A/B compare."""
+
+    playing_changed = Signal(object, str)  # key or None, side: "" (plain audition), "A" or "B"
+    position_changed = Signal(object, int)  # key, tick within the auditioned score
+
+    def __init__(self, player: Player, doc: Document, roll, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.player, self.doc, self.roll = player, doc, roll
+        self.key: object | None = None
+        self.side = ""
+        self._score: Score | None = None
+        self._origin = 0  # sketch tick matching the variation's tick 0
+        self._home = 0  # the playhead to go back to
+        self._switching = False
+        player.stopped.connect(self._on_player_stopped)
+        player.position_changed.connect(self._on_player_position_changed)
+
+    def home_tick(self) -> int:
+        """The playhead the musician set (not the one moving with an audition)."""
+        return self._home if self.key is not None else self.roll.playhead()
+
+    def play(self, key: object, score: Score) -> None:
+        """Audition ``score`` from its start; the same key again stops it."""
+        if self.key == key and self.side == "":
+            self.stop()
+            return
+        self._start(key, "", score, lambda: score, 0)
+
+    def compare(self, key: object, score: Score) -> None:
+        """A/B: start with the variation (B); each further call switches side at the same moment."""
+        if self.key != key or self.side == "":
+            selected = self.roll.selected_notes()
+            origin = min(n.start for n in selected) if selected else self.home_tick()
+            self._start(key, "B", score, lambda: score, 0, origin)
+            return
+        position = self.player.position()
+        if self.side == "B":
+            self._start(key, "A", score, lambda: self.doc.score, self._origin + position, self._origin)
+        else:
+            self._start(key, "B", score, lambda: score, max(0, position - self._origin), self._origin)
+
+    def stop(self) -> None:
+        if self.key is not None:
+            self.player.stop()
+
+    def _start(self, key: object, side: str, score: Score, provider: Callable[[], Score], start: int,
+               origin: int = 0) -> None:
+        if self.key is None:
+            self._home = self.roll.playhead()
+        self.key, self.side, self._score, self._origin = key, side, score, origin
+        self._switching = True
+        try:
+            self.player.play(provider, start)
+        finally:
+            self._switching = False
+        if self.player.is_playing():
+            self.playing_changed.emit(key, side)
+        else:  # it stopped at once (no audio device: the player said why)
+            self.key, self.side, self._score = None, "", None
+            self.playing_changed.emit(None, "")
+
+    @Slot()
+    def _on_player_stopped(self) -> None:
+        if self._switching or self.key is None:
+            return
+        self.key, self.side, self._score = None, "", None
+        self.roll.set_playhead(self._home)
+        self.playing_changed.emit(None, "")
+
+    @Slot(int)
+    def _on_player_position_changed(self, tick: int) -> None:
+        if self.key is not None:
+            self.position_changed.emit(self.key, tick - self._origin if self.side == "A" else tick)

@@ -1,0 +1,150 @@
+"""The Variations gallery: every generated variation as a card, ready to hear, keep or take in.
+
+New variations replace the previous ones except those starred. Inserting a
+variation is one undoable command (``ReplaceScoreCommand``) whose score is
+built by ``app/core/variations.py``, which also records the phrase and its
+provenance in the score. Export runs ``export_file`` in a worker; dragging a
+card's ⇲ MIDI button drops a .mid file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+
+from app.commands import ReplaceScoreCommand
+from app.core.score import Score
+from app.core.variations import insert_as_new_tracks, insert_at, phrase_label, replace_selection
+from app.document import Document
+from app.services.files import export_file
+from app.services.player import Player
+from app.settings import Settings
+from app.tasks import TaskRunner
+from app.ui.generation.audition import Audition
+from app.ui.generation.boxes import column, row
+from app.ui.generation.variation_card import VariationCard
+
+EMPTY = "No variations yet: pick a seed and a model, then Generate (Ctrl+G)."
+
+
+class VariationsGallery(QWidget):
+    """Cards of the generated variations (see module doc)."""
+
+    status_message = Signal(str)
+    inserted = Signal(object)  # the inserted variation's Score
+
+    def __init__(self, doc: Document, roll, player: Player, settings: Settings, runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.doc, self.roll, self.settings, self.runner = doc, roll, settings, runner
+        self.audition = Audition(player, doc, roll, self)
+        self.auto_audition = False
+        self.header = QLabel(EMPTY, self)
+        self.header.setWordWrap(True)
+        self.clear_button = QToolButton(self)
+        self.clear_button.setText("Clear")
+        self.clear_button.setToolTip("Remove every variation that is not starred")
+        self._list = QWidget()
+        self._column = QVBoxLayout(self._list)
+        self._column.setContentsMargins(2, 2, 2, 2)
+        self._column.setSpacing(6)
+        self._column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self._list)
+        column(row((self.header, 1), self.clear_button), (scroll, 1), margins=(2, 2, 2, 2), parent=self)
+        self.clear_button.clicked.connect(lambda: self.show_variations([]))
+        self.audition.playing_changed.connect(self._on_audition_playing_changed)
+        self.audition.position_changed.connect(self._on_audition_position_changed)
+
+    # -- cards ---------------------------------------------------------------------------
+    def cards(self) -> list[VariationCard]:
+        return [self._column.itemAt(i).widget() for i in range(self._column.count() - 1)]
+
+    @Slot(list)
+    def show_variations(self, scores: list[Score]) -> None:
+        """Show ``scores`` after the starred cards (the others go); audition the first if asked to."""
+        for card in self.cards():
+            if not card.starred:
+                self._remove(card)
+        added = [self._add(score) for score in scores]
+        count = len(self.cards())
+        self.header.setText(f"{count} variation{'s' * (count != 1)}" if count else EMPTY)
+        if added and self.auto_audition:
+            self.play(added[0])
+
+    def _add(self, score: Score) -> VariationCard:
+        card = VariationCard(score, self._list)
+        card.play_clicked.connect(self.play)
+        card.compare_clicked.connect(lambda c: self.audition.compare(c, c.score))
+        card.insert_clicked.connect(self.insert)
+        card.export_clicked.connect(self.export)
+        card.delete_clicked.connect(self._remove)
+        self._column.insertWidget(self._column.count() - 1, card)
+        return card
+
+    def _remove(self, card: VariationCard) -> None:
+        if self.audition.key is card:
+            self.audition.stop()
+        self._column.removeWidget(card)
+        card.deleteLater()
+        count = len(self.cards())
+        self.header.setText(f"{count} variation{'s' * (count != 1)}" if count else EMPTY)
+
+    # -- listening ------------------------------------------------------------------------
+    def play(self, card: VariationCard) -> None:
+        self.audition.play(card, card.score)
+
+    @Slot(object, str)
+    def _on_audition_playing_changed(self, key, side: str) -> None:
+        for card in self.cards():
+            card.set_playing(side if card is key else None)
+
+    @Slot(object, int)
+    def _on_audition_position_changed(self, key, tick: int) -> None:
+        if isinstance(key, VariationCard) and key in self.cards():
+            key.roll.set_position(tick)
+
+    # -- taking a variation in or out --------------------------------------------------------
+    def insert(self, card: VariationCard | Score, mode: str = "playhead") -> bool:
+        """Insert into the score as one undoable step: at the playhead, replacing the selection, or as new tracks."""
+        variation = card.score if isinstance(card, VariationCard) else card
+        doc, tick = self.doc, self.audition.home_tick()
+        if mode == "selection":
+            selected = self.roll.selected_notes()
+            if not selected:
+                self.status_message.emit("Select the notes to replace in the piano roll first.")
+                return False
+            score = replace_selection(doc.score, doc.active_track, selected, variation)
+        elif mode == "tracks":
+            score = insert_as_new_tracks(doc.score, variation, tick)
+        else:
+            score = insert_at(doc.score, variation, tick, doc.active_track)
+        label = phrase_label(variation.provenance)
+        doc.undo_stack.push(ReplaceScoreCommand(doc, score, f"Insert {label}"))
+        self.status_message.emit(f"Inserted {label}; Ctrl+Z takes it out again.")
+        self.inserted.emit(variation)
+        return True
+
+    def ask_path(self, suggestion: str, ext: str) -> str:
+        """Where to export (tests replace this)."""
+        folder = Path(self.settings.last_folder) / suggestion
+        kind = "MIDI (*.mid)" if ext == ".mid" else "WAV (*.wav)"
+        path, _ = QFileDialog.getSaveFileName(self, "Export variation", str(folder), kind)
+        return path
+
+    def export(self, card: VariationCard, ext: str, path: str | None = None):
+        """Export one variation as MIDI or WAV in a worker; returns the task (None when no path was chosen)."""
+        name = f"Variation {phrase_label(card.score.provenance)}".replace(" ", "-")
+        path = path or self.ask_path(name + ext, ext)
+        if not path:
+            return None
+        target = Path(path) if Path(path).suffix else Path(path).with_suffix(ext)
+        self.status_message.emit(f"Exporting {target.name}…")
+        return self.runner.start("export", export_file, card.score, target, self.settings.soundfont,
+                                 self.settings.sample_rate,
+                                 on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
+                                 on_error=self.status_message.emit)

@@ -1,0 +1,314 @@
+"""The Generation panel (a dock): seed, model, sliders, Generate with progress and Cancel.
+
+Generate runs in a worker through :class:`~app.services.generation.GenerationService`;
+moving a slider regenerates after a short pause (and, with Audition on, the
+gallery plays the new first variation). Starting a run cancels the one
+running; errors (no GPU, out of GPU memory, a broken checkpoint, a cancelled
+run) are one sentence under the buttons, and nothing else changes. The model
+list is read in a worker shortly after the panel first shows, so the window
+never waits for torch. Every choice is remembered in the settings.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Any, Mapping
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QToolButton, QWidget
+
+from app.core.edits import extract
+from app.core.errors import CadenzaError
+from app.core.generation_settings import RANDOM_SEED_MAX, SliderState, selection_source, source_label
+from app.core.score import Score
+from app.document import Document
+from app.services.generation import GenerationService, ModelInfo, job_from_controls, model_of
+from app.settings import Settings
+from app.ui.generation.audition import Audition
+from app.ui.generation.boxes import STRETCH, column, row
+from app.ui.generation.model_picker import ModelPicker
+from app.ui.generation.seed_picker import SeedPicker
+from app.ui.generation.sliders import GenerationControls
+
+DEBOUNCE_MS = 250
+FIRST_SCAN_DELAY_MS = 300
+STYLE = """
+QLabel#section { color: #868c96; font-size: 8pt; font-weight: bold; padding-top: 4px; }
+QLabel#hint, QLabel#card { color: #a9b0ba; }
+QLabel#status { color: #a9b0ba; }
+QLabel#status[error="true"] { color: #ff7b6b; }
+QPushButton#generate { background: #3a3f47; border: 1px solid #f2a63b; border-radius: 3px; padding: 3px 14px;
+                       font-weight: bold; }
+QPushButton#generate:pressed { background: #f2a63b; color: #17191c; }
+QProgressBar { max-height: 6px; border: none; background: #17191c; }
+QProgressBar::chunk { background: #f2a63b; }
+"""
+
+
+def _section(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text.upper(), parent)
+    label.setObjectName("section")
+    return label
+
+
+class GenerationPanel(QWidget):
+    """Seed, model and sliders in; variations out (to the gallery, through the service)."""
+
+    def __init__(self, service: GenerationService, doc: Document, roll, settings: Settings, audition: Audition,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service, self.doc, self.roll, self.settings, self.audition = service, doc, roll, settings, audition
+        self.setStyleSheet(STYLE)
+        self.seeds = SeedPicker(self)
+        self.models = ModelPicker(self)
+        self.controls = GenerationControls(self)
+        self.generate_button = QPushButton("Generate", self)
+        self.generate_button.setObjectName("generate")
+        self.generate_button.setToolTip("Generate variations (Ctrl+G); starting again cancels the run in progress")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.audition_button = QToolButton(self)
+        self.audition_button.setText("Audition")
+        self.audition_button.setCheckable(True)
+        self.audition_button.setToolTip("Play the first new variation as soon as it is generated")
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.status = QLabel("", self)
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self._pending = False
+        self._shown = False
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(DEBOUNCE_MS)
+        self._lay_out()
+        self._restore()
+        self._connect()
+
+    def _lay_out(self) -> None:
+        body = QWidget()
+        sections = [item for title, widget in (("Seed", self.seeds), ("Model", self.models),
+                                               ("Sliders", self.controls)) for item in (_section(title, body), widget)]
+        column(*sections, STRETCH, margins=(6, 2, 6, 6), parent=body)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        buttons = row(self.generate_button, self.cancel_button, STRETCH, self.audition_button)
+        foot = column(buttons, self.progress, self.status, margins=(6, 0, 6, 0))
+        column((scroll, 1), foot, margins=(0, 0, 0, 4), parent=self)
+
+    def _restore(self) -> None:
+        s = self.settings
+        self.controls.set_state(SliderState.from_dict(s.generation_controls))
+        self.controls.set_style_source(s.generation_style)
+        self.audition_button.setChecked(s.generation_audition)
+        seed = s.generation_seed
+        if seed.get("kind") in ("seed", "file"):
+            self.seeds.choose(seed)
+
+    def _connect(self) -> None:
+        svc = self.service
+        svc.models_changed.connect(self._on_service_models_changed)
+        svc.devices_found.connect(self.controls.set_devices)
+        svc.started.connect(self._on_service_started)
+        svc.progress.connect(self._on_service_progress)
+        svc.variations_ready.connect(self._on_service_variations_ready)
+        svc.failed.connect(self._on_service_failed)
+        svc.cancelled.connect(self._on_service_cancelled)
+        svc.model_loaded.connect(lambda name: self._say(f"{name} is loaded."))
+        self.seeds.source_chosen.connect(self._on_seeds_source_chosen)
+        self.seeds.selection_requested.connect(self.use_selection)
+        self.seeds.audition_requested.connect(self._on_seeds_audition_requested)
+        self.models.model_chosen.connect(self._on_models_model_chosen)
+        self.controls.changed.connect(self._on_controls_changed)
+        self.controls.committed.connect(self._on_controls_committed)
+        self.controls.device_changed.connect(self._on_controls_device_changed)
+        self.debounce.timeout.connect(self.generate)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.audition_button.toggled.connect(lambda on: setattr(self.settings, "generation_audition", on))
+        self.controls.lock.toggled.connect(lambda _on: self._save_controls())
+
+    # -- public -----------------------------------------------------------------------------
+    def refresh_models(self) -> None:
+        """Read the model list again (e.g. after a new user model was trained)."""
+        self.service.refresh_models()
+
+    def generate(self) -> None:
+        """Generate with the current seed, model and sliders (cancels a run in progress)."""
+        self.debounce.stop()
+        info = self.models.current()
+        if info is None:
+            self._pending = True
+            if not self.service.scanned:
+                self._say("Looking for models…")
+                self.service.ensure_models()
+            else:
+                self._say("No model is installed; train one or reinstall Cadenza.", error=True)
+            return
+        if info.problem:
+            self._say(info.problem, error=True)
+            return
+        state = replace(self.controls.state(), random_seed=self.controls.next_random_seed())
+        self.service.generate(job_from_controls(info, state, self.seeds.source(), self.controls.style_source()))
+
+    def cancel(self) -> None:
+        self.debounce.stop()
+        self.service.cancel()
+
+    def use_selection(self) -> bool:
+        """Make the piano roll's selected notes the seed (True when there were some)."""
+        notes = self.roll.selected_notes()
+        if not notes:
+            self._say("Select some notes in the piano roll first, then use them as the seed.", error=True)
+            return False
+        seed = extract(self.doc.score, notes={self.doc.active_track: notes})
+        seed = replace(seed, title=f"Selection of {self.doc.title}", provenance={})
+        self.seeds.choose(selection_source(seed))
+        return True
+
+    def more_like(self, provenance: Mapping[str, Any]) -> None:
+        """Take a phrase's settings into the panel and generate with a new random seed."""
+        if not self.service.scanned:
+            self.service.when_models(lambda: self.more_like(provenance))
+            return
+        try:
+            info = model_of(provenance, self.service.models)
+        except CadenzaError as exc:  # the model that made it is not installed
+            self._say(str(exc), error=True)
+            return
+        self.models.select(info.name)
+        sliders = provenance.get("sliders") or {}
+        state = self.controls.state()
+        values = {k: sliders[k] for k in ("temperature", "noise_sd", "style_alpha") if isinstance(sliders.get(k), (int, float))}
+        self.controls.set_state(replace(state, **values, bars=int(provenance.get("bars", state.bars)),
+                                        random_seed=random.randint(0, RANDOM_SEED_MAX)))
+        for key, chooser in (("seed_source", self.seeds.choose), ("style_source", self.controls.set_style_source)):
+            if isinstance(provenance.get(key), dict):
+                chooser(provenance[key])
+        self.generate()
+
+    # -- slots ------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            QTimer.singleShot(FIRST_SCAN_DELAY_MS, self._on_first_show_timeout)
+
+    @Slot()
+    def _on_first_show_timeout(self) -> None:
+        """After the window is up: list the models, and read the remembered seed for its preview."""
+        self.service.ensure_models()
+        if self.seeds.source().get("kind") in ("seed", "file") and self.seeds.preview.score() is None:
+            self._on_seeds_source_chosen(self.seeds.source())
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setProperty("error", error)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+
+    @Slot(list)
+    def _on_service_models_changed(self, models: list[ModelInfo]) -> None:
+        self.models.set_models(models, self.settings.generation_model)
+        if not models:
+            self._say("No model is installed; train one or reinstall Cadenza.", error=True)
+        if self._pending:
+            self._pending = False
+            self.generate()
+
+    @Slot(object)
+    def _on_models_model_chosen(self, info: ModelInfo) -> None:
+        self.controls.set_model(info)
+        self.settings.generation_model = info.name
+        if info.problem:
+            self._say(info.problem, error=True)
+        else:
+            self.service.preload(info, self.controls.state().device)
+
+    @Slot(str)
+    def _on_controls_device_changed(self, device: str) -> None:
+        self._save_controls()
+        info = self.models.current()
+        if info is not None:
+            self.service.preload(info, device)
+
+    @Slot()
+    def _on_controls_changed(self) -> None:
+        self._save_controls()
+        if self.models.current() is not None:
+            self.debounce.start()
+
+    @Slot()
+    def _on_controls_committed(self) -> None:
+        """A released slider regenerates at once (if it changed anything); the debounce is for drags and typing."""
+        if self.debounce.isActive():
+            self.generate()
+
+    def _save_controls(self) -> None:
+        self.settings.generation_controls = self.controls.state().to_dict()
+        self.settings.generation_style = self.controls.style_source()
+
+    @Slot(object)
+    def _on_seeds_source_chosen(self, source: dict) -> None:
+        if source.get("kind") != "selection":
+            self.settings.generation_seed = source
+        if source.get("kind", "none") == "none":
+            return
+        self.service.load_source(source, on_result=lambda score, s=source: self._show_seed(s, score),
+                                 on_error=lambda message: self.seeds.show_preview(None, message))
+
+    def _show_seed(self, source: dict, score: Score | None) -> None:
+        if source == self.seeds.source():
+            self.seeds.show_preview(score)
+
+    @Slot(object)
+    def _on_seeds_audition_requested(self, source: dict) -> None:
+        key = ("seed", source.get("spec"))
+        if self.audition.key == key:
+            self.audition.stop()
+            return
+        self._say(f"Listening to {source_label(source)}…")
+        self.service.load_source(source, on_result=lambda score: score and self.audition.play(key, score),
+                                 kind="generate-audition")
+
+    @Slot(object)
+    def _on_service_started(self, job) -> None:
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        seed = source_label(job.seed_source)
+        self._say(f"Generating {job.variations} × {job.bars} bars with {job.model}"
+                  + (f" from {seed}" if seed != "nothing" else "") + f" (random seed {job.random_seed})…")
+
+    @Slot(object)
+    def _on_service_progress(self, progress) -> None:
+        if progress.total > 0:
+            self.progress.setRange(0, progress.total)
+            self.progress.setValue(progress.done)
+        if progress.message:
+            self._say(progress.message[:1].upper() + progress.message[1:])
+
+    def _finish(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress.hide()
+
+    @Slot(list)
+    def _on_service_variations_ready(self, scores: list) -> None:
+        self._finish()
+        seconds = max((s.provenance.get("generation_seconds", 0) for s in scores), default=0)
+        self._say(f"{len(scores)} variation{'s' * (len(scores) != 1)} in {seconds:.1f} s.")
+
+    @Slot(str)
+    def _on_service_failed(self, message: str) -> None:
+        self._finish()
+        self._say(message, error=True)
+
+    @Slot()
+    def _on_service_cancelled(self) -> None:
+        self._finish()
+        self._say("Generation cancelled; the variations shown are kept.")

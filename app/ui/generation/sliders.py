@@ -1,0 +1,256 @@
+"""The Generation panel's numeric controls: sliders with numeric fields, random seed and lock, device.
+
+Each slider is paired with a field showing its exact value. Controls the
+chosen model lacks are disabled, with a tooltip saying why (``The note-lstm
+model has no latent noise (it is an LSTM).``). :attr:`GenerationControls.changed`
+fires only for the user's edits (the panel regenerates after a short pause);
+setting values from code is silent.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any, Mapping
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QSlider, QSpinBox, QToolButton,
+                               QWidget)
+
+from app.core.generation_settings import (BARS_RANGE, NO_SOURCE, NOISE_RANGE, RANDOM_SEED_MAX, TEMPERATURE_RANGE,
+                                          VARIATIONS_RANGE, SliderState, bundled_source, file_source,
+                                          missing_option_reason, source_label)
+from app.core.seeds import list_seeds
+from app.services.files import OPEN_FILTER
+from app.services.generation import ModelInfo
+from app.ui.generation.boxes import row
+
+STEPS = 1000  # slider positions across a float range
+
+
+def _key(source: Mapping[str, Any]) -> str:
+    """A source as combo item data (a string compares reliably)."""
+    return json.dumps(dict(source), sort_keys=True)
+
+
+class SliderRow(QWidget):
+    """A horizontal slider and a numeric field holding the same value."""
+
+    edited = Signal()
+    released = Signal()  # the user let go of the slider: regenerate now, without the debounce
+
+    def __init__(self, low: float, high: float, slider_high: float | None = None, decimals: int = 2,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.low, self.slider_high, self.decimals = low, slider_high if slider_high is not None else high, decimals
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setRange(0, STEPS if decimals else int(self.slider_high - low))
+        self.field: QDoubleSpinBox | QSpinBox = QDoubleSpinBox(self) if decimals else QSpinBox(self)
+        if decimals:
+            self.field.setDecimals(decimals)
+            self.field.setSingleStep(10 ** -decimals * 5)
+        self.field.setRange(low, high)
+        self.field.setKeyboardTracking(False)
+        self.field.setFixedWidth(self.field.fontMetrics().horizontalAdvance("00000.00") + 24)
+        row((self.slider, 1), self.field, spacing=6, parent=self)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.slider.sliderReleased.connect(self.released)
+        self.field.valueChanged.connect(self._on_field_value_changed)
+
+    def _to_slider(self, value: float) -> int:
+        if not self.decimals:
+            return int(value - self.low)
+        return round((min(value, self.slider_high) - self.low) / (self.slider_high - self.low) * STEPS)
+
+    def value(self) -> float:
+        return self.field.value()
+
+    def set_value(self, value: float) -> None:
+        """Set both from code (no ``edited``)."""
+        with QSignalBlocker(self.field), QSignalBlocker(self.slider):
+            self.field.setValue(value)
+            self.slider.setValue(self._to_slider(self.field.value()))
+
+    @Slot(int)
+    def _on_slider_value_changed(self, position: int) -> None:
+        value = self.low + (position / STEPS * (self.slider_high - self.low) if self.decimals else position)
+        with QSignalBlocker(self.field):
+            self.field.setValue(round(value, self.decimals) if self.decimals else int(value))
+        self.edited.emit()
+
+    def _on_field_value_changed(self, value: float) -> None:
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(self._to_slider(value))
+        self.edited.emit()
+
+
+class GenerationControls(QWidget):
+    """Temperature, latent noise, style α and song, length, variations, random seed and lock, device."""
+
+    changed = Signal()  # the user edited a value that shapes the music
+    committed = Signal()  # the user released a slider: the value is final
+    device_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.temperature = SliderRow(*TEMPERATURE_RANGE, slider_high=2.0, parent=self)
+        self.noise = SliderRow(*NOISE_RANGE, slider_high=2.0, parent=self)
+        self.alpha = SliderRow(0.0, 1.0, parent=self)
+        self.style_song = QComboBox(self)
+        self.bars = SliderRow(*BARS_RANGE, slider_high=32, decimals=0, parent=self)
+        self.variations = SliderRow(*VARIATIONS_RANGE, decimals=0, parent=self)
+        self.random_seed = QSpinBox(self)
+        self.random_seed.setRange(0, RANDOM_SEED_MAX)
+        self.random_seed.setKeyboardTracking(False)
+        self.lock = QToolButton(self)
+        self.lock.setCheckable(True)
+        self.dice = QToolButton(self)
+        self.dice.setText("New")
+        self.dice.setToolTip("Draw a new random seed")
+        self.device = QComboBox(self)
+        self._style_source: dict[str, Any] = dict(NO_SOURCE)
+        self._fill_style_songs()
+        self.set_devices({})
+        self._lay_out()
+        self._update_lock()
+        for control in (self.temperature, self.noise, self.alpha, self.bars, self.variations):
+            control.edited.connect(self.changed)
+            control.released.connect(self.committed)
+        self.random_seed.valueChanged.connect(lambda _v: self.changed.emit())
+        self.lock.toggled.connect(self._update_lock)
+        self.dice.clicked.connect(self._on_dice_clicked)
+        self.style_song.activated.connect(self._on_style_song_activated)
+        self.device.activated.connect(lambda _i: self.device_changed.emit(self.device.currentData()))
+
+    def _lay_out(self) -> None:
+        seed_row = row((self.random_seed, 1), self.lock, self.dice)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(4)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.tips = {
+            "temperature": "Lower: safer, more repetitive; higher: more surprising",
+            "noise_sd": "How far from the seed's latent code each variation wanders",
+            "style_alpha": "How much of the style song's character is mixed in (0: none, 1: all)",
+            "style": "The song whose style is mixed in",
+        }
+        for label, widget in (("Temperature", self.temperature), ("Latent noise sd", self.noise),
+                              ("Style α", self.alpha), ("Style song", self.style_song), ("Length (bars)", self.bars),
+                              ("Variations", self.variations), ("Random seed", seed_row), ("Device", self.device)):
+            form.addRow(label, widget)
+        self.form = form
+
+    def _fill_style_songs(self) -> None:
+        self.style_song.addItem("None", _key(NO_SOURCE))
+        for seed in list_seeds():
+            self.style_song.addItem(seed.title, _key(bundled_source(seed.spec)))
+        self.style_song.addItem("File…", "")
+
+    # -- values ---------------------------------------------------------------------
+    def state(self) -> SliderState:
+        return SliderState(self.temperature.value(), self.noise.value(), self.alpha.value(), int(self.bars.value()),
+                           int(self.variations.value()), self.random_seed.value(), self.lock.isChecked(),
+                           self.device.currentData() or "auto")
+
+    def set_state(self, state: SliderState) -> None:
+        """Show ``state`` (silently: no ``changed``)."""
+        for control, value in ((self.temperature, state.temperature), (self.noise, state.noise_sd),
+                               (self.alpha, state.style_alpha), (self.bars, state.bars),
+                               (self.variations, state.variations)):
+            control.set_value(value)
+        with QSignalBlocker(self.random_seed):
+            self.random_seed.setValue(state.random_seed)
+        self.lock.setChecked(state.locked)
+        index = self.device.findData(state.device)
+        self.device.setCurrentIndex(index if index >= 0 and self._item_enabled(index) else 0)
+
+    def next_random_seed(self) -> int:
+        """The random seed for a run: the field's when locked, else a new one (shown in the field)."""
+        if not self.lock.isChecked():
+            with QSignalBlocker(self.random_seed):
+                self.random_seed.setValue(random.randint(0, RANDOM_SEED_MAX))
+        return self.random_seed.value()
+
+    def style_source(self) -> dict[str, Any]:
+        return dict(self._style_source)
+
+    def set_style_source(self, source: Mapping[str, Any]) -> None:
+        source = dict(source) if source.get("kind") in ("seed", "file") else dict(NO_SOURCE)
+        index = self.style_song.findData(_key(source))
+        if index < 0:
+            self.style_song.insertItem(self.style_song.count() - 1, source_label(source), _key(source))
+            index = self.style_song.count() - 2
+        self.style_song.setCurrentIndex(index)
+        self._style_source = source
+
+    # -- the model and the machine --------------------------------------------------------
+    def set_model(self, info: ModelInfo | None) -> None:
+        """Enable what the model has; disabled controls say why in their tooltip."""
+        controls = (("temperature", [self.temperature]), ("noise_sd", [self.noise]),
+                    ("style_alpha", [self.alpha]), ("style", [self.style_song]))
+        for option, widgets in controls:
+            has = info is not None and option in info.options
+            tip = self.tips[option] if has or info is None else missing_option_reason(info.name, info.arch, option)
+            for widget in widgets:
+                widget.setEnabled(has)
+                widget.setToolTip(tip)
+                label = self.form.labelForField(widget)
+                if label is not None:
+                    label.setEnabled(has)
+                    label.setToolTip(tip)
+
+    def set_devices(self, devices: Mapping[str, str]) -> None:
+        """Offer Auto, CPU and GPU; a GPU that is not there is shown disabled, saying so."""
+        current = self.device.currentData() or "auto"
+        gpu = next((d for d in devices if d != "cpu"), None)
+        with QSignalBlocker(self.device):
+            self.device.clear()
+            best = devices.get(gpu) if gpu else "CPU"
+            self.device.addItem(f"Auto ({best})" if devices else "Auto", "auto")
+            self.device.addItem("CPU", "cpu")
+            for name, text in devices.items():
+                if name != "cpu":
+                    self.device.addItem(text, name)
+            if gpu is None:
+                self.device.addItem("GPU (none found)" if devices else "GPU (checking…)", "cuda")
+                self.device.model().item(self.device.count() - 1).setEnabled(False)
+            index = self.device.findData(current)
+            self.device.setCurrentIndex(index if index >= 0 and self._item_enabled(index) else 0)
+        found = ", ".join(devices.values()) if devices else "checking…"
+        self.device.setToolTip(f"Where the model runs. Available here: {found}")
+
+    def _item_enabled(self, index: int) -> bool:
+        return self.device.model().item(index).isEnabled()
+
+    # -- slots ---------------------------------------------------------------------------
+    @Slot(bool)
+    def _update_lock(self, locked: bool | None = None) -> None:
+        locked = self.lock.isChecked() if locked is None else locked
+        self.lock.setText("Locked" if locked else "Lock")
+        self.lock.setToolTip("Locked: every run uses this random seed (reproducible)" if locked
+                             else "Unlocked: every run draws a new random seed")
+
+    @Slot()
+    def _on_dice_clicked(self) -> None:
+        self.random_seed.setValue(random.randint(0, RANDOM_SEED_MAX))
+
+    def ask_file(self) -> str:
+        """A style song file (tests replace this)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Style song", "", OPEN_FILTER)
+        return path
+
+    @Slot(int)
+    def _on_style_song_activated(self, index: int) -> None:
+        data = self.style_song.itemData(index)
+        if not data:  # "File…"
+            path = self.ask_file()
+            if not path:
+                self.set_style_source(self._style_source)
+                return
+            source = file_source(path)
+        else:
+            source = json.loads(data)
+        self.set_style_source(source)
+        self.changed.emit()
