@@ -19,6 +19,7 @@ from app.commands import tempo_command
 from app.core.edits import extract
 from app.document import Document
 from app.services.files import OPEN_EXTS, Opened
+from app.services.generation import GenerationService
 from app.services.player import Player
 from app.settings import Settings
 from app.tasks import TaskRunner
@@ -27,6 +28,7 @@ from app.ui.actions import Actions
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
 from app.ui.file_controller import FileController
+from app.ui.generation import GenerationDocks
 from app.ui.panels.tracks import TrackList
 from app.ui.pianoroll import PianoRoll
 from app.ui.playback_controller import PlaybackController
@@ -50,14 +52,24 @@ class MainWindow(QMainWindow):
         self.abc = AbcEditor(self.doc, self.runner, self.settings)
         self.tracks = TrackList(self.doc)
         self.spectrogram = SpectrogramView(self.runner)
+        self.generation = GenerationService(self.runner, self)
+        self.generation_ui = GenerationDocks(self.generation, self.doc, self.roll, self.player, self.settings,
+                                             self.runner, self)
         self.docks = {name: self._dock(name, title, widget, area) for name, title, widget, area in (
             ("abc", "ABC", self.abc, Qt.DockWidgetArea.RightDockWidgetArea),
             ("tracks", "Tracks", self.tracks, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("spectrogram", "Spectrogram", self.spectrogram, Qt.DockWidgetArea.BottomDockWidgetArea))}
+            ("spectrogram", "Spectrogram", self.spectrogram, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("generate", "Generate", self.generation_ui.panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("variations", "Variations", self.generation_ui.gallery, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("phrases", "Phrases", self.generation_ui.phrases, Qt.DockWidgetArea.LeftDockWidgetArea))}
+        self.tabifyDockWidget(self.docks["abc"], self.docks["generate"])
+        self.tabifyDockWidget(self.docks["variations"], self.docks["phrases"])
+        self.docks["variations"].raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.docks["tracks"], self.docks["abc"]], [330, 420], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["spectrogram"]], [170], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["tracks"], self.docks["variations"]], [180, 640], Qt.Orientation.Vertical)
         self.drag_button = DragOutButton(self._drag_content)
         self.transport = TransportBar(self.actions, self.drag_button, self)
         self.addToolBar(self.transport)
@@ -92,6 +104,7 @@ class MainWindow(QMainWindow):
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
             "&Transport": ["play", "rewind", "loop", "follow"],
+            "&Generate": ["generate", "cancel_generation", None, "train_model"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
         }
         for title, names in sections.items():
@@ -122,6 +135,8 @@ class MainWindow(QMainWindow):
             "tool_draw": lambda: self._set_tool("draw"), "tool_select": lambda: self._set_tool("select"),
             "tool_erase": lambda: self._set_tool("erase"), "rewind": lambda: self._rewind(),
             "zoom_in": lambda: roll.zoom_horizontal(1.25), "zoom_out": lambda: roll.zoom_horizontal(0.8),
+            "generate": self.generation_ui.panel.generate, "cancel_generation": self.generation_ui.panel.cancel,
+            "train_model": self._open_training,
         }
         for name, handler in handlers.items():
             a[name].triggered.connect(lambda _=False, h=handler: h())
@@ -152,6 +167,7 @@ class MainWindow(QMainWindow):
         self.transport.tempo_edited.connect(lambda bpm: doc.undo_stack.push(tempo_command(doc, bpm)))
         self.transport.snap_chosen.connect(self._set_snap)
         self.spectrogram.status_message.connect(self._status)
+        self.generation_ui.status_message.connect(self._status)
         self._set_tool("draw")
         self._set_snap(self.settings.snap)
 
@@ -197,6 +213,11 @@ class MainWindow(QMainWindow):
         self.roll.set_playhead(0)
         self.roll.scroll_to_tick(0)
         self._on_playback_position_changed(0)
+
+    def _open_training(self) -> None:
+        from app.ui.training import open_training_dialog  # pyqtgraph's plot loads on first use, not at start
+
+        open_training_dialog(self)
 
     def _preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self.player.available_devices(), self)
@@ -270,6 +291,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
+        self.generation_ui.shutdown()
         self.player.shutdown()
         self.runner.shutdown()
         self.spectrogram.shutdown()
