@@ -18,8 +18,9 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=offscreen PYTHONPATH=tests/app $(PY) -m pytest -p pulse $(PYTEST_ARGS)
 
+# every benchmark in one run, one JSON object (ARGS=--quick for the short run)
 bench: setup
-	$(PY) benchmarks/render_bench.py
+	$(PY) benchmarks/run_all.py $(ARGS)
 
 setup: system $(STAMP)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from app import __version__
 from app.core.errors import CadenzaError
 
-SUBCOMMANDS = ("render", "convert", "info", "spectrogram", "seeds", "generate", "train", "models")
+SUBCOMMANDS = ("render", "convert", "info", "spectrogram", "seeds", "generate", "train", "models", "eval", "bench")
 INPUT_HELP = "input file (.mid .abc .musicxml .xml .mxl .cadenza) or seed:NAME"
 
 
@@ -59,9 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", help="only seeds of this style (folk, chorale, classical, groove)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    from app.cli_bench import add_bench_command
+    from app.cli_eval import add_eval_command
     from app.cli_models import add_model_commands
 
     add_model_commands(sub)
+    add_eval_command(sub)
+    add_bench_command(sub)
     return parser
 
 
@@ -72,10 +76,11 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _start_gui([])
-    from app import cli_commands, cli_models
+    from app import cli_bench, cli_commands, cli_eval, cli_models
 
     args.argv = list(argv)
-    module = cli_models if args.command in ("generate", "train", "models") else cli_commands
+    module = {"eval": cli_eval, "bench": cli_bench}.get(
+        args.command, cli_models if args.command in ("generate", "train", "models") else cli_commands)
     try:
         return getattr(module, f"cmd_{args.command}")(args)
     except CadenzaError as exc:

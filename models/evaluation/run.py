@@ -1,0 +1,136 @@
+"""``evaluate``: a model's pieces from held-out seeds against the held-out split, beside two baselines.
+
+A Python generator, like generation and training: it yields
+:class:`~models.common.generator.Progress` (one step per generated piece) and
+returns the report, so the GUI can run it in a worker and the CLI prints it.
+
+The report holds the fields of ``summary.summarize`` for the model, and under
+``baselines`` the same fields for
+
+* ``markov``: the markov model trained in the same run on the same training
+  split, generating from the same seeds with the same random seeds;
+* ``train_vs_heldout``: excerpts of the training split itself against the
+  held-out split, the ceiling a model can reach. Its ``longest_copied_run``
+  is that of the held-out pieces against the training split: how much unseen
+  music shares with the training set by chance.
+
+``reference`` describes the held-out pieces (feature means, track metrics,
+in-key share) for comparison.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Generator as PyGenerator, Sequence
+
+from app.core.errors import GenerationError
+from app.core.score import Score
+from models.common.generator import GenerationRequest, Generator, Progress
+from models.metrics import piece_features
+
+from .data import EvalData, Seed, load_abc_data, load_note_data
+from .summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
+
+ABC_ARCHS = frozenset({"abc-lstm"})
+EvalRun = PyGenerator[Progress, None, dict]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What to evaluate and how much: ``samples`` pieces of ``bars`` bars after ``seed_bars`` seed bars."""
+
+    model: str | None = None
+    checkpoint: str | None = None
+    samples: int = 32
+    bars: int = 8
+    seed_bars: int = 2
+    random_seed: int = 0
+    device: str = "auto"
+
+    def check(self) -> None:
+        if not 2 <= self.samples <= 1000:
+            raise GenerationError("An evaluation needs between 2 and 1,000 samples.")
+        if not 1 <= self.bars <= 64 or not 1 <= self.seed_bars <= 16:
+            raise GenerationError("Evaluate 1 to 64 bars after 1 to 16 seed bars.")
+
+
+def _generate(gen: Generator, seeds: Sequence[Seed], options: EvalOptions, done: int, total: int,
+              label: str) -> PyGenerator[Progress, None, list[Score]]:
+    """One piece per seed, with random seeds ``random_seed + i``."""
+    pieces = []
+    for i, seed in enumerate(seeds):
+        request = GenerationRequest(seed=seed.score, seed_text=seed.text, bars=options.bars, variations=1,
+                                    random_seed=options.random_seed + i, device=options.device)
+        run = gen.generate(request)
+        while True:
+            try:
+                next(run)
+            except StopIteration as stop:
+                pieces += list(stop.value)
+                break
+        yield Progress(done + i + 1, total, f"{label}: piece {i + 1} of {len(seeds)}")
+    return pieces
+
+
+def _validity(pieces: Sequence[Score], bars: int, abc: bool, texts: Sequence[str] | None = None) -> list[bool]:
+    """Each piece's validity: ABC tunes by their text (``texts``, else the generated text in the provenance)."""
+    if abc:
+        texts = texts if texts is not None else [p.provenance.get("abc", "") for p in pieces]
+        return [abc_tune_valid(t) for t in texts]
+    return [score_valid(p, bars) for p in pieces]
+
+
+def evaluate(options: EvalOptions) -> EvalRun:
+    """Generate, train the markov baseline, measure; yields Progress, returns the report."""
+    from models.registry import load_generator
+
+    options.check()
+    started = time.perf_counter()
+    n = options.samples
+    total = 2 * n + 4
+    yield Progress(0, total, "loading the model")
+    gen = load_generator(options.model, options.checkpoint, options.device)
+    specs = list(gen.card.get("training", {}).get("data") or [])
+    if not specs:
+        raise GenerationError("The model card names no training data (training.data), so there is no held-out split.")
+    abc = gen.card["arch"] in ABC_ARCHS
+    yield Progress(1, total, f"loading the held-out and training splits of {', '.join(specs)}")
+    data = (load_abc_data(specs, n, options.bars, options.random_seed) if abc
+            else load_note_data(specs, n, options.bars, options.seed_bars, options.random_seed))
+    pieces = yield from _generate(gen, data.seeds, options, 1, total, "generating")
+    yield Progress(n + 2, total, "training the markov baseline on the training split")
+    markov = _markov(data, gen, specs, abc)
+    markov_pieces = yield from _generate(markov, data.seeds, options, n + 2, total, "markov baseline")
+    yield Progress(2 * n + 3, total, "measuring")
+    reference = [piece_features(p) for p in data.reference]
+    name = options.model or gen.card.get("name", gen.name)
+    report = {
+        **summarize(name, pieces, _validity(pieces, options.bars, abc), reference, options.bars,
+                    copy_runs(pieces, data.copy_index)),
+        "checkpoint": str(gen.checkpoint_dir) if gen.checkpoint_dir else None,
+        "data": specs, "options": asdict(options),
+        "baselines": _baselines(data, markov_pieces, reference, options.bars, abc),
+        "reference": {"split": "test", "pieces": len(data.reference), "splits": data.counts,
+                      "metrics": describe(data.reference, options.bars)},
+    }
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    yield Progress(total, total, "done")
+    return report
+
+
+def _markov(data: EvalData, gen: Generator, specs: list[str], abc: bool) -> Generator:
+    from .baselines import fit_char_markov, fit_note_markov
+
+    if abc:
+        return fit_char_markov(data.markov_train, data.markov_valid, gen.card["vocabulary"], specs)
+    return fit_note_markov(data.markov_train, data.markov_valid, specs)
+
+
+def _baselines(data: EvalData, markov_pieces: list[Score], reference: list, bars: int, abc: bool) -> dict[str, Any]:
+    markov = summarize("markov", markov_pieces, _validity(markov_pieces, bars, abc), reference, bars,
+                       copy_runs(markov_pieces, data.copy_index))
+    train_valid = _validity(data.train_pieces, bars, abc, data.train_texts)
+    train = summarize("training split", data.train_pieces, train_valid, reference, bars,
+                      copy_runs(data.reference, data.copy_index))
+    return {"markov": markov, "train_vs_heldout": train}

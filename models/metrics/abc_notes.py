@@ -1,0 +1,109 @@
+"""Note events straight from ABC text, for the copying check over thousands of tunes.
+
+Parsing every training tune with music21 would take minutes; the copying
+check only needs each note's pitch and length. This reader covers the ABC that
+Cadenza's ABC models read and write (``models.abc_lstm.codec.normalize_tune``
+and the decoding grammar): the ``L:`` and ``K:`` header fields, notes with
+accidentals and octave marks, lengths, rests, ``(p`` tuplets, ties and bar
+lines. Repeats (``|:`` ... ``:|``) are played twice, as music21 reads them;
+first and second endings are not told apart. Accidentals follow ABC 2.1: the key signature, and an explicit
+accidental carried to the end of the bar for that note letter and octave.
+Anything else in the body is skipped. The events are those of
+:func:`models.metrics.checks.note_events` (pitch, length in 16ths; tied notes
+of one pitch are one event), so a tune read here and the Score music21 reads
+from the same text give the same events.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from app.core.keys import LETTER_PC, key_alterations, key_fifths, key_from_abc
+
+from .checks import event_id
+
+_TOKEN = re.compile(r"""
+    (?P<tuplet>\((?P<p>[2-9]))
+  | (?P<note>(?P<acc>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])(?P<oct>[,']*)(?P<len>\d*/*\d*))
+  | (?P<rest>[zx](?P<rlen>\d*/*\d*))
+  | (?P<tie>-)
+  | (?P<bar>[|:\[\]]+\d*)
+""", re.X)
+_NOT_MUSIC = re.compile(r'"[^"]*"|![^!]*!|%.*$')  # chord symbols, decorations, comments
+_ACC = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
+_TUPLET_TIME = {2: 3, 3: 2, 4: 3, 6: 2, 8: 3}  # (p: p notes in the time of q (q = 2 for 5, 7, 9)
+
+
+@lru_cache(maxsize=1024)
+def _length(text: str) -> float:
+    """A length suffix in units of ``L:`` (``"3/2"`` -> 1.5, ``"//"`` -> 0.25)."""
+    num, slashes, den = re.fullmatch(r"(\d*)(/*)(\d*)", text).groups()
+    value = int(num or 1) / (int(den) if den else 2 ** len(slashes))
+    return value if value > 0 else 1.0
+
+
+def _header(text: str) -> tuple[float, dict[str, int], list[str]]:
+    """(unit note length, key alterations per letter, body lines)."""
+    unit, key, body = 0.125, None, []
+    for line in text.splitlines():
+        if re.match(r"[A-Za-z]:", line):
+            field, value = line[0], line[2:].strip()
+            if field == "L":
+                try:
+                    unit = float(Fraction(value))
+                except (ValueError, ZeroDivisionError):
+                    pass
+            elif field == "K":
+                key = key_from_abc(value)
+        elif line.strip() and not line.startswith("%"):
+            body.append(_NOT_MUSIC.sub("", line))
+    try:
+        alterations = key_alterations(key_fifths(key))
+    except ValueError:
+        alterations = key_alterations(0)
+    return unit, alterations, body
+
+
+def abc_note_events(text: str) -> list[int]:
+    """The note events of one ABC tune (header and body)."""
+    unit, key, body = _header(text)
+    notes: list[list] = []  # [pitch, length in whole notes]
+    carried: dict[tuple[str, int], int] = {}
+    tuplet_left, factor, tie_open, section = 0, 1.0, False, 0
+    for line in body:
+        for m in _TOKEN.finditer(line):
+            kind = m.lastgroup
+            if kind == "tuplet":
+                p = int(m["p"])
+                tuplet_left, factor = p, _TUPLET_TIME.get(p, 2) / p
+            elif kind == "bar":
+                carried.clear()
+                bar = m.group().rstrip("0123456789")
+                if bar.startswith(":"):  # the end of a repeat: play the section again
+                    notes += [list(n) for n in notes[section:]]
+                if bar.startswith(":") or bar.endswith(":"):
+                    section = len(notes)
+            elif kind == "tie":
+                tie_open = bool(notes)
+            elif kind in ("note", "rest"):
+                length = _length(m["len"] if kind == "note" else m["rlen"]) * unit
+                if tuplet_left:
+                    length, tuplet_left = length * factor, tuplet_left - 1
+                if kind == "rest":
+                    tie_open = False
+                    continue
+                letter, marks = m["letter"], m["oct"]
+                octave = (1 if letter.islower() else 0) + marks.count("'") - marks.count(",")
+                place = (letter.upper(), octave)
+                if m["acc"]:
+                    carried[place] = _ACC[m["acc"]]
+                alter = carried.get(place, key[letter.upper()])
+                pitch = 60 + 12 * octave + LETTER_PC[letter.upper()] + alter
+                if tie_open and notes[-1][0] == pitch:
+                    notes[-1][1] += length
+                elif 0 <= pitch <= 127:
+                    notes.append([pitch, length])
+                tie_open = False
+    return [event_id(pitch, round(length * 16)) for pitch, length in notes]

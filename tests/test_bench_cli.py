@@ -1,0 +1,80 @@
+"""``cadenza bench``: the runner merges every benchmark's nested dict; a quick run of some benchmarks end to end.
+
+The whole ``bench --quick`` (every benchmark) takes about 45 s on two idle
+cores, too long for one test file under load; the end-to-end test runs the
+render, start-up and training benchmarks through the CLI, and the runner's
+own logic (discovery, merging, errors) is tested on stand-in benchmarks.
+"""
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.cli_bench import load_runner
+
+REQUIRED = ("render.speedup_vs_pretty_midi", "render.first_block_ms", "generate.note_lstm.speedup_vs_window_refeed",
+            "generate.abc_lstm.ms_per_1000_chars", "corpus.cache_speedup_vs_music21", "startup.ratio_vs_bare_qt",
+            "train.note_lstm.tokens_per_s", "train.markov.tokens_per_s", "train.abc_lstm.tokens_per_s",
+            "generate.vae_nn.slider_regen_ms", "train.vae_nn.tokens_per_s")
+
+
+def dig(tree: dict, dotted: str):
+    for key in dotted.split("."):
+        tree = tree[key]
+    return tree
+
+
+@pytest.fixture(scope="module")
+def runner():
+    return load_runner()
+
+
+def test_every_issue_has_its_benchmark(runner):
+    names = runner.benchmark_names()
+    assert {"abc_corpus", "note_lstm", "pianoroll_scroll", "render", "startup", "train"} <= set(names)
+    sources = "".join((runner.BENCH_DIR / f"{n}_bench.py").read_text() for n in names)
+    for dotted in REQUIRED:  # each required figure is produced by some benchmark
+        assert f'"{dotted.rsplit(".", 1)[1]}"' in sources, dotted
+
+
+def test_merge_and_flat_results(runner):
+    merged = runner.merge({"train": {"a": {"x": 1}}, "k": 1}, {"train": {"b": {"y": 2}}, "k": 2})
+    assert merged == {"train": {"a": {"x": 1}, "b": {"y": 2}}, "k": 2}
+    assert runner.nested({"benchmark": "startup", "ratio_vs_bare_qt": 5.0}) == {"startup": {"ratio_vs_bare_qt": 5.0}}
+    assert runner.nested({"render": {"x": 1}}) == {"render": {"x": 1}}
+
+
+def test_a_failing_benchmark_is_reported_and_the_others_run(runner, tmp_path, monkeypatch):
+    (tmp_path / "good_bench.py").write_text("def run(quick):\n    return {'generate': {'x': {'ms': 2.0 if quick else 1.0}}}\n")
+    (tmp_path / "bad_bench.py").write_text("def run(quick):\n    raise RuntimeError('no SoundFont here')\n")
+    monkeypatch.setattr(runner, "BENCH_DIR", tmp_path)
+    result = runner.run_all(quick=True)
+    assert result["generate"] == {"x": {"ms": 2.0}} and result["quick"] is True
+    assert result["errors"] == {"bad": "RuntimeError: no SoundFont here"}
+    assert set(result["timing"]) == {"bad", "good", "total"}
+    with pytest.raises(ValueError, match="no benchmark named nope"):
+        runner.run_all(only=["nope"])
+
+
+def test_bench_quick_end_to_end(capsys):
+    capsys.readouterr()
+    rc = main(["bench", "--quick", "--json", "--only", "render,startup,train"])
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert rc == 0 and "errors" not in result, captured.err
+    for dotted in ("render.speedup_vs_pretty_midi", "render.first_block_ms", "startup.ratio_vs_bare_qt",
+                   "train.markov.tokens_per_s", "train.abc_lstm.tokens_per_s", "train.abc_lstm.bare_loop_tokens_per_s"):
+        assert dig(result, dotted) > 0, dotted
+    assert result["train"]["markov"]["device"] == "cpu" and result["train"]["abc_lstm"]["device"]
+    assert result["startup"]["window_shown"] is True and result["startup"]["torch_loaded_at_startup"] is False
+    machine = result["machine"]
+    assert {"platform", "cpu", "cores", "gpu", "python", "numpy", "torch"} <= set(machine) and machine["cores"] >= 1
+    assert set(result["timing"]) == {"render", "startup", "train", "total"} and result["quick"] is True
+    assert result["jobs"] == 2
+
+
+def test_bench_refuses_an_unknown_name(capsys):
+    assert main(["bench", "--quick", "--only", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: No benchmark named nope") and err.count("\n") == 1
