@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.errors import CadenzaError, GenerationError
 from app.core.generation_settings import (NO_SOURCE, RANDOM_SEED_MAX, SliderState, load_source, request_options,
                                           source_seed_text)
-from app.tasks import TaskRunner
+from app.tasks import TaskRunner, freeze_heap
 
 KEEP_LOADED = 3  # generators kept in memory (least recently used goes first)
 GUI_WORDS = (("use --device cpu (or auto)", "choose CPU or Auto as the device"),
@@ -308,6 +308,7 @@ class GenerationService(QObject):
         self._emit_failed(message)
 
     def _on_models_scanned(self, result) -> None:
+        freeze_heap()  # torch and the registry are imported by now
         self.models, self.devices = result
         self.scanned, self.scanning = True, False
         self.devices_found.emit(self.devices)
@@ -378,6 +379,7 @@ class GenerationService(QObject):
         self.pool.clear()
 
     def _on_run_finished(self, serial: int, scores: list) -> None:
+        freeze_heap()  # a first run loads torch and a model: keep them out of later full collections
         if serial == self._serial and not self._closed:
             self.variations_ready.emit(list(scores))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from app.commands import ReplaceScoreCommand
@@ -51,6 +51,11 @@ class VariationsGallery(QWidget):
         self._column.setContentsMargins(2, 2, 2, 2)
         self._column.setSpacing(6)
         self._column.addStretch(1)
+        self._pending: list[Score] = []  # variations whose cards are built in the next event-loop turns
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_pending)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -62,19 +67,42 @@ class VariationsGallery(QWidget):
 
     # -- cards ---------------------------------------------------------------------------
     def cards(self) -> list[VariationCard]:
+        """Every card (those still waiting to be built are built now)."""
+        self._build_pending(everything=True)
+        return self._built()
+
+    def _built(self) -> list[VariationCard]:
         return [self._column.itemAt(i).widget() for i in range(self._column.count() - 1)]
 
     @Slot(list)
     def show_variations(self, scores: list[Score]) -> None:
-        """Show ``scores`` after the starred cards (the others go); audition the first if asked to."""
-        for card in self.cards():
+        """Show ``scores`` after the starred cards (the others go); audition the first if asked to.
+
+        The first card is built at once (it is the one auditioned); the others
+        one per event-loop turn, so sixteen cards never freeze the window.
+        """
+        self._pending = []
+        for card in self._built():
             if not card.starred:
                 self._remove(card)
-        added = [self._add(score) for score in scores]
-        count = len(self.cards())
+        if scores:
+            first = self._add(scores[0])
+            self._pending = list(scores[1:])
+            self._build_timer.start()
+            if self.auto_audition:
+                self.play(first)
+        self._count_changed(len(self._built()) + len(self._pending))
+
+    def _build_pending(self, everything: bool = False) -> None:
+        while self._pending:
+            self._add(self._pending.pop(0))
+            if not everything:
+                break
+        if self._pending:
+            self._build_timer.start()
+
+    def _count_changed(self, count: int) -> None:
         self.header.setText(f"{count} variation{'s' * (count != 1)}" if count else EMPTY)
-        if added and self.auto_audition:
-            self.play(added[0])
 
     def _add(self, score: Score) -> VariationCard:
         card = VariationCard(score, self._list)
@@ -91,8 +119,7 @@ class VariationsGallery(QWidget):
             self.audition.stop()
         self._column.removeWidget(card)
         card.deleteLater()
-        count = len(self.cards())
-        self.header.setText(f"{count} variation{'s' * (count != 1)}" if count else EMPTY)
+        self._count_changed(len(self._built()) + len(self._pending))
 
     # -- listening ------------------------------------------------------------------------
     def play(self, card: VariationCard) -> None:
@@ -100,12 +127,12 @@ class VariationsGallery(QWidget):
 
     @Slot(object, str)
     def _on_audition_playing_changed(self, key, side: str) -> None:
-        for card in self.cards():
+        for card in self._built():
             card.set_playing(side if card is key else None)
 
     @Slot(object, int)
     def _on_audition_position_changed(self, key, tick: int) -> None:
-        if isinstance(key, VariationCard) and key in self.cards():
+        if isinstance(key, VariationCard) and key in self._built():
             key.roll.set_position(tick)
 
     # -- taking a variation in or out --------------------------------------------------------
