@@ -24,7 +24,8 @@ import torch.nn.functional as F
 from models.common.checkpoint import load_checkpoint
 
 from .data import VaeData, pair_batches
-from .model import VaeNN, VaeNNConfig, decode_steps
+from .decoding import decode_steps
+from .model import VaeNN, VaeNNConfig
 from .pianoroll import STEPS
 
 

@@ -34,7 +34,8 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
 
-from .model import VaeNN, VaeNNConfig, decode_steps
+from .decoding import decode_steps
+from .model import VaeNN, VaeNNConfig
 from .pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
 from .roles import Role, assign_tracks, seed_programs
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .pianoroll import STEPS
@@ -114,18 +113,3 @@ class VaeNN(nn.Module):
         lead = self.melody(lead_prev)
         return [lead] + [net(p, lead) for net, p in zip(self.conditional, prev[1:])]
 
-
-def decode_steps(logits: torch.Tensor, monophonic: bool, temperature: float = 1.0) -> torch.Tensor:
-    """Logits ``(B, 32, P)`` -> bool notes, deterministically.
-
-    Polyphonic: pitches with ``p ** (1 / T) > 0.5``. Monophonic: the likeliest
-    pitch sounds when the chance that any pitch sounds (the sum of the
-    probabilities, at most 1), raised to ``1 / T``, passes 0.5. A temperature
-    above 1 flattens the probabilities toward 1, so more notes pass; below 1
-    sharpens them, so fewer do.
-    """
-    p = torch.sigmoid(logits.float())
-    if not monophonic:
-        return p.pow(1.0 / temperature) > 0.5
-    sounding = p.sum(-1).clamp(max=1.0).pow(1.0 / temperature) > 0.5  # (B, 32)
-    return F.one_hot(p.argmax(-1), p.shape[-1]).bool() & sounding.unsqueeze(-1)

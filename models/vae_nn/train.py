@@ -35,8 +35,9 @@ from models.common.checkpoint import load_checkpoint
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
 
 from .data import VaeData, load_items, pair_batches, prepare
+from .decoding import decode_steps
 from .evaluate import heldout_metrics
-from .model import VaeNN, VaeNNConfig, decode_steps
+from .model import VaeNN, VaeNNConfig
 from .pianoroll import STEPS
 from .roles import parse_roles
 

@@ -225,3 +225,21 @@ def test_vae_nn_trains_on_an_lpd5_folder_and_generates_five_tracks(tmp_path):
     score = run_generation(gen.generate(GenerationRequest(bars=4, noise_sd=0.5)))[0]
     assert [(t.name, t.program, t.is_drum) for t in score.tracks] == [
         ("Piano", 0, False), ("Drums", 0, True), ("Guitar", 25, False), ("Bass", 33, False), ("Strings", 48, False)]
+
+
+def test_a_monophonic_line_is_decoded_whole_so_near_ties_do_not_fragment_a_held_note():
+    from models.vae_nn.decoding import decode_steps
+
+    p = torch.full((1, 32, 12), 1e-4)
+    for step in range(32):  # pitch 3 held, pitch 4 just ahead on every third step
+        p[0, step, 3], p[0, step, 4] = (0.45, 0.46) if step % 3 == 0 else (0.46, 0.44)
+    p[0, 24:, :] = 1e-4  # then silence
+    logits = torch.log(p / (1 - p))
+    stepwise = decode_steps(logits, monophonic=True, hold=0.0)[0]
+    whole = decode_steps(logits, monophonic=True)[0]
+    assert stepwise[0:24:3, 4].all() and not stepwise[1:24:3, 4].any()  # the step rule flickers
+    assert whole[:24, 3].all() and not whole[:, 4].any() and not whole[24:].any()  # one held note, then a rest
+    # with no penalty the path is the step-by-step rule: sound when the chance passes 0.5, likeliest pitch
+    sounding = p[0].sum(-1) > 0.5
+    assert torch.equal(stepwise.any(-1), sounding) and torch.equal(stepwise.float().argmax(-1)[sounding],
+                                                                    p[0].argmax(-1)[sounding])
