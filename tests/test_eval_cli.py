@@ -77,6 +77,10 @@ def test_markov_eval_report(markov_checkpoint, capsys):
     assert same == {k: report[k] for k in same}
     assert report["baselines"]["train_vs_heldout"]["metrics"]["in_key"] == 1.0  # the pieces never leave their scale
     assert report["reference"]["pieces"] >= 2 and report["reference"]["splits"]["train"] > 40
+    dists = report["distributions"]  # per-piece scalar features, for the plots of docs/EVALUATION.md
+    assert set(dists) == {"model", "markov", "training split", "held-out"}
+    assert len(dists["model"]["note_count"]) == 6 and dists["model"] == dists["markov"]
+    assert len(dists["held-out"]["pitch_range"]) == report["reference"]["pieces"]
     again = run_eval(capsys, *args)
     assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in report.items() if k != "seconds"}
 

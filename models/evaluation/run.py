@@ -27,7 +27,7 @@ from typing import Any, Generator as PyGenerator, Sequence
 from app.core.errors import GenerationError
 from app.core.score import Score
 from models.common.generator import GenerationRequest, Generator, Progress
-from models.metrics import piece_features
+from models.metrics import SCALAR_FEATURES, piece_features
 
 from .data import EvalData, Seed, load_abc_data, load_note_data
 from .summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
@@ -114,9 +114,18 @@ def evaluate(options: EvalOptions) -> EvalRun:
         "reference": {"split": "test", "pieces": len(data.reference), "splits": data.counts,
                       "metrics": describe(data.reference, options.bars)},
     }
+    report["distributions"] = {label: _scalars(found) for label, found in (
+        ("model", pieces), ("markov", markov_pieces), ("training split", data.train_pieces),
+        ("held-out", data.reference))}
     report["seconds"] = round(time.perf_counter() - started, 1)
     yield Progress(total, total, "done")
     return report
+
+
+def _scalars(pieces: Sequence[Score]) -> dict[str, list[float]]:
+    """Each scalar feature's value per piece (for plots of the distributions)."""
+    features = [piece_features(p) for p in pieces]
+    return {name: [round(float(f[name][0]), 4) for f in features] for name in SCALAR_FEATURES}
 
 
 def _markov(data: EvalData, gen: Generator, specs: list[str], abc: bool) -> Generator:
