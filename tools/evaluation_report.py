@@ -166,6 +166,9 @@ between track pairs (multi-track models). *in key*: the share of notes in the
 key the piece's notes fit best. *longest copied run*: the longest sequence of
 (pitch, length) notes also found in the training split (for the training-split
 column: held-out pieces against the training split, i.e. chance).
+The track metrics are per track: markov and note-lstm write every voice into
+one track, so their *used pitch classes* and *polyphonicity* count chords of
+all voices, where the chorales' four tracks (and vae-nn's) are one voice each.
 
 """
 

@@ -5,9 +5,20 @@ track the seed lacks starts from the latent of an empty segment. Each step
 mixes every track's previous latent with a draw from the style song's set,
 ``z' = alpha * s + (1 - alpha) * z``, runs MelodyNN on the lead and each
 ConditionalNN on (the lead's new latent, its track's z'), and adds Gaussian
-noise of the chosen sd to the predicted means. Decoding is deterministic:
-note probabilities ``p ** (1 / temperature)`` above 0.5 (the likeliest pitch
-only, for a monophonic track), held steps merged into notes. All randomness
+noise of the chosen sd to the predicted means.
+
+The predicted means are first *sharpened*: scaled to the length of the
+seed's latent for that track, keeping their direction. Trained on squared
+error, the MLPs predict the average of the many continuations they saw, and
+that average is shorter than any of them (its norm fell from about 5 to 1
+within two steps), which the decoders turn into vague, key-free lines.
+Sharpening lifts the held-out overlap from 0.70 to 0.78 (see README, vae-nn).
+
+Decoding is deterministic: note probabilities ``p ** (1 / temperature)``
+above 0.5 (the likeliest pitch only, for a monophonic track, along the
+line chosen by ``decoding.decode_steps``), with a key prior toward the seed's
+key (and the style song's, weighted by alpha), held steps merged into
+notes. All randomness
 comes from the noise and the style draws, both from one generator seeded by
 the request's random seed; with noise sd 0 and no style, every random seed
 gives the same music.
@@ -34,7 +45,9 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
 
-from .decoding import decode_steps
+from app.core.variations import estimate_key, key_pitch_classes
+
+from .decoding import OFF_KEY, decode_steps, key_bias
 from .model import VaeNN, VaeNNConfig
 from .pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
 from .roles import Role, assign_tracks, seed_programs
@@ -64,6 +77,20 @@ def fold_into(notes: Sequence[Note], role: Role) -> list[Note]:
     return out
 
 
+def seed_key(seed: Score | None) -> frozenset[int] | None:
+    """The pitch classes of the seed's key (its own, else the best-fitting major key); None without a seed."""
+    if seed is None or not seed.note_count:
+        return None
+    pitched = [n.pitch for t in seed.tracks if not t.is_drum for n in t.notes]
+    for name in (continuation_context(seed).key, estimate_key(pitched)):
+        try:
+            if name:
+                return key_pitch_classes(name)
+        except ValueError:  # a key name Cadenza does not know: fall back to the best fit
+            continue
+    return None
+
+
 class VaeNNGenerator(Generator):
     """A loaded vae-nn checkpoint."""
 
@@ -84,6 +111,9 @@ class VaeNNGenerator(Generator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable vae-nn model ({exc}).") from None
         self.model = model.to(self.device).eval()
+        decoding = self.card.get("decoding", {})
+        self.off_key = float(decoding.get("off_key_nats", OFF_KEY))
+        self.sharpen = bool(decoding.get("sharpen", True))
         self._seeds: OrderedDict[int, list[torch.Tensor]] = OrderedDict()
         self._styles: OrderedDict[int, list[torch.Tensor | None]] = OrderedDict()
 
@@ -154,6 +184,7 @@ class VaeNNGenerator(Generator):
              alpha: Sequence[float], styles: Sequence[torch.Tensor | None] | None, random: torch.Generator) -> Walk:
         """``segments`` steps from ``start`` (per role ``(1, latent)``), ``batch`` variations at once."""
         z = [s.expand(batch, -1) for s in start]
+        norms = [s.norm(dim=-1, keepdim=True) for s in start]  # (1, 1) per role: how sharp the seed's latents are
         inputs: list[list[torch.Tensor]] = [[] for _ in self.roles]
         outputs: list[list[torch.Tensor]] = [[] for _ in self.roles]
         for _ in range(segments):
@@ -165,14 +196,20 @@ class VaeNNGenerator(Generator):
                     zk = alpha[k] * pool[pick] + (1.0 - alpha[k]) * zk
                 mixed.append(zk)
                 inputs[k].append(zk)
-            lead = self._noisy(self.model.melody(mixed[0]), noise_sd[0], random)
+            lead = self._noisy(self._sharpened(self.model.melody(mixed[0]), norms[0]), noise_sd[0], random)
             # the other tracks follow the lead's noisy latent, as they will hear it
-            nxt = [lead] + [self._noisy(net(mixed[k], lead), noise_sd[k], random)
+            nxt = [lead] + [self._noisy(self._sharpened(net(mixed[k], lead), norms[k]), noise_sd[k], random)
                             for k, net in enumerate(self.model.conditional, start=1)]
             for k, m in enumerate(nxt):
                 outputs[k].append(m)
             z = nxt
         return Walk([torch.stack(i, 1) for i in inputs], [torch.stack(o, 1) for o in outputs])
+
+    def _sharpened(self, mean: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
+        """A predicted mean ``(B, latent)`` scaled to the seed latent's length ``norm`` (see the module docstring)."""
+        if not self.sharpen:
+            return mean
+        return mean * (norm / mean.norm(dim=-1, keepdim=True).clamp_min(1e-6))
 
     def _noisy(self, mean: torch.Tensor, sd: float, random: torch.Generator) -> torch.Tensor:
         if sd <= 0:
@@ -180,12 +217,18 @@ class VaeNNGenerator(Generator):
         return mean + sd * torch.randn(mean.shape, generator=random, device=self.device)
 
     @torch.inference_mode()
-    def decode(self, latents: list[torch.Tensor], temperature: float = 1.0) -> list[np.ndarray]:
-        """Per role, bool rolls ``(B, segments * 32, P)`` of latents ``(B, segments, latent)``."""
+    def decode(self, latents: list[torch.Tensor], temperature: float = 1.0,
+               keys: Sequence[Sequence[tuple[frozenset[int] | None, float]]] | None = None) -> list[np.ndarray]:
+        """Per role, bool rolls ``(B, segments * 32, P)`` of latents ``(B, segments, latent)``.
+
+        ``keys[k]`` is role k's key prior: (pitch classes, weight) pairs (see ``decoding.key_bias``).
+        """
         out = []
-        for vae, role, z in zip(self.model.vaes, self.roles, latents):
+        for k, (vae, role, z) in enumerate(zip(self.model.vaes, self.roles, latents)):
             b, s, _ = z.shape
-            notes = decode_steps(vae.decode(z.reshape(b * s, -1)), role.monophonic, temperature)
+            bias = None if role.is_drum or not keys else key_bias(keys[k], role.low, role.pitches, self.off_key,
+                                                                   self.device)
+            notes = decode_steps(vae.decode(z.reshape(b * s, -1)), role.monophonic, temperature, bias=bias)
             out.append(notes.view(b, s * STEPS, -1).cpu().numpy())
         return out
 
@@ -205,7 +248,10 @@ class VaeNNGenerator(Generator):
             yield Progress(1, 3, "seed encoded")
             random = make_generator(request.random_seed, self.device)
             walk = self.walk(start, segments, request.variations, noise, alpha, styles, random)
-            rolls = self.decode(walk.outputs, request.temperature or 1.0)
+            seed_pcs = seed_key(request.seed)
+            style_pcs = seed_key(request.style) if styles is not None else None
+            keys = [[(seed_pcs, 1.0 - a), (style_pcs, a)] if style_pcs else [(seed_pcs, 1.0)] for a in alpha]
+            rolls = self.decode(walk.outputs, request.temperature or 1.0, keys)
         yield Progress(2, 3, f"{segments} segments decoded")
         programs = seed_programs(request.seed, self.roles)
         results = []

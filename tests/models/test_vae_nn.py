@@ -243,3 +243,34 @@ def test_a_monophonic_line_is_decoded_whole_so_near_ties_do_not_fragment_a_held_
     sounding = p[0].sum(-1) > 0.5
     assert torch.equal(stepwise.any(-1), sounding) and torch.equal(stepwise.float().argmax(-1)[sounding],
                                                                     p[0].argmax(-1)[sounding])
+
+
+def test_the_key_prior_turns_near_ties_toward_the_key_and_leaves_a_clear_choice_alone():
+    from models.vae_nn.decoding import decode_steps, key_bias
+
+    c_major = frozenset({0, 2, 4, 5, 7, 9, 11})
+    p = torch.full((1, 32, 12), 1e-4)  # a window from C: rows are pitch classes 0-11
+    p[0, :16, 6], p[0, :16, 7] = 0.50, 0.40  # F# barely ahead of G
+    p[0, 16:, 1], p[0, 16:, 2] = 0.9999, 0.0001  # C# far ahead of D (more than the prior's 8 nats)
+    logits = torch.log(p / (1 - p))
+    bias = key_bias([(c_major, 1.0)], 0, 12, 8.0)
+    assert bias.tolist() == [0.0 if pc in c_major else -8.0 for pc in range(12)]
+    plain = decode_steps(logits, monophonic=True)[0]
+    kept = decode_steps(logits, monophonic=True, bias=bias)[0]
+    assert plain[:16, 6].all() and kept[:16, 7].all() and not kept[:16, 6].any()  # G, not F#
+    assert kept[16:, 1].all()  # the decoder's clear choice stands
+    assert torch.equal(kept.any(-1), plain.any(-1))  # the prior picks pitches; it does not add or remove notes
+    poly = decode_steps(torch.full((1, 32, 12), 1.0), monophonic=False, bias=bias)[0]  # p = 0.73 everywhere
+    assert poly[:, sorted(c_major)].all() and not poly[:, [1, 3, 6, 8, 10]].any()
+    # a style song's key shares the weight: outside both keys pays in full, outside one pays its share
+    g_major = frozenset({7, 9, 11, 0, 2, 4, 6})
+    mixed = key_bias([(c_major, 0.75), (g_major, 0.25)], 0, 12, 8.0)
+    assert mixed[5] == -2.0 and mixed[6] == -6.0 and mixed[1] == -8.0 and mixed[0] == 0.0
+    assert key_bias([(None, 1.0)], 0, 12, 8.0) is None and key_bias([(c_major, 1.0)], 0, 12, 0.0) is None
+
+
+def test_predicted_latents_keep_the_length_of_the_seeds(gen):
+    start = gen.encode_seed(chorale(108, bars=4))
+    walk = gen.walk(start, 6, 2, [0.0] * 4, [0.0] * 4, None, make_generator(0, gen.device))
+    for seed_latent, outputs in zip(start, walk.outputs):  # (1, latent), (B, segments, latent)
+        assert torch.allclose(outputs.norm(dim=-1), seed_latent.norm().expand(2, 6), rtol=1e-4)
