@@ -104,7 +104,7 @@ def corpus_cache(repeats: int, files: int) -> dict:
 def run(quick: bool = False) -> dict:
     repeats = 1 if quick else 3
     return {"generate": {"abc_lstm": abc_generation(repeats)},
-            "corpus": corpus_cache(repeats, 20 if quick else 408)}
+            "corpus": corpus_cache(repeats, 10 if quick else 408)}
 
 
 def main() -> None:

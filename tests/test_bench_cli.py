@@ -1,9 +1,8 @@
 """``cadenza bench``: the runner merges every benchmark's nested dict; a quick run of some benchmarks end to end.
 
-The whole ``bench --quick`` (every benchmark) takes about 45 s on two idle
-cores, too long for one test file under load; the end-to-end test runs the
-render, start-up and training benchmarks through the CLI, and the runner's
-own logic (discovery, merging, errors) is tested on stand-in benchmarks.
+The end-to-end test runs the whole ``bench --quick`` through the CLI (about
+45 s on two idle cores), and the runner's own logic (discovery, merging,
+errors) is tested on stand-in benchmarks.
 """
 
 import json
@@ -59,19 +58,31 @@ def test_a_failing_benchmark_is_reported_and_the_others_run(runner, tmp_path, mo
 
 def test_bench_quick_end_to_end(capsys):
     capsys.readouterr()
-    rc = main(["bench", "--quick", "--json", "--only", "render,startup,train"])
+    rc = main(["bench", "--quick", "--json"])  # every benchmark, as `cadenza bench --quick` runs them
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert rc == 0 and "errors" not in result, captured.err
-    for dotted in ("render.speedup_vs_pretty_midi", "render.first_block_ms", "startup.ratio_vs_bare_qt",
-                   "train.markov.tokens_per_s", "train.abc_lstm.tokens_per_s", "train.abc_lstm.bare_loop_tokens_per_s"):
+    for dotted in REQUIRED + ("render.ours_s", "render.pretty_midi_s", "train.abc_lstm.bare_loop_tokens_per_s",
+                              "generate.vae_nn.note_lstm_ms_same_length", "generate.vae_nn.abc_lstm_ms_same_length",
+                              "ui.generation.worker_max_stall_ms", "ui.generation.on_ui_thread_stall_ms",
+                              "ui.training.child_process_max_stall_ms",
+                              "ui.slider_release.vae_nn.release_to_first_audible_ms",
+                              "ui.slider_release.abc_lstm.release_to_first_audible_ms",
+                              "pianoroll_scroll.scroll_frame_ms", "pianoroll_scroll.empty_scroll_frame_ms"):
         assert dig(result, dotted) > 0, dotted
+    # each side-by-side figure is consistent with its two measurements
+    render = result["render"]
+    assert render["speedup_vs_pretty_midi"] == pytest.approx(render["pretty_midi_s"] / render["ours_s"], rel=0.02)
+    vae = result["generate"]["vae_nn"]
+    assert vae["bars"] == 16 and vae["speedup_vs_note_lstm"] == pytest.approx(
+        vae["note_lstm_ms_same_length"] / vae["slider_regen_ms"], rel=0.02)
     assert result["train"]["markov"]["device"] == "cpu" and result["train"]["abc_lstm"]["device"]
     assert result["startup"]["window_shown"] is True and result["startup"]["torch_loaded_at_startup"] is False
+    assert result["ui"]["audio"] == "PulseAudio null sink" and result["ui"]["generation"]["variations"] == 8
     machine = result["machine"]
     assert {"platform", "cpu", "cores", "gpu", "python", "numpy", "torch"} <= set(machine) and machine["cores"] >= 1
-    assert set(result["timing"]) == {"render", "startup", "train", "total"} and result["quick"] is True
-    assert result["jobs"] == 2
+    names = {"abc_corpus", "note_lstm", "pianoroll_scroll", "render", "startup", "train", "ui_responsiveness", "vae_nn"}
+    assert set(result["timing"]) == names | {"total"} and result["quick"] is True and result["jobs"] == 2
 
 
 def test_bench_refuses_an_unknown_name(capsys):
