@@ -4,7 +4,7 @@
 
 Opens a bundled Bach chorale (four tracks), waits until its spectrogram is
 computed and the ABC editor shows its text, generates four variations of it
-with the markov model (the Generation panel and the Variations gallery),
+with vae-nn (``--model``; the Generation panel and the Variations gallery),
 places the playhead, and saves a grab of the whole window. Settings and autosaves go to a temporary folder,
 so the user's own are untouched.
 """
@@ -27,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "main-window.png"))
     parser.add_argument("--seed", default=SEED)
+    parser.add_argument("--model", default="vae-nn", help="the model whose variations fill the gallery")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="cadenza-shot-")
     os.environ.update(XDG_CONFIG_HOME=home, CADENZA_AUTOSAVE_DIR=str(Path(home) / "autosave"),
@@ -55,7 +56,7 @@ def main() -> int:
     window.files.open_path(resolve(args.seed), ask=False)
     wait(window.files.opened)
     wait(window.spectrogram.computed)
-    generate_variations(window, args.seed, wait)
+    generate_variations(window, args.seed, args.model, wait)
     window.doc.set_active_track(0)
     window.roll.set_playhead(window.doc.score.ppq * 6)
     window.playback.position_changed.emit(window.doc.score.ppq * 6)
@@ -73,8 +74,8 @@ def main() -> int:
     return 0
 
 
-def generate_variations(window, seed: str, wait) -> None:
-    """Four 4-bar markov variations of ``seed`` in the gallery (a fixed random seed: the same picture)."""
+def generate_variations(window, seed: str, model: str, wait) -> None:
+    """Four 4-bar variations of ``seed`` by ``model`` in the gallery (a fixed random seed: the same picture)."""
     from app.core.generation_settings import SliderState, bundled_source
 
     panel = window.generation_ui.panel
@@ -83,10 +84,10 @@ def generate_variations(window, seed: str, wait) -> None:
     if not window.generation.scanned:
         panel.refresh_models()
         wait(window.generation.models_changed)
-    panel.models.select("markov")
+    panel.models.select(model)
     panel.seeds.choose(bundled_source(seed))
     wait(panel.seeds.preview_shown)
-    panel.controls.set_state(SliderState(temperature=0.9, bars=4, variations=4, random_seed=11, locked=True))
+    panel.controls.set_state(SliderState(temperature=1.0, noise_sd=0.75, bars=4, variations=4, random_seed=11, locked=True))
     panel.generate()
     wait(window.generation.variations_ready)
 

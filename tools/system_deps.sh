@@ -38,6 +38,8 @@ if [ "$(uname -s)" = Linux ]; then
     # Qt's X11 platform plugin (the window on a desktop) needs these since Qt 6.5
     have_library libxcb-cursor.so.0 || missing="$missing libxcb-cursor0"
     have_library libxkbcommon-x11.so.0 || missing="$missing libxkbcommon-x11-0"
+    have_library libxcb-icccm.so.4 || missing="$missing libxcb-icccm4"
+    have_library libxcb-keysyms.so.1 || missing="$missing libxcb-keysyms1"
 fi
 [ -z "$missing" ] && exit 0
 
