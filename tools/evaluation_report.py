@@ -87,6 +87,20 @@ def section(model: str, report: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def summary(reports: dict[str, dict]) -> str:
+    """One row per model: its overlap and in-key share beside markov's, the ceiling's and the held-out pieces'."""
+    lines = ["## Summary", "",
+             "| model | data | overlap_mean | markov | ceiling | in key | markov | held-out | validity |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for model, r in reports.items():
+        markov, ceiling = r["baselines"]["markov"], r["baselines"]["train_vs_heldout"]
+        lines.append(f"| [{model}](#{model}) | {', '.join(r['data'])} | **{_f(r['overlap_mean'])}** | "
+                     f"{_f(markov['overlap_mean'])} | {_f(ceiling['overlap_mean'])} | **{_f(r['metrics'].get('in_key'))}** | "
+                     f"{_f(markov['metrics'].get('in_key'))} | {_f(r['reference']['metrics'].get('in_key'))} | "
+                     f"{_f(r['validity'])} |")
+    return "\n".join(lines) + "\n\n" + READING + "\n"
+
+
 def drive(run) -> dict:
     """Run an evaluation generator to its end; its return value is the report."""
     while True:
@@ -128,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             "markov_overlap_mean": report["baselines"]["markov"]["overlap_mean"],
             "train_vs_heldout_overlap_mean": report["baselines"]["train_vs_heldout"]["overlap_mean"],
             "validity": report["validity"]})
-    (DOCS / "EVALUATION.md").write_text(HEADER + "\n".join(sections))
+    reports = {m: json.loads((DOCS / "eval" / f"{m}.json").read_text()) for m in MODELS
+               if (DOCS / "eval" / f"{m}.json").is_file()}
+    (DOCS / "EVALUATION.md").write_text(HEADER + summary(reports) + "\n".join(sections))
     return 0
 
 
@@ -171,6 +187,21 @@ one track, so their *used pitch classes* and *polyphonicity* count chords of
 all voices, where the chorales' four tracks (and vae-nn's) are one voice each.
 
 """
+
+READING = """**What the figures say.** vae-nn comes closest to the held-out chorales
+(overlap 0.823 against markov's 0.715, ceiling 0.928), keeps to the key
+(0.894; held-out 0.929) and copies little (its longest run shared with the
+training data: 5 notes);
+it writes fewer, longer notes than Bach (note-count overlap 0.668). abc-lstm
+writes valid, in-key folk tunes every time, a little below the character markov
+on overlap (0.797 against 0.822). note-lstm has learnt rhythm (note-length overlaps
+0.829 and 0.800 against markov's 0.707 and 0.658) but not tonality: its
+in-key share, 0.569, is chance for a seven-note scale (0.583), and after a D
+major cadence its likeliest next pitches (G#, D#, C#, F#) each get about
+1.5%. Its card's eight CPU epochs are too few; longer training, on a GPU, is
+its next step. The markov baseline copies runs of 60 notes from its training
+data (order 3 over note, length and wait tokens); the neural models copy at
+most 9."""
 
 
 if __name__ == "__main__":
