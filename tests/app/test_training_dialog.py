@@ -207,6 +207,9 @@ def test_form_defaults_devices_and_name_checks(qtbot, dialog, models_dir):
     assert cuda.isEnabled() == ("cuda" in compute_devices())
     if not cuda.isEnabled():
         assert cuda.toolTip() == "There is no CUDA GPU on this machine."
+    f.data.setCurrentIndex(f.data.findData("folder"))  # the user's own files: no figure until measured
+    assert dialog.estimate.text() == ("No time estimate yet for your files on the CPU: Measure times a few steps "
+                                      "and says how long the whole run will take.")
     f.kind.setCurrentIndex(f.kind.findData("markov"))
     assert not f.start_from.isEnabled() and "no fine-tuning" in f.start_from.toolTip()
     assert not f.epochs.isEnabled() and not dialog.measure.isEnabled()

@@ -37,6 +37,9 @@ ERROR_STYLE = "color: #e0605a;"
 BUSY = (RUNNING, PAUSING, STOPPING)
 
 
+DEVICE_NAMES = {"cpu": "CPU", "cuda": "GPU", "mps": "Apple GPU"}
+
+
 class TrainingDialog(QDialog):
     """Train or fine-tune a model; non-modal, so the editor stays in use."""
 
@@ -180,8 +183,8 @@ class TrainingDialog(QDialog):
                                   "about a minute for the bundled corpora, on the CPU.")
         else:
             where = "your files" if form.data.currentData() == FOLDER else "this data and these settings"
-            self.estimate.setText(f"The bundled model gives no figure for {where} on {device}; "
-                                  "Measure times a few steps here.")
+            self.estimate.setText(f"No time estimate yet for {where} on the {DEVICE_NAMES.get(device, device)}: "
+                                  "Measure times a few steps and says how long the whole run will take.")
         self.measure.setEnabled(self._can_measure())
 
     def _on_measure_clicked(self) -> None:
