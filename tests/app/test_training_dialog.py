@@ -199,7 +199,8 @@ def test_form_defaults_devices_and_name_checks(qtbot, dialog, models_dir):
     f = dialog.form
     card = json.loads((BUNDLED_NOTE_LSTM / "config.json").read_text())
     f.kind.setCurrentIndex(f.kind.findData("note-lstm"))
-    assert (f.epochs.value(), f.batch_size.value(), f.hidden.value()) == (8, 64, card["config"]["hidden"])
+    assert (f.epochs.value(), f.batch_size.value(), f.hidden.value()) == (
+        card["training"]["config"]["epochs"], 64, card["config"]["hidden"])  # the bundled run's settings
     assert f.data_specs() == ["corpus:classical", "corpus:chorales"]
     assert "About" in dialog.estimate.text() and "on cpu" in dialog.estimate.text()
     qtbot.waitUntil(lambda: f.available is not None, timeout=WAIT_MS)
