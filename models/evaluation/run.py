@@ -103,28 +103,28 @@ def evaluate(options: EvalOptions) -> EvalRun:
     markov = _markov(data, gen, specs, abc)
     markov_pieces = yield from _generate(markov, data.seeds, options, n + 2, total, "markov baseline")
     yield Progress(2 * n + 3, total, "measuring")
-    reference = [piece_features(p) for p in data.reference]
+    sets = {"model": pieces, "markov": markov_pieces, "training split": data.train_pieces, "held-out": data.reference}
+    features = {label: [piece_features(p) for p in found] for label, found in sets.items()}  # each piece once
+    reference = features["held-out"]
     name = options.model or gen.card.get("name", gen.name)
     report = {
         **summarize(name, pieces, _validity(pieces, options.bars, abc), reference, options.bars,
-                    copy_runs(pieces, data.copy_index)),
+                    copy_runs(pieces, data.copy_index), features["model"]),
         "checkpoint": str(gen.checkpoint_dir) if gen.checkpoint_dir else None,
         "data": specs, "options": asdict(options),
-        "baselines": _baselines(data, markov_pieces, reference, options.bars, abc),
+        "baselines": _baselines(data, markov_pieces, features, options.bars, abc),
         "reference": {"split": "test", "pieces": len(data.reference), "splits": data.counts,
-                      "metrics": describe(data.reference, options.bars)},
+                      "metrics": describe(data.reference, options.bars, reference)},
+        # each scalar feature per piece, for the plots of the distributions
+        "distributions": {label: _scalars(found) for label, found in features.items()},
     }
-    report["distributions"] = {label: _scalars(found) for label, found in (
-        ("model", pieces), ("markov", markov_pieces), ("training split", data.train_pieces),
-        ("held-out", data.reference))}
     report["seconds"] = round(time.perf_counter() - started, 1)
     yield Progress(total, total, "done")
     return report
 
 
-def _scalars(pieces: Sequence[Score]) -> dict[str, list[float]]:
-    """Each scalar feature's value per piece (for plots of the distributions)."""
-    features = [piece_features(p) for p in pieces]
+def _scalars(features: Sequence[dict]) -> dict[str, list[float]]:
+    """Each scalar feature's value per piece, from the pieces' features."""
     return {name: [round(float(f[name][0]), 4) for f in features] for name in SCALAR_FEATURES}
 
 
@@ -136,10 +136,12 @@ def _markov(data: EvalData, gen: Generator, specs: list[str], abc: bool) -> Gene
     return fit_note_markov(data.markov_train, data.markov_valid, specs)
 
 
-def _baselines(data: EvalData, markov_pieces: list[Score], reference: list, bars: int, abc: bool) -> dict[str, Any]:
+def _baselines(data: EvalData, markov_pieces: list[Score], features: dict[str, list], bars: int,
+               abc: bool) -> dict[str, Any]:
+    reference = features["held-out"]
     markov = summarize("markov", markov_pieces, _validity(markov_pieces, bars, abc), reference, bars,
-                       copy_runs(markov_pieces, data.copy_index))
+                       copy_runs(markov_pieces, data.copy_index), features["markov"])
     train_valid = _validity(data.train_pieces, bars, abc, data.train_texts)
     train = summarize("training split", data.train_pieces, train_valid, reference, bars,
-                      copy_runs(data.reference, data.copy_index))
+                      copy_runs(data.reference, data.copy_index), features["training split"])
     return {"markov": markov, "train_vs_heldout": train}

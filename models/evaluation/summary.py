@@ -105,9 +105,10 @@ def describe(pieces: Sequence[Score], bars: int, features: Sequence[Mapping[str,
 
 
 def summarize(name: str, pieces: Sequence[Score], valid: Sequence[bool], reference: Sequence[Mapping[str, np.ndarray]],
-              bars: int, copying: Mapping[str, Any]) -> dict[str, Any]:
-    """The report fields of one set of pieces against the reference features."""
-    features = [piece_features(p) for p in pieces]
+              bars: int, copying: Mapping[str, Any],
+              features: Sequence[Mapping[str, np.ndarray]] | None = None) -> dict[str, Any]:
+    """The report fields of one set of pieces against the reference features (``features``: the pieces', if known)."""
+    features = features if features is not None else [piece_features(p) for p in pieces]
     overlaps = compare_sets(features, reference)
     mean = overlap_mean(overlaps)
     return {

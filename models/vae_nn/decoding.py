@@ -39,10 +39,10 @@ def decode_steps(logits: torch.Tensor, monophonic: bool, temperature: float = 1.
                  hold: float | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
     """Logits ``(B, 32, P)`` -> bool notes ``(B, 32, P)`` (``hold`` defaults to :data:`HOLD`; ``bias`` ``(P,)``)."""
     hold = HOLD if hold is None else hold
-    p = torch.sigmoid(logits.float())
     if not monophonic:
         shifted = logits.float() if bias is None else logits.float() + bias
         return torch.sigmoid(shifted).pow(1.0 / temperature) > 0.5
+    p = torch.sigmoid(logits.float())
     total = p.sum(-1)  # (B, T)
     sounding = total.clamp(max=1.0).pow(1.0 / temperature).clamp(EPS, 1 - EPS)
     choice = (p / p.amax(-1, keepdim=True).clamp_min(EPS)).clamp_min(EPS).log()  # (B, T, P)
