@@ -114,7 +114,7 @@ def _stream(blocks: Iterable[np.ndarray], tmp: str, sample_rate: int, fmt: str, 
 def render_to_file(score: Score, path: str | os.PathLike, sample_rate: int = 44100,
                    bit_depth: int = 16, soundfont: str | os.PathLike | None = None) -> int:
     """Render ``score`` with a fresh :class:`Synth` and write it to ``path``; returns frames written."""
-    from .synth import Synth
+    from app.audio.synth import Synth
 
     _format_for(Path(path), bit_depth, sample_rate)  # fail before loading a SoundFont
     with Synth(soundfont=soundfont, sample_rate=sample_rate) as synth:

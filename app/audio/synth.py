@@ -24,7 +24,7 @@ from app.core.errors import AudioError, SoundFontError
 from app.core.score import DRUM_CHANNEL, Score, Track, audible_tracks
 from app.core.timing import TempoMap
 
-from .soundfonts import find_soundfont
+from app.audio.soundfonts import find_soundfont
 
 DEFAULT_GAIN = 0.5
 MIDI_CHANNELS = 256  # a FluidSynth may have more than 16 channels

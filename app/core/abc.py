@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from .abc_write import write_abc
-from .errors import FileFormatError
-from .score import DEFAULT_PPQ, Score
+from app.core.abc_write import write_abc
+from app.core.errors import FileFormatError
+from app.core.score import DEFAULT_PPQ, Score
 
 __all__ = ["read_abc", "read_abc_text", "list_tunes", "tune_spans", "write_abc"]
 
@@ -142,7 +142,7 @@ def _build(lines: list[Line], ppq: int) -> Score:
     music21 is imported here, not at module level: the editor imports this
     module for ``write_abc`` and ``tune_spans`` and must start without it.
     """
-    from .music21_bridge import quiet_music21
+    from app.core.music21_bridge import quiet_music21
 
     with quiet_music21():
         return _build_loudly(lines, ppq)
@@ -151,8 +151,8 @@ def _build(lines: list[Line], ppq: int) -> Score:
 def _build_loudly(lines: list[Line], ppq: int) -> Score:
     from music21 import metadata, stream
 
-    from .abc_m21 import voice_part
-    from .music21_bridge import stream_to_score
+    from app.core.abc_m21 import voice_part
+    from app.core.music21_bridge import stream_to_score
 
     header, voices = _prepare([text for _, text in lines])
     result = stream.Score()

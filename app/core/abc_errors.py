@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .abc import read_abc_text, strip_comment, tune_spans
-from .errors import FileFormatError
-from .limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
-from .score import DEFAULT_PPQ, Score
+from app.core.abc import read_abc_text, strip_comment, tune_spans
+from app.core.errors import FileFormatError
+from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
+from app.core.score import DEFAULT_PPQ, Score
 
 FIELD_LETTERS = frozenset("ABCDFGHIKLMNOPQRSTUVWXZmrsw+")  # ABC 2.1 information fields
 _FIELD = re.compile(r"^([A-Za-z+]):(.*)$")

@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .keys import key_alterations, key_fifths, key_to_abc, spell
-from .score import Score, Track
-from .slicing import Slice, bar_end, quantized_end, slice_track
-from .timing import bar_lines
+from app.core.keys import key_alterations, key_fifths, key_to_abc, spell
+from app.core.score import Score, Track
+from app.core.slicing import Slice, bar_end, quantized_end, slice_track
+from app.core.timing import bar_lines
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
 BARS_PER_LINE = 4

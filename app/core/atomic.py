@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import FileWriteError
+from app.core.errors import FileWriteError
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, keep_backup: bool = True) -> None:

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Iterable, Sequence
 
-from .score import Note, Score, TempoChange, Track
+from app.core.score import Note, Score, TempoChange, Track
 
 MAX_PITCH, MIN_DURATION = 127, 1
 
@@ -160,7 +160,7 @@ def extract(score: Score, tracks: Sequence[int] | None = None,
     A selection starts at the bar line at or before its first note, so it
     lands on a bar in a DAW; tempo and meter changes move with it.
     """
-    from .timing import bar_lines
+    from app.core.timing import bar_lines
 
     if notes is not None:
         chosen = {i: list(ns) for i, ns in notes.items() if ns}

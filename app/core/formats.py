@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .atomic import atomic_write_bytes
-from .errors import UnsupportedFormatError
-from .limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score, check_size
-from .score import Score
+from app.core.atomic import atomic_write_bytes
+from app.core.errors import UnsupportedFormatError
+from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score, check_size
+from app.core.score import Score
 
 READ_KINDS = {
     ".mid": "midi", ".midi": "midi", ".abc": "abc", ".musicxml": "musicxml",
@@ -25,7 +25,7 @@ AUDIO_EXTS = (".wav", ".flac")
 def resolve(spec: str | Path) -> Path:
     """A path, or the file of the bundled seed named by ``seed:NAME``."""
     if isinstance(spec, str) and spec.startswith("seed:"):
-        from .seeds import resolve as resolve_seed
+        from app.core.seeds import resolve as resolve_seed
 
         return resolve_seed(spec)
     return Path(spec)
@@ -34,18 +34,18 @@ def resolve(spec: str | Path) -> Path:
 def read_file_kind(kind: str, path: str, tune: int | None) -> Score:
     """Dispatch to one reader (runs in the bounded child process)."""
     if kind == "midi":
-        from .midi import read_midi
+        from app.core.midi import read_midi
 
         return read_midi(path)
     if kind == "abc":
-        from .abc import read_abc
+        from app.core.abc import read_abc
 
         return read_abc(path, tune=tune)
     if kind == "musicxml":
-        from .musicxml import read_musicxml
+        from app.core.musicxml import read_musicxml
 
         return read_musicxml(path)
-    from .project import load_project
+    from app.core.project import load_project
 
     return load_project(path)[0]
 
@@ -75,19 +75,19 @@ def save_score(score: Score, path: str | Path) -> None:
     target = Path(path)
     ext = target.suffix.lower()
     if ext in (".mid", ".midi"):
-        from .midi import write_midi
+        from app.core.midi import write_midi
 
         write_midi(score, target)
     elif ext == ".abc":
-        from .abc import write_abc
+        from app.core.abc import write_abc
 
         atomic_write_bytes(target, write_abc(score).encode("utf-8"), keep_backup=False)
     elif ext in (".musicxml", ".xml", ".mxl"):
-        from .musicxml import write_musicxml
+        from app.core.musicxml import write_musicxml
 
         write_musicxml(score, target)
     elif ext == ".cadenza":
-        from .project import save_project
+        from app.core.project import save_project
 
         save_project(score, target)
     else:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .score import Score
+from app.core.score import Score
 
 TEMPERATURE_RANGE = (0.05, 5.0)
 NOISE_RANGE = (0.0, 4.0)
@@ -109,7 +109,7 @@ def file_source(path: str | Path) -> dict[str, Any]:
 
 def selection_source(score: Score) -> dict[str, Any]:
     """Notes taken from the piano roll, kept whole (the selection itself does not last)."""
-    from .project import score_to_dict
+    from app.core.project import score_to_dict
 
     return {"kind": "selection", "score": score_to_dict(score)}
 
@@ -130,12 +130,12 @@ def load_source(source: Mapping[str, Any]) -> Score | None:
     """The score a source names (None for none); CadenzaError in one sentence when it cannot be read."""
     kind = source.get("kind")
     if kind in ("seed", "file"):
-        from .formats import load_score
+        from app.core.formats import load_score
 
         return load_score(str(source["spec"]))
     if kind == "selection":
-        from .errors import CadenzaError
-        from .project import score_from_dict
+        from app.core.errors import CadenzaError
+        from app.core.project import score_from_dict
 
         try:
             return score_from_dict(source["score"])
@@ -153,7 +153,7 @@ def source_seed_text(source: Mapping[str, Any]) -> str | None:
 
 def abc_seed_text(spec: str | Path | None) -> str | None:
     """An ABC seed's own text (its first tune), which ABC models continue verbatim; None for other files."""
-    from .formats import resolve
+    from app.core.formats import resolve
 
     if not spec or resolve(spec).suffix.lower() != ".abc":
         return None

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import CadenzaError, FileFormatError, LimitExceededError, ParseTimeoutError
+from app.core.errors import CadenzaError, FileFormatError, LimitExceededError, ParseTimeoutError
 
 MAX_FILE_BYTES = {  # by extension; anything larger is refused before reading
     ".mid": 16 << 20, ".midi": 16 << 20, ".abc": 4 << 20, ".musicxml": 64 << 20,
@@ -46,7 +46,7 @@ def check_size(path: Path) -> None:
 
 def check_score(score, path: Path) -> None:
     """Refuse a parsed score that is too large to edit or render."""
-    from .timing import duration_seconds
+    from app.core.timing import duration_seconds
 
     if score.note_count > MAX_NOTES:
         raise LimitExceededError(path, f"it has {score.note_count} notes, more than the limit of {MAX_NOTES}")

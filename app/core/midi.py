@@ -19,10 +19,10 @@ from pathlib import Path
 
 import mido
 
-from .errors import FileFormatError, FileWriteError
-from .keys import key_from_mido, key_to_mido
-from .limits import MAX_NOTES, MAX_TICK
-from .score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
+from app.core.errors import FileFormatError, FileWriteError
+from app.core.keys import key_from_mido, key_to_mido
+from app.core.limits import MAX_NOTES, MAX_TICK
+from app.core.score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
 
 PROVENANCE_PREFIX = "cadenza:provenance "
 

@@ -34,9 +34,9 @@ from fractions import Fraction
 
 from music21 import chord, harmony, instrument, key, meter, note, percussion, stream, tempo
 
-from .keys import key_from_fifths, normalize_key
-from .score import DEFAULT_PPQ, Note, Score, TempoChange, TimeSignature, Track
-from .music21_export import score_to_stream
+from app.core.keys import key_from_fifths, normalize_key
+from app.core.score import DEFAULT_PPQ, Note, Score, TempoChange, TimeSignature, Track
+from app.core.music21_export import score_to_stream
 
 __all__ = ["stream_to_score", "score_to_stream", "quiet_music21", "DEFAULT_VELOCITY"]
 

@@ -19,9 +19,9 @@ from fractions import Fraction
 
 from music21 import chord, instrument, key, metadata, meter, note, stream, tempo, tie
 
-from .keys import parse_key
-from .score import Note, Score, Track
-from .slicing import Slice, bar_end, quantized_end, slice_track
+from app.core.keys import parse_key
+from app.core.score import Note, Score, Track
+from app.core.slicing import Slice, bar_end, quantized_end, slice_track
 
 NOTATION_PPQ = 480
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from music21 import converter, instrument, stream
 from music21.musicxml.m21ToXml import GeneralObjectExporter
 
-from .atomic import atomic_write_bytes
-from .errors import FileFormatError, FileWriteError
-from .music21_bridge import quiet_music21, score_to_stream, stream_to_score
-from .score import DEFAULT_PPQ, Score
+from app.core.atomic import atomic_write_bytes
+from app.core.errors import FileFormatError, FileWriteError
+from app.core.music21_bridge import quiet_music21, score_to_stream, stream_to_score
+from app.core.score import DEFAULT_PPQ, Score
 
 CONTAINER_XML = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

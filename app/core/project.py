@@ -19,9 +19,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_bytes
-from .errors import FileFormatError
-from .score import Note, Score, TempoChange, TimeSignature, Track
+from app.core.atomic import atomic_write_bytes
+from app.core.errors import FileFormatError
+from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 
 FORMAT = "cadenza-project"
 VERSION = 1

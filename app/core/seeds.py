@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .errors import CadenzaError, SeedNotFoundError
+from app.core.errors import CadenzaError, SeedNotFoundError
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "resources" / "seeds"
 INDEX_NAME = "index.json"

@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, NamedTuple
 
-from .score import Note, Score, Track
-from .timing import bar_lines
+from app.core.score import Note, Score, Track
+from app.core.timing import bar_lines
 
 
 class SlicedNote(NamedTuple):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .score import Score
-from .timing import bar_count, duration_seconds
+from app.core.score import Score
+from app.core.timing import bar_count, duration_seconds
 
 
 def gm_instrument_name(program: int, is_drum: bool = False) -> str:

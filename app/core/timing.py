@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .score import Score, TimeSignature
+from app.core.score import Score, TimeSignature
 
 
 class TempoMap:

@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from .edits import replace_notes
-from .keys import LETTER_PC, parse_key
-from .score import Note, Score, Track
-from .timing import bar_lines
+from app.core.edits import replace_notes
+from app.core.keys import LETTER_PC, parse_key
+from app.core.score import Note, Score, Track
+from app.core.timing import bar_lines
 
 PHRASES = "phrases"
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")

@@ -19,7 +19,7 @@ from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
 from models.markov.model import MarkovConfig, MarkovModel
 
-from .codec import END, CharVocab, normalize_tune
+from models.abc_lstm.codec import END, CharVocab, normalize_tune
 
 
 def split_ids(vocab: CharVocab, specs: list[str]) -> dict[str, list[list[int]]]:

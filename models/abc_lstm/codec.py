@@ -36,7 +36,7 @@ from app.core.keys import (
 from models.abc_lstm.grammar_header import default_unit, is_valid_key, parse_meter, parse_unit
 
 #: The end-of-tune character appended to every training tune.
-from .vocab import END, CharVocab  # noqa: F401  (re-exported)
+from models.abc_lstm.vocab import END, CharVocab  # noqa: F401  (re-exported)
 MIDI_RANGE = (21, 108)
 
 _ACC_ALTER = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}

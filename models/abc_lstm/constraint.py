@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from app.core.errors import GenerationError
 
-from .grammar import AbcBodyGrammar, clean_seed_body, default_unit, format_meter, parse_meter, parse_unit
+from models.abc_lstm.grammar import AbcBodyGrammar, clean_seed_body, default_unit, format_meter, parse_meter, parse_unit
 
 METERS = ("4/4", "6/8", "3/4", "2/4", "9/8", "12/8", "2/2", "3/8")
 KEYS = ("C", "G", "D", "A", "E", "F", "Bb", "Eb", "Am", "Em", "Bm", "F#m", "Dm", "Gm", "Cm",

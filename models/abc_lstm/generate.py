@@ -19,9 +19,9 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.sampling import make_generator, sample_next
 
-from .codec import CharVocab
-from .constraint import TuneConstraint, seed_fields
-from .model import AbcLSTM, AbcLSTMConfig
+from models.abc_lstm.codec import CharVocab
+from models.abc_lstm.constraint import TuneConstraint, seed_fields
+from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
 
 CHARS_PER_BAR_BUDGET = 80
 

@@ -25,9 +25,9 @@ from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
 from models.common.train_loop import TrainConfig, TrainRun, TrainTask, base_card, shard, train
 
-from .codec import END, CharVocab, normalize_tune, transpose_tune
-from .grammar import ALPHABET
-from .model import AbcLSTM, AbcLSTMConfig
+from models.abc_lstm.codec import END, CharVocab, normalize_tune, transpose_tune
+from models.abc_lstm.grammar import ALPHABET
+from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
 
 DEFAULT_DATA = ("corpus:folk-abc",)
 SHIFTS = tuple(range(-5, 7))

@@ -48,11 +48,11 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 
-from .card import WEIGHTS, read_card, write_card
-from .checkpoint import RESUME_JSON, RESUME_TENSORS, load_checkpoint, load_resume, save_checkpoint, save_resume
-from .device import gpu_memory_guard, resolve_device
-from .generator import Cancelled
-from .train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard  # noqa: F401  (re-exported)
+from models.common.card import WEIGHTS, read_card, write_card
+from models.common.checkpoint import RESUME_JSON, RESUME_TENSORS, load_checkpoint, load_resume, save_checkpoint, save_resume
+from models.common.device import gpu_memory_guard, resolve_device
+from models.common.generator import Cancelled
+from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard  # noqa: F401  (re-exported)
 
 OOM_HINT = "lower the batch size (--batch-size) or the model size, or use --device cpu"
 

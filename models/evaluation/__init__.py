@@ -4,6 +4,6 @@
 the report (see ``run.py``); ``cadenza eval`` prints it.
 """
 
-from .run import ABC_ARCHS, EvalOptions, EvalRun, evaluate
+from models.evaluation.run import ABC_ARCHS, EvalOptions, EvalRun, evaluate
 
 __all__ = ["ABC_ARCHS", "EvalOptions", "EvalRun", "evaluate"]

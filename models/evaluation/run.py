@@ -29,8 +29,8 @@ from app.core.score import Score
 from models.common.generator import GenerationRequest, Generator, Progress
 from models.metrics import SCALAR_FEATURES, piece_features
 
-from .data import EvalData, Seed, load_abc_data, load_note_data
-from .summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
+from models.evaluation.data import EvalData, Seed, load_abc_data, load_note_data
+from models.evaluation.summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
 
 ABC_ARCHS = frozenset({"abc-lstm"})
 EvalRun = PyGenerator[Progress, None, dict]
@@ -129,7 +129,7 @@ def _scalars(features: Sequence[dict]) -> dict[str, list[float]]:
 
 
 def _markov(data: EvalData, gen: Generator, specs: list[str], abc: bool) -> Generator:
-    from .baselines import fit_char_markov, fit_note_markov
+    from models.evaluation.baselines import fit_char_markov, fit_note_markov
 
     if abc:
         return fit_char_markov(data.markov_train, data.markov_valid, gen.card["vocabulary"], specs)

@@ -11,7 +11,7 @@ from models.common.card import save_arrays
 from models.common.corpus import load_scores
 from models.common.note_tokens import Vocabulary, encode_score
 
-from .model import MarkovConfig, MarkovModel
+from models.markov.model import MarkovConfig, MarkovModel
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
 

@@ -9,11 +9,11 @@
   shared with the training set); ``abc_notes`` reads note events from ABC text.
 """
 
-from .abc_notes import abc_note_events
-from .checks import CopyIndex, event_id, in_key_share, key_scale, note_events
-from .features import FEATURES, LENGTH_CLASSES, SCALAR_FEATURES, piece_features
-from .sets import compare_sets, feature_overlap, inter_set_distances, intra_set_distances, overlap_area, overlap_mean
-from .tracks import TONAL_MATRIX, track_metrics
+from models.metrics.abc_notes import abc_note_events
+from models.metrics.checks import CopyIndex, event_id, in_key_share, key_scale, note_events
+from models.metrics.features import FEATURES, LENGTH_CLASSES, SCALAR_FEATURES, piece_features
+from models.metrics.sets import compare_sets, feature_overlap, inter_set_distances, intra_set_distances, overlap_area, overlap_mean
+from models.metrics.tracks import TONAL_MATRIX, track_metrics
 
 __all__ = [
     "FEATURES", "LENGTH_CLASSES", "SCALAR_FEATURES", "TONAL_MATRIX", "CopyIndex", "abc_note_events", "compare_sets",

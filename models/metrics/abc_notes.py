@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from app.core.keys import LETTER_PC, key_alterations, key_fifths, key_from_abc
 
-from .checks import event_id
+from models.metrics.checks import event_id
 
 _TOKEN = re.compile(r"""
     (?P<tuplet>\((?P<p>[2-9]))

@@ -22,7 +22,7 @@ import numpy as np
 from app.core.keys import scale_pitch_classes
 from app.core.score import Score
 
-from .features import piece_notes
+from models.metrics.features import piece_notes
 
 _MAJOR = (0, 2, 4, 5, 7, 9, 11)
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible modulo 2**64

@@ -31,7 +31,7 @@ import numpy as np
 from scipy import linalg, stats
 from scipy.spatial import distance
 
-from .features import FEATURES
+from models.metrics.features import FEATURES
 
 GRID_POINTS = 2048
 

@@ -28,8 +28,8 @@ from models.common.sampling import make_generator, sample_next
 
 from models.common.note_tokens import bar_steps, continuation_context  # noqa: F401  (re-exported)
 
-from .codec import NoteCodec, seed_ids
-from .model import NoteLSTM, NoteLSTMConfig, State, expand_state
+from models.note_lstm.codec import NoteCodec, seed_ids
+from models.note_lstm.model import NoteLSTM, NoteLSTMConfig, State, expand_state
 
 CHUNK = 32  # tokens between progress reports
 OOM_HINT = "ask for fewer variations, or use --device cpu"

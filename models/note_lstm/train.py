@@ -30,8 +30,8 @@ from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, base_card, shard, train
 
-from .codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count
-from .model import NoteLSTM, NoteLSTMConfig
+from models.note_lstm.codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count
+from models.note_lstm.model import NoteLSTM, NoteLSTMConfig
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
 MIN_TOKENS = 6  # pieces shorter than two onsets teach nothing

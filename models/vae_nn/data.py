@@ -23,9 +23,9 @@ from app.core.errors import DatasetError
 from app.core.score import Score
 from models.common.corpus import CorpusItem, load_scores, split_of
 
-from .lpd5 import read_lpd5
-from .pianoroll import STEPS, notes_to_rolls, score_grid
-from .roles import Role, assign_tracks
+from models.vae_nn.lpd5 import read_lpd5
+from models.vae_nn.pianoroll import STEPS, notes_to_rolls, score_grid
+from models.vae_nn.roles import Role, assign_tracks
 
 
 @dataclass

@@ -23,10 +23,10 @@ import torch.nn.functional as F
 
 from models.common.checkpoint import load_checkpoint
 
-from .data import VaeData, pair_batches
-from .decoding import decode_steps
-from .model import VaeNN, VaeNNConfig
-from .pianoroll import STEPS
+from models.vae_nn.data import VaeData, pair_batches
+from models.vae_nn.decoding import decode_steps
+from models.vae_nn.model import VaeNN, VaeNNConfig
+from models.vae_nn.pianoroll import STEPS
 
 
 @torch.inference_mode()

@@ -46,10 +46,10 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
 
-from .decoding import OFF_KEY, decode_steps, key_bias
-from .model import VaeNN, VaeNNConfig
-from .pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
-from .roles import Role, assign_tracks, seed_programs
+from models.vae_nn.decoding import OFF_KEY, decode_steps, key_bias
+from models.vae_nn.model import VaeNN, VaeNNConfig
+from models.vae_nn.pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
+from models.vae_nn.roles import Role, assign_tracks, seed_programs
 
 CACHE_SIZE = 8
 VELOCITY = 80

@@ -23,7 +23,7 @@ import numpy as np
 from app.core.errors import DatasetError
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 
-from .pianoroll import runs
+from models.vae_nn.pianoroll import runs
 
 PPQ = 480
 

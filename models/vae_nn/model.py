@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .pianoroll import STEPS
-from .roles import PRESETS, Role
+from models.vae_nn.pianoroll import STEPS
+from models.vae_nn.roles import PRESETS, Role
 
 
 @dataclass

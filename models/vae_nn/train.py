@@ -34,12 +34,12 @@ from models.common.card import update_card
 from models.common.checkpoint import load_checkpoint
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
 
-from .data import VaeData, load_items, pair_batches, prepare
-from .decoding import decode_steps
-from .evaluate import heldout_metrics
-from .model import VaeNN, VaeNNConfig
-from .pianoroll import STEPS
-from .roles import parse_roles
+from models.vae_nn.data import VaeData, load_items, pair_batches, prepare
+from models.vae_nn.decoding import decode_steps
+from models.vae_nn.evaluate import heldout_metrics
+from models.vae_nn.model import VaeNN, VaeNNConfig
+from models.vae_nn.pianoroll import STEPS
+from models.vae_nn.roles import parse_roles
 
 DEFAULT_DATA = ("corpus:chorales",)
 DESCRIPTION = ("Tham & Kim's VAE-NN: a convolutional VAE per track (32-step pianoroll segments, latent 16), "

@@ -1,5 +1,5 @@
 """The piano roll: a QGraphicsView note editor with keyboard, ruler and velocity lane."""
 
-from .widget import PianoRoll
+from app.ui.pianoroll.widget import PianoRoll
 
 __all__ = ["PianoRoll"]

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QRubberBand
 from app.commands import NotesCommand
 from app.core.score import Note
 
-from .scene import NoteItem
+from app.ui.pianoroll.scene import NoteItem
 
 EDGE_PX = 6.0  # the right-edge zone that resizes
 DRAG_PX = 3.0  # movement below this is a click, not a drag

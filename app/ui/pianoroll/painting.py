@@ -13,9 +13,9 @@ import math
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QPainter
 
-from . import style
-from .grid import BarSpan, bars_between
-from .scene import ROWS
+from app.ui.pianoroll import style
+from app.ui.pianoroll.grid import BarSpan, bars_between
+from app.ui.pianoroll.scene import ROWS
 
 MIN_BAR_PX, MIN_BEAT_PX, MIN_STEP_PX, MIN_ROW_PX = 6.0, 6.0, 7.0, 6.0
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from . import style
-from .grid import bars_between
+from app.ui.pianoroll import style
+from app.ui.pianoroll.grid import bars_between
 
 EDGE_PX = 5.0
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsRectIte
 from app.core.score import Note
 from app.document import Document
 
-from . import style
+from app.ui.pianoroll import style
 
 ROWS = 128
 MIN_BARS, SPARE_BARS = 64, 16

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.commands import NotesCommand
 
-from . import style
+from app.ui.pianoroll import style
 
 PAD = 4.0
 HIT_PX = 4.0

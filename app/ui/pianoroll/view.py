@@ -17,10 +17,10 @@ from PySide6.QtWidgets import QFrame, QGraphicsView
 
 from app.document import Document
 
-from . import gestures, style
-from .grid import Grid, bar_spans
-from .painting import paint_grid, paint_rows
-from .scene import ROWS, NoteScene, row_of
+from app.ui.pianoroll import gestures, style
+from app.ui.pianoroll.grid import Grid, bar_spans
+from app.ui.pianoroll.painting import paint_grid, paint_rows
+from app.ui.pianoroll.scene import ROWS, NoteScene, row_of
 
 TOOLS = ("draw", "select", "erase")
 DEFAULT_BEAT_PX, MIN_BEAT_PX, MAX_BEAT_PX = 64.0, 2.0, 2000.0

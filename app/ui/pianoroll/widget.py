@@ -14,12 +14,12 @@ from app.core.score import Note
 from app.document import Document
 from app.settings import SNAPS
 
-from .editing import EditOps
-from .grid import Grid
-from .keyboard import Keyboard
-from .ruler import Ruler
-from .velocity import VelocityLane
-from .view import TOOLS, NoteView
+from app.ui.pianoroll.editing import EditOps
+from app.ui.pianoroll.grid import Grid
+from app.ui.pianoroll.keyboard import Keyboard
+from app.ui.pianoroll.ruler import Ruler
+from app.ui.pianoroll.velocity import VelocityLane
+from app.ui.pianoroll.view import TOOLS, NoteView
 
 FOLLOW_MARGIN = 0.05  # while following, the playhead comes back in at 5% of the width
 
