@@ -31,6 +31,7 @@ import torch  # noqa: E402
 
 from app.core.formats import load_score  # noqa: E402
 from models.common.generator import GenerationRequest, run_generation  # noqa: E402
+from models.common.options import GenerationOptions
 from models.common.train_loop import TrainConfig, train  # noqa: E402
 from models.registry import load_generator  # noqa: E402
 
@@ -48,12 +49,11 @@ def _ms(fn) -> float:
 def slider_latency(quick: bool) -> dict:
     gen = load_generator("vae-nn", device="cpu")
     seed, style = load_score(SEED), load_score(STYLE)
-    run_generation(gen.generate(GenerationRequest(seed=seed, bars=BARS, noise_sd=0.5, style=style, style_alpha=0.5)))
+    run_generation(gen.generate(GenerationRequest(seed=seed, bars=BARS, style=style, options=GenerationOptions(noise_sd=0.5, style_alpha=0.5))))
     values = [0.1, 0.4, 0.7, 1.0] if quick else [i / 20 for i in range(1, 21)]
-    noise = [_ms(lambda v=v: run_generation(gen.generate(GenerationRequest(seed=seed, bars=BARS, noise_sd=v))))
+    noise = [_ms(lambda v=v: run_generation(gen.generate(GenerationRequest(seed=seed, bars=BARS, options=GenerationOptions(noise_sd=v)))))
              for v in values]
-    alpha = [_ms(lambda v=v: run_generation(gen.generate(GenerationRequest(
-        seed=seed, bars=BARS, noise_sd=0.5, style=style, style_alpha=v)))) for v in values]
+    alpha = [_ms(lambda v=v: run_generation(gen.generate(GenerationRequest(seed=seed, bars=BARS, style=style, options=GenerationOptions(noise_sd=0.5, style_alpha=v))))) for v in values]
     return {"slider_regen_ms": round(statistics.median(noise + alpha), 2),
             "noise_sd_regen_ms": round(statistics.median(noise), 2), "style_alpha_regen_ms": round(statistics.median(alpha), 2),
             "bars": BARS, "goal_ms": 50, "device": "cpu", "threads": torch.get_num_threads()}

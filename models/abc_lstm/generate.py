@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from app.core.errors import GenerationError
+from models.abc_lstm import SPEC
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
@@ -27,8 +28,7 @@ CHARS_PER_BAR_BUDGET = 80
 
 
 class AbcLSTMGenerator(Generator):
-    name = "abc-lstm"
-    options = frozenset({"temperature", "top_k", "top_p"})
+    spec = SPEC
 
     def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
         self.device = resolve_device(device)
@@ -57,7 +57,7 @@ class AbcLSTMGenerator(Generator):
         return {}, ""
 
     def generate(self, request: GenerationRequest) -> GenerationRun:
-        self.check_request(request)
+        request = self.check_request(request)
         timer = Timer()
         rows = self.constraints(request)
         texts = yield from self._sample(rows, request)
@@ -76,8 +76,8 @@ class AbcLSTMGenerator(Generator):
                     break
                 logits, state = self.model.step(last, state)  # (B, V), carried (h, c)
                 allowed, forced = self._masks(rows)
-                ids = sample_next(logits, gen, request.temperature or 1.0, request.top_k or 0,
-                                  request.top_p or 1.0, allowed)  # (B,)
+                ids = sample_next(logits, gen, request.options.temperature, request.options.top_k,
+                                  request.options.top_p, allowed)  # (B,)
                 last = self._feed(rows, ids, forced)
                 if step % 64 == 0:
                     yield _progress(rows, request)

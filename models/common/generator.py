@@ -13,14 +13,12 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Generator as PyGenerator, Mapping
+from typing import Any, Callable, ClassVar, Generator as PyGenerator
 
-from app.core.errors import CadenzaError, GenerationError
+from app.core.errors import CadenzaError
 from app.core.score import Score
-
-OPTION_NAMES = ("temperature", "top_k", "top_p", "noise_sd", "style", "style_alpha",
-                "track_noise_sd", "track_style_alpha")
-
+from models.common.options import GenerationOptions, check_common, option, resolve_options
+from models.common.spec import ModelSpec
 
 class Cancelled(CadenzaError):
     """The caller cancelled a generation or a training run."""
@@ -31,28 +29,21 @@ class Cancelled(CadenzaError):
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What to generate. Options a model lacks must be left at ``None``."""
+    """What to generate: the seed, the options object (see ``models.common.options``), length and count.
+
+    ``options`` may be partial: a generator resolves it against its spec before it runs (every option
+    the model takes then holds a value, the table's default where none was given).
+    """
 
     seed: Score | None = None
     seed_text: str | None = None  # e.g. ABC header fields / first bars for abc-lstm
-    bars: int = 8
+    style: Score | None = None  # the style song, for models that take the "style" option
+    options: GenerationOptions = GenerationOptions()
+    bars: int = option("bars").cli_default
     tokens: int | None = None
-    temperature: float | None = None
-    top_k: int | None = None
-    top_p: float | None = None
-    noise_sd: float | None = None
-    style: Score | None = None
-    style_alpha: float | None = None
-    track_noise_sd: Mapping[str, float] | None = None  # per-track overrides of noise_sd (a style mixer)
-    track_style_alpha: Mapping[str, float] | None = None  # per-track overrides of style_alpha
-    variations: int = 1
+    variations: int = option("variations").cli_default
     random_seed: int = 0
     device: str = "auto"
-
-    def sliders(self) -> dict[str, Any]:
-        """The option values that shape the output (for provenance)."""
-        values = {k: getattr(self, k) for k in OPTION_NAMES if k != "style"}
-        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in values.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -68,42 +59,29 @@ GenerationRun = PyGenerator[Progress, None, list[Score]]
 
 
 class Generator(ABC):
-    """Base class: a loaded model ready to generate."""
+    """Base class: a loaded model ready to generate. ``spec`` is the model's SPEC."""
 
-    name: ClassVar[str]
-    options: ClassVar[frozenset[str]] = frozenset()
+    spec: ClassVar[ModelSpec]
     card: dict[str, Any]
     checkpoint_dir: Path | None
 
-    def check_request(self, request: GenerationRequest) -> None:
-        """Refuse options this model does not have, and out-of-range values, in one sentence."""
-        values = {k: getattr(request, k) for k in OPTION_NAMES}
-        for name, value in values.items():
-            if value is not None and name not in self.options:
-                flag = "--" + name.replace("_", "-")
-                raise GenerationError(f"The {self.name} model has no {flag} option (it takes: {self.option_list()}).")
-        if request.temperature is not None and not 0.05 <= request.temperature <= 5.0:
-            raise GenerationError("The temperature must be between 0.05 and 5.")
-        if request.top_p is not None and not 0.0 < request.top_p <= 1.0:
-            raise GenerationError("top-p must be above 0 and at most 1.")
-        if request.top_k is not None and request.top_k < 0:
-            raise GenerationError("top-k must be 0 (off) or a positive count.")
-        if not 1 <= request.variations <= 64:
-            raise GenerationError("The number of variations must be between 1 and 64.")
-        if not 1 <= request.bars <= 256:
-            raise GenerationError("The length must be between 1 and 256 bars.")
-        for sd in [request.noise_sd, *(request.track_noise_sd or {}).values()]:
-            if sd is not None and not 0.0 <= sd <= 5.0:
-                raise GenerationError("The latent noise sd must be between 0 and 5.")
-        for alpha in [request.style_alpha, *(request.track_style_alpha or {}).values()]:
-            if alpha is not None and not 0.0 <= alpha <= 1.0:
-                raise GenerationError("Style alpha must be between 0 and 1.")
-        if request.tokens is not None and not 1 <= request.tokens <= 20000:
-            raise GenerationError("The length must be between 1 and 20,000 tokens.")
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
-    def option_list(self) -> str:
-        names = ["--" + o.replace("_", "-") for o in OPTION_NAMES if o in self.options]
-        return ", ".join(names) or "no sampling options"
+    @property
+    def options(self) -> tuple[str, ...]:
+        return self.spec.options
+
+    def check_request(self, request: GenerationRequest) -> GenerationRequest:
+        """``request`` with its options resolved for this model; OptionError (naming the option) for an
+        option the model lacks or a value out of range."""
+        check_common(request.bars, request.variations, request.random_seed, request.tokens)
+        given = request.options.values()
+        if request.style is not None:
+            given["style"] = True
+        options = resolve_options(self.name, self.options, given)
+        return replace(request, options=options)
 
     def provenance(self, request: GenerationRequest, index: int) -> dict[str, Any]:
         """Everything needed to regenerate variation ``index`` exactly."""
@@ -113,7 +91,7 @@ class Generator(ABC):
             "checkpoint_sha256": self.card.get("weights_sha256"),
             "seed": request.seed.title if request.seed is not None else None,
             "seed_text": request.seed_text,
-            "sliders": request.sliders(),
+            "sliders": request.options.values(),
             "bars": request.bars,
             "random_seed": request.random_seed,
             "variation": index + 1,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.markov import SPEC
 from models.common.card import load_arrays
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.note_tokens import Vocabulary, bar_steps, continuation_context, encode_score, tokens_to_score
@@ -30,8 +31,7 @@ def filter_probs(p: np.ndarray, temperature: float, top_k: int, top_p: float) ->
 
 
 class MarkovGenerator(Generator):
-    name = "markov"
-    options = frozenset({"temperature", "top_k", "top_p"})
+    spec = SPEC
 
     def __init__(self, checkpoint_dir: str | Path, device: str = "cpu") -> None:
         arrays, self.card = load_arrays(checkpoint_dir)
@@ -40,7 +40,7 @@ class MarkovGenerator(Generator):
         self.model = MarkovModel.from_arrays(MarkovConfig(**self.card["config"]), arrays)
 
     def generate(self, request: GenerationRequest) -> GenerationRun:
-        self.check_request(request)
+        request = self.check_request(request)
         timer = Timer()
         seed_ids = self.vocab.encode(encode_score(request.seed)) if request.seed is not None else []
         like = continuation_context(request.seed)  # tempo, meter and key where the seed ends
@@ -66,7 +66,7 @@ class MarkovGenerator(Generator):
         while (len(out) < request.tokens or (out and out[-1][0] != "w")) if request.tokens else steps < target:
             p = self.model.distribution(context[-self.model.order:])
             mask = np.logical_or.reduce([self.vocab.kind_masks[k] for k in kind])
-            q = filter_probs(np.where(mask, p, 0.0), request.temperature or 1.0, request.top_k or 0, request.top_p or 1.0)
+            q = filter_probs(np.where(mask, p, 0.0), request.options.temperature, request.options.top_k, request.options.top_p)
             tok = int(rng.choice(len(q), p=q))
             token = self.vocab.tokens[tok]
             out.append(token)

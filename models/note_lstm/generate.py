@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from app.core.errors import CheckpointError
+from models.note_lstm import SPEC
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
@@ -122,7 +123,7 @@ class _Rows:
         for _ in range(n):
             if self.finished:
                 return
-            token = sample_next(self.logits, self.random, r.temperature or 1.0, r.top_k or 0, r.top_p or 1.0,
+            token = sample_next(self.logits, self.random, r.options.temperature, r.options.top_k, r.options.top_p,
                                 self.gen.rules.allowed(self.last))  # (B,)
             self.tokens.append(token)
             self.steps += self.gen.rules.wait[token]
@@ -159,8 +160,7 @@ class _Rows:
 class NoteLSTMGenerator(Generator):
     """A loaded note-lstm checkpoint."""
 
-    name = "note-lstm"
-    options = frozenset({"temperature", "top_k", "top_p"})
+    spec = SPEC
 
     def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
         self.device = resolve_device(device)
@@ -182,7 +182,7 @@ class NoteLSTMGenerator(Generator):
 
     def generate(self, request: GenerationRequest) -> GenerationRun:
         """Yield Progress every few tokens; return ``request.variations`` continuations of the seed."""
-        self.check_request(request)
+        request = self.check_request(request)
         timer = Timer()
         like = continuation_context(request.seed)
         target = request.bars * bar_steps(like)

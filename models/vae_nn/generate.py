@@ -40,6 +40,7 @@ import torch
 from app.core.errors import CheckpointError, GenerationError
 from app.core.score import Note, Score, Track
 from app.core.variations import estimate_key, key_pitch_classes
+from models.vae_nn import SPEC
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
@@ -93,8 +94,7 @@ def seed_key(seed: Score | None) -> frozenset[int] | None:
 class VaeNNGenerator(Generator):
     """A loaded vae-nn checkpoint."""
 
-    name = "vae-nn"
-    options = frozenset({"temperature", "noise_sd", "style", "style_alpha", "track_noise_sd", "track_style_alpha"})
+    spec = SPEC
 
     def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
         self.device = resolve_device(device)
@@ -169,8 +169,8 @@ class VaeNNGenerator(Generator):
             cache.popitem(last=False)
 
     # -- the walk -----------------------------------------------------------------
-    def per_role(self, value: float | None, overrides, default: float) -> list[float]:
-        base = default if value is None else float(value)
+    def per_role(self, value: float, overrides) -> list[float]:
+        base = float(value)
         overrides = {k.lower(): v for k, v in (overrides or {}).items()}
         unknown = set(overrides) - {r.name for r in self.roles}
         if unknown:
@@ -234,13 +234,13 @@ class VaeNNGenerator(Generator):
     # -- the interface ------------------------------------------------------------
     def generate(self, request: GenerationRequest) -> GenerationRun:
         """``request.variations`` continuations of the seed, ``request.bars`` long, one track per role."""
-        self.check_request(request)
+        request = self.check_request(request)
         timer = Timer()
         like = continuation_context(request.seed)
         grid = grid_for(like.time_signatures[0], like.ppq)
         segments = grid.segments_for_bars(request.bars)
-        noise = self.per_role(request.noise_sd, request.track_noise_sd, 0.0)
-        alpha = self.per_role(request.style_alpha, request.track_style_alpha, 0.5 if request.style else 0.0)
+        noise = self.per_role(request.options.noise_sd, request.options.track_noise_sd)
+        alpha = self.per_role(request.options.style_alpha, request.options.track_style_alpha)
         with gpu_memory_guard("ask for fewer variations, or use --device cpu"):
             start = self.encode_seed(request.seed)
             styles = self.encode_style(request.style) if request.style is not None else None
@@ -250,7 +250,7 @@ class VaeNNGenerator(Generator):
             seed_pcs = seed_key(request.seed)
             style_pcs = seed_key(request.style) if styles is not None else None
             keys = [[(seed_pcs, 1.0 - a), (style_pcs, a)] if style_pcs else [(seed_pcs, 1.0)] for a in alpha]
-            rolls = self.decode(walk.outputs, request.temperature or 1.0, keys)
+            rolls = self.decode(walk.outputs, request.options.temperature, keys)
         yield Progress(2, 3, f"{segments} segments decoded")
         programs = seed_programs(request.seed, self.roles)
         results = []

@@ -9,6 +9,7 @@ from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
 from models.abc_lstm.train import AbcLSTMTask, train_abc_lstm
 from models.common.checkpoint import load_checkpoint, save_checkpoint
 from models.common.generator import GenerationRequest, run_generation
+from models.common.options import GenerationOptions
 from models.common.train_loop import TrainConfig, run_training
 
 TINY = dict(embed=16, hidden=32, layers=2, dropout=0.0)
@@ -57,10 +58,10 @@ def test_card_reports_bits_per_char(tiny_checkpoint):
 
 def test_same_seed_same_tunes_and_all_valid(tiny_checkpoint):
     gen = AbcLSTMGenerator(tiny_checkpoint, device="cpu")
-    req = GenerationRequest(bars=6, variations=3, random_seed=5, temperature=1.2)
+    req = GenerationRequest(bars=6, variations=3, random_seed=5, options=GenerationOptions(temperature=1.2))
     first = [s.provenance["abc"] for s in run_generation(gen.generate(req))]
     second = [s.provenance["abc"] for s in run_generation(gen.generate(req))]
-    other = [s.provenance["abc"] for s in run_generation(gen.generate(GenerationRequest(bars=6, variations=3, random_seed=6, temperature=1.2)))]
+    other = [s.provenance["abc"] for s in run_generation(gen.generate(GenerationRequest(bars=6, variations=3, random_seed=6, options=GenerationOptions(temperature=1.2))))]
     assert first == second and first != other
     assert all(check_tune(t) == (True, "ok") for t in first + other)
 

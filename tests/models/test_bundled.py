@@ -8,6 +8,7 @@ from app.core.formats import load_score
 from models.abc_lstm.grammar import check_tune
 from models.common.card import read_card, sha256_file
 from models.common.generator import GenerationRequest, run_generation
+from models.common.options import GenerationOptions
 from models.registry import BUNDLED_DIR, list_models, load_generator
 
 NAMES = ("markov", "note-lstm", "abc-lstm")
@@ -45,7 +46,7 @@ def test_abc_lstm_beats_the_character_markov_baseline():
 def test_abc_lstm_tunes_are_all_valid(temperature):
     gen = load_generator("abc-lstm", device="cpu")
     scores = [s for seed in (2026, 2027) for s in run_generation(gen.generate(
-        GenerationRequest(bars=8, variations=50, random_seed=seed, temperature=temperature)))]
+        GenerationRequest(bars=8, variations=50, random_seed=seed, options=GenerationOptions(temperature=temperature))))]
     assert len(scores) == 100
     assert [r for r in (check_tune(s.provenance["abc"]) for s in scores) if not r[0]] == []
     assert all(s.note_count >= 8 for s in scores)

@@ -12,6 +12,7 @@ from models.common.augment import random_transposition, transpose
 from models.common.checkpoint import load_checkpoint, save_checkpoint
 from models.common.corpus import CorpusItem
 from models.common.generator import GenerationRequest, run_generation
+from models.common.options import GenerationOptions
 from models.common.note_tokens import Vocabulary, encode_score, token_kind, tokens_steps
 from models.common.sampling import make_generator
 from models.common.train_loop import TrainConfig, final_weights, run_training, train
@@ -202,7 +203,7 @@ def test_variations_fill_the_bars_in_the_seeds_meter(checkpoint):
     gen = NoteLSTMGenerator(checkpoint, "cpu")
     seed = piece(2, meter=(3, 4))
     progress = []
-    run = gen.generate(GenerationRequest(seed=seed, bars=5, variations=3, random_seed=3, top_k=20, top_p=0.95))
+    run = gen.generate(GenerationRequest(seed=seed, bars=5, variations=3, random_seed=3, options=GenerationOptions(top_k=20, top_p=0.95)))
     scores = run_generation(run, progress.append)
     bar = 3 * seed.ppq
     assert len(scores) == 3 and progress and progress[-1].done == progress[-1].total == 5 * 36

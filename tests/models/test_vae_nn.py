@@ -11,6 +11,7 @@ from app.core.score import Note, Score, TimeSignature, Track
 from models.common.card import read_card
 from models.common.checkpoint import load_checkpoint
 from models.common.generator import GenerationRequest, run_generation
+from models.common.options import GenerationOptions
 from models.common.sampling import make_generator
 from models.registry import load_generator
 from models.vae_nn.lpd5 import read_lpd5, write_lpd5
@@ -80,7 +81,7 @@ def test_roles_match_tracks_by_name_then_program_family():
 
 def test_noise_sd_zero_gives_the_same_music_for_any_random_seed(gen):
     seed = chorale(100, bars=4)
-    outs = [run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.0, random_seed=r)))[0]
+    outs = [run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, random_seed=r, options=GenerationOptions(noise_sd=0.0))))[0]
             for r in (0, 1, 99)]
     assert notes(outs[0]) == notes(outs[1]) == notes(outs[2])
     assert [t.name for t in outs[0].tracks] == ["Soprano", "Alto", "Tenor", "Bass"]
@@ -117,8 +118,8 @@ def test_alpha_one_takes_every_input_latent_from_the_style_set(gen):
 
 def test_style_alpha_zero_ignores_the_style_song(gen):
     seed, style = chorale(105, bars=4), chorale(106, tonic=6)
-    plain = run_generation(gen.generate(GenerationRequest(seed=seed, bars=4, noise_sd=0.0)))[0]
-    styled = run_generation(gen.generate(GenerationRequest(seed=seed, bars=4, noise_sd=0.0, style=style, style_alpha=0.0)))[0]
+    plain = run_generation(gen.generate(GenerationRequest(seed=seed, bars=4, options=GenerationOptions(noise_sd=0.0))))[0]
+    styled = run_generation(gen.generate(GenerationRequest(seed=seed, bars=4, style=style, options=GenerationOptions(noise_sd=0.0, style_alpha=0.0))))[0]
     assert notes(plain) == notes(styled)
 
 
@@ -130,19 +131,19 @@ def test_the_style_mixer_sets_noise_per_track(gen):
     a, b = (gen.walk(start, 4, 2, noise, [0.0] * 4, None, make_generator(r, gen.device)).outputs for r in (0, 1))
     assert torch.equal(a[0], b[0]) and not torch.equal(a[3], b[3])  # only the bass varies
     with pytest.raises(GenerationError, match="no track 'piano'"):
-        run_generation(gen.generate(GenerationRequest(seed=seed, bars=2, track_noise_sd={"piano": 1.0})))
+        run_generation(gen.generate(GenerationRequest(seed=seed, bars=2, options=GenerationOptions(track_noise_sd={"piano": 1.0}))))
 
 
 def test_requests_out_of_range_are_refused_in_one_sentence(gen):
     with pytest.raises(GenerationError, match="noise sd must be between 0 and 5"):
-        run_generation(gen.generate(GenerationRequest(bars=2, noise_sd=-1.0)))
+        run_generation(gen.generate(GenerationRequest(bars=2, options=GenerationOptions(noise_sd=-1.0))))
     with pytest.raises(GenerationError, match="no --top-k option"):
-        run_generation(gen.generate(GenerationRequest(bars=2, top_k=5)))
+        run_generation(gen.generate(GenerationRequest(bars=2, options=GenerationOptions(top_k=5))))
 
 
 def test_lengths_follow_the_meter(gen):
     waltz = chorale(108, bars=4, meter=(3, 4))
-    out = run_generation(gen.generate(GenerationRequest(seed=waltz, bars=5, noise_sd=0.5)))[0]
+    out = run_generation(gen.generate(GenerationRequest(seed=waltz, bars=5, options=GenerationOptions(noise_sd=0.5))))[0]
     assert out.time_signatures[0].numerator == 3
     assert max(n.end for t in out.tracks for n in t.notes) <= 5 * 3 * 480
 
@@ -154,7 +155,7 @@ def test_save_then_load_gives_the_same_weights_and_music(tiny, gen):
     again = load_generator(checkpoint=tiny, device="cpu")
     for name, tensor in again.model.state_dict().items():
         assert torch.equal(tensor, state[name]), name
-    request = GenerationRequest(seed=chorale(109, bars=4), bars=4, noise_sd=0.7, random_seed=4, variations=2)
+    request = GenerationRequest(seed=chorale(109, bars=4), bars=4, random_seed=4, variations=2, options=GenerationOptions(noise_sd=0.7))
     assert [notes(s) for s in run_generation(gen.generate(request))] == [notes(s) for s in run_generation(again.generate(request))]
     assert card["arch"] == "vae-nn" and [r["name"] for r in card["roles"]] == ["soprano", "alto", "tenor", "bass"]
 
@@ -222,7 +223,7 @@ def test_vae_nn_trains_on_an_lpd5_folder_and_generates_five_tracks(tmp_path):
     assert 0.0 <= card["metrics"]["recon_step_accuracy"] <= 1.0 and set(card["metrics"]["kl_per_segment"]) == {
         "piano", "drums", "guitar", "bass", "strings"}
     gen = load_generator(checkpoint=out, device="cpu")
-    score = run_generation(gen.generate(GenerationRequest(bars=4, noise_sd=0.5)))[0]
+    score = run_generation(gen.generate(GenerationRequest(bars=4, options=GenerationOptions(noise_sd=0.5))))[0]
     assert [(t.name, t.program, t.is_drum) for t in score.tracks] == [
         ("Piano", 0, False), ("Drums", 0, True), ("Guitar", 25, False), ("Bass", 33, False), ("Strings", 48, False)]
 

@@ -9,6 +9,7 @@ import pytest
 from app.core.formats import load_score
 from models.common.card import read_card, sha256_file
 from models.common.generator import GenerationRequest, run_generation
+from models.common.options import GenerationOptions
 from models.registry import BUNDLED_DIR, load_generator
 from models.vae_nn.pianoroll import notes_to_rolls, score_grid
 
@@ -49,7 +50,7 @@ def test_card_reports_reconstruction_kl_and_held_out_loss():
 
 def test_noise_sd_zero_is_the_same_four_voices_for_any_random_seed(gen):
     seed = load_score(SEED)
-    outs = [run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.0, random_seed=r)))[0]
+    outs = [run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, random_seed=r, options=GenerationOptions(noise_sd=0.0))))[0]
             for r in (0, 7, 123)]
     assert all(np.array_equal(rolls(outs[0]), rolls(o)) for o in outs[1:])
     assert [t.name for t in outs[0].tracks] == ["Soprano", "Alto", "Tenor", "Bass"]
@@ -58,10 +59,10 @@ def test_noise_sd_zero_is_the_same_four_voices_for_any_random_seed(gen):
 
 def test_larger_noise_moves_the_output_further_from_the_noiseless_output(gen):
     seed = load_score(SEED)
-    base = rolls(run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.0)))[0])
+    base = rolls(run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, options=GenerationOptions(noise_sd=0.0))))[0])
     distance = {}
     for sd in (0.25, 1.0):
-        outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=sd, variations=16, random_seed=3)))
+        outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, variations=16, random_seed=3, options=GenerationOptions(noise_sd=sd))))
         distance[sd] = np.mean([np.logical_xor(rolls(o), base).sum() for o in outs])
     assert 0 < distance[0.25] < distance[1.0]
 
@@ -75,8 +76,7 @@ def test_style_alpha_pulls_the_pitch_classes_toward_a_style_song_in_another_key(
     target = pitch_class_histogram(style)
 
     def distance(alpha):
-        outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.3, style=style,
-                                                             style_alpha=alpha, variations=8, random_seed=11)))
+        outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, style=style, variations=8, random_seed=11, options=GenerationOptions(noise_sd=0.3, style_alpha=alpha))))
         return np.mean([np.abs(pitch_class_histogram(o) - target).sum() for o in outs])
 
     assert distance(0.9) < distance(0.0)
@@ -101,9 +101,9 @@ def test_the_voices_stay_in_the_seeds_key():
 
     gen = load_generator("vae-nn", device="cpu")
     seed = load_score("seed:bach-das-wort-sie-sollen-lassen-stahn")  # D major
-    outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.75, variations=8, random_seed=5)))
+    outs = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, variations=8, random_seed=5, options=GenerationOptions(noise_sd=0.75))))
     shares = [in_key_share(o) for o in outs]
     assert all(o.key == "D major" for o in outs) and np.mean(shares) > 0.85, shares
     gen.off_key = 0.0  # without the prior the same walk wanders out of the key
-    plain = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, noise_sd=0.75, variations=8, random_seed=5)))
+    plain = run_generation(gen.generate(GenerationRequest(seed=seed, bars=8, variations=8, random_seed=5, options=GenerationOptions(noise_sd=0.75))))
     assert np.mean([in_key_share(o) for o in plain]) < np.mean(shares) - 0.1

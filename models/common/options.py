@@ -1,0 +1,218 @@
+"""The one table of generation options, and the frozen options object a request holds.
+
+Every front end reads this table: ``cadenza generate``'s flags, the Generate
+panel's slider rows (range, default, label, tooltip, unit), the clamping of
+stored slider values, the greyed-out reason of a control a model lacks, and
+:func:`resolve_options`, which checks a request. A model's spec lists the
+options it takes by name (see ``models.common.spec``); options it lacks stay
+``None`` in :class:`GenerationOptions`, options it takes always hold a value
+(given or the table's default), so generators never guess a default.
+
+Errors are :class:`OptionError`: they name the option, and each front end
+words them (:meth:`OptionError.sentence` with the CLI flag or the GUI label).
+
+Pure: no torch, no Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+from app.core.errors import GenerationError
+
+FLOAT, INT, SONG, PER_TRACK = "float", "int", "song", "per-track"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its type, range, default and how each front end shows it."""
+
+    name: str  # field name, e.g. "noise_sd"
+    kind: str  # FLOAT, INT, SONG (a score: file or seed:NAME) or PER_TRACK (track name -> FLOAT)
+    label: str  # the GUI's label, e.g. "Latent noise sd"
+    tooltip: str
+    low: float | None = None
+    high: float | None = None
+    default: Any = None
+    unit: str = ""
+    low_open: bool = False  # the low end itself is not allowed (top-p > 0)
+    slider_high: float | None = None  # where the GUI slider ends (the field still reaches ``high``)
+    decimals: int = 2
+    per_model: bool = True  # False: every model takes it (length, variations, random seed)
+    missing: str = ""  # the GUI's greyed-out words: "The note-lstm model has {missing} (it is ...)"
+    off_value: Any = None  # a value that means "off" (top-k 0), shown as such
+    cli_default: Any = None  # where a command differs: it writes one file of 8 bars unless asked
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def in_range(self, value: float) -> bool:
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        return low_ok and (self.high is None or value <= self.high)
+
+    def range_words(self) -> str:
+        def num(x):
+            return f"{x:,g}" if isinstance(x, float) else f"{x:,}"
+
+        if self.low_open:
+            return f"above {num(self.low)} and at most {num(self.high)}"
+        if self.high is None:
+            return f"{num(self.low)} or more"
+        return f"between {num(self.low)} and {num(self.high)}"
+
+    def clamp(self, value: Any) -> Any:
+        """``value`` read as this option's type and brought into range; the default when unreadable."""
+        try:
+            number = int(value) if self.kind == INT else float(value)
+        except (TypeError, ValueError):
+            return self.default
+        if number != number:  # NaN
+            return self.default
+        if self.high is not None:
+            number = min(number, self.high)
+        if self.low is not None and not self.in_range(number):
+            number = self.default if self.low_open else max(number, self.low)
+        return number
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("temperature", FLOAT, "Temperature", "Lower: safer, more repetitive; higher: more surprising",
+               0.05, 5.0, 1.0, slider_high=2.0, missing="no temperature"),
+    OptionSpec("top_k", INT, "Top-k", "Sample only among the K likeliest tokens (0: off)",
+               0, 10_000, 0, decimals=0, missing="no top-k sampling", off_value=0),
+    OptionSpec("top_p", FLOAT, "Top-p", "Sample only among the likeliest tokens holding this share of probability",
+               0.0, 1.0, 1.0, low_open=True, missing="no top-p sampling"),
+    OptionSpec("noise_sd", FLOAT, "Latent noise sd", "How far from the seed's latent code each variation wanders",
+               0.0, 5.0, 0.5, slider_high=2.0, missing="no latent noise"),
+    OptionSpec("style", SONG, "Style song", "The song whose style is mixed in", missing="no style mixing"),
+    OptionSpec("style_alpha", FLOAT, "Style α", "How much of the style song's character is mixed in (0: none, 1: all)",
+               0.0, 1.0, 0.5, missing="no style mixing"),
+    OptionSpec("track_noise_sd", PER_TRACK, "Latent noise sd per track",
+               "Latent noise sd of one track (TRACK=SD), overriding the latent noise sd", 0.0, 5.0,
+               missing="no per-track latent noise"),
+    OptionSpec("track_style_alpha", PER_TRACK, "Style α per track",
+               "Style alpha of one track (TRACK=A), overriding style α", 0.0, 1.0, missing="no per-track style mixing"),
+    OptionSpec("bars", INT, "Length", "Length of each variation", 1, 256, 4, unit="bars", slider_high=32,
+               decimals=0, per_model=False, cli_default=8),
+    OptionSpec("tokens", INT, "Length in tokens", "Length in tokens instead of bars (ABC models: characters)",
+               1, 20_000, None, unit="tokens", decimals=0, per_model=False),
+    OptionSpec("variations", INT, "Variations", "How many variations each run makes", 1, 64, 4, slider_high=16,
+               decimals=0, per_model=False, cli_default=1),
+    OptionSpec("random_seed", INT, "Random seed", "Same random seed, same music", 0, 2**31 - 1, 0, decimals=0,
+               per_model=False),
+)
+BY_NAME: Mapping[str, OptionSpec] = MappingProxyType({o.name: o for o in OPTIONS})
+MODEL_OPTIONS: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.per_model)  # what a spec may list
+RANDOM_SEED_MAX = int(BY_NAME["random_seed"].high)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def option(name: str) -> OptionSpec:
+    return BY_NAME[name]
+
+
+class OptionError(GenerationError):
+    """A request's option the model lacks, or a value out of range; names the option."""
+
+    def __init__(self, spec: OptionSpec, model: str | None = None, takes: Iterable[str] = (),
+                 track: str | None = None) -> None:
+        self.option, self.model, self.takes, self.track = spec, model, tuple(takes), track
+        super().__init__(self.sentence(spec.label))
+
+    @property
+    def lacks(self) -> bool:
+        return self.model is not None
+
+    def sentence(self, name: str | None = None, names: Mapping[str, str] | None = None) -> str:
+        """The error with the option called ``name`` (a flag in the CLI, a label in the GUI); ``names``
+        words the options the model does take."""
+        name = name or self.option.label
+        if self.lacks:
+            takes = ", ".join((names or {}).get(t, BY_NAME[t].label) for t in self.takes) or "no sampling options"
+            return f"The {self.model} model has no {name} option (it takes: {takes})."
+        what = f"{name} of track '{self.track}'" if self.track else name
+        return f"{what[0].upper()}{what[1:]} must be {self.option.range_words()}."
+
+    def cli_sentence(self) -> str:
+        return self.sentence(self.option.flag, {t: BY_NAME[t].flag for t in self.takes})
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """The sampling options of one request: ``None`` for an option the model does not take."""
+
+    temperature: float | None = None
+    top_k: int | None = None
+    top_p: float | None = None
+    noise_sd: float | None = None
+    style_alpha: float | None = None
+    track_noise_sd: Mapping[str, float] | None = None
+    track_style_alpha: Mapping[str, float] | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The options set, as plain JSON-able values (for provenance)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                out[f.name] = dict(value) if isinstance(value, Mapping) else value
+        return out
+
+
+VALUE_OPTIONS = tuple(f.name for f in fields(GenerationOptions))  # the options that are values (not a song)
+
+
+def check_value(name: str, value: Any) -> Any:
+    """``value`` checked against option ``name``'s range (OptionError if outside); per-track maps too."""
+    spec = BY_NAME[name]
+    if spec.kind == PER_TRACK:
+        checked = {}
+        for track, v in dict(value).items():
+            if not isinstance(v, (int, float)) or not spec.in_range(float(v)):
+                raise OptionError(spec, track=str(track))
+            checked[str(track).strip().lower()] = float(v)
+        return MappingProxyType(checked)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise OptionError(spec)
+    number = int(value) if spec.kind == INT else float(value)
+    if (spec.kind == INT and number != value) or not spec.in_range(number):
+        raise OptionError(spec)
+    return number
+
+
+def resolve_options(model: str, takes: Iterable[str], given: Mapping[str, Any]) -> GenerationOptions:
+    """The options of a request to ``model`` (which takes ``takes``): each given value checked, the
+    model's other options at the table's default, options it lacks left at None.
+
+    ``given`` values of ``None`` count as not given. OptionError names the first bad option.
+    """
+    takes = tuple(t for t in MODEL_OPTIONS if t in set(takes))
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name not in BY_NAME or not BY_NAME[name].per_model:
+            raise KeyError(name)
+        if name not in takes:
+            raise OptionError(BY_NAME[name], model, takes)
+        if name in VALUE_OPTIONS:
+            values[name] = check_value(name, value)
+    for name in takes:
+        if name in VALUE_OPTIONS and name not in values and BY_NAME[name].default is not None:
+            values[name] = BY_NAME[name].default
+    return GenerationOptions(**values)
+
+
+def check_common(bars: int, variations: int, random_seed: int, tokens: int | None) -> None:
+    """The options every model takes, checked against the table."""
+    for name, value in (("bars", bars), ("variations", variations), ("random_seed", random_seed), ("tokens", tokens)):
+        if value is not None:
+            check_value(name, value)
+
+
+def missing_reason(model: str, architecture: str, name: str) -> str:
+    """The tooltip of a control the model lacks: 'The note-lstm model has no latent noise (it is an LSTM).'"""
+    return f"The {model} model has {BY_NAME[name].missing} (it is {architecture})."
