@@ -35,8 +35,8 @@ if __package__ in (None, ""):  # run as a script: make `app` and `models` import
 
 import numpy as np  # noqa: E402
 
+from models.common.ngram import MarkovConfig, MarkovModel  # noqa: E402
 from models.common.note_tokens import LENGTHS, Vocabulary  # noqa: E402
-from models.markov.model import MarkovConfig, MarkovModel  # noqa: E402
 
 SEQ_LEN = 128
 ABC_TUNES = 300

@@ -1,7 +1,8 @@
 """The markov baseline for abc-lstm: a variable-order character model on the same splits.
 
-abc-lstm predicts characters, so its baseline is models.markov's model over
-the same character ids, fitted on the same (untransposed) training tunes, its
+abc-lstm predicts characters, so its baseline is the shared variable-order
+Markov model (models.common.ngram, the one the markov model counts note tokens
+with) over the same character ids, fitted on the same (untransposed) training tunes, its
 order chosen on the validation tunes and measured on the same held-out tunes.
 The result goes into the abc-lstm card as ``markov_test_bits_per_char``.
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
-from models.markov.model import MarkovConfig, MarkovModel
+from models.common.ngram import MarkovConfig, MarkovModel
 
 from models.abc_lstm.codec import END, CharVocab, normalize_tune
 

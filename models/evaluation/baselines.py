@@ -1,6 +1,6 @@
 """The markov baseline of an evaluation, trained in memory on the same training split.
 
-* Note models: :class:`models.markov.model.MarkovModel` over the note/chord
+* Note models: :class:`models.common.ngram.MarkovModel` over the note/chord
   tokens of the training pieces (vocabulary from the training split, order up
   to 8 chosen on the validation pieces), served by the markov generator.
 * ABC models: the same Markov model over the characters of the training
@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from models.common.ngram import MarkovConfig, MarkovModel
 from models.common.note_tokens import Vocabulary
 from models.markov.generate import MarkovGenerator
-from models.markov.model import MarkovConfig, MarkovModel
 
 NOTE_MAX_ORDER = 8
 CHAR_MAX_ORDER = 5

@@ -9,9 +9,8 @@ import numpy as np
 from models.markov import SPEC
 from models.common.card import load_arrays
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
+from models.common.ngram import MarkovConfig, MarkovModel
 from models.common.note_tokens import Vocabulary, bar_steps, continuation_context, encode_score, tokens_to_score
-
-from models.markov.model import MarkovConfig, MarkovModel
 
 
 def filter_probs(p: np.ndarray, temperature: float, top_k: int, top_p: float) -> np.ndarray:

@@ -9,9 +9,8 @@ from typing import Any, Callable
 
 from models.common.card import save_arrays
 from models.common.corpus import load_scores
+from models.common.ngram import MarkovConfig, MarkovModel
 from models.common.note_tokens import Vocabulary, encode_score
-
-from models.markov.model import MarkovConfig, MarkovModel
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
 

@@ -3,8 +3,8 @@
 import math
 
 from app.core.score import Note, Score, Track
+from models.common.ngram import MarkovConfig, MarkovModel
 from models.common.note_tokens import Vocabulary, decode_tokens, encode_score, token_kind
-from models.markov.model import MarkovConfig, MarkovModel
 
 
 def scale_score():
