@@ -18,5 +18,6 @@ SPEC = ModelSpec(
                SizeOption("layers", "Layers", low=1, high=16, help="recurrent layers (model size)"),
                SizeOption("cell", "Cell", kind="choice", choices=("lstm", "gru"),
                           help="recurrent cell: lstm, or gru (the GRU variant)"))),
-    evaluation=EvalSpec("abc", EntryPoint("models.abc_lstm.baseline:fit_char_baseline")),
+    evaluation=EvalSpec("abc", EntryPoint("models.abc_lstm.baseline:fit_char_baseline"),
+                        text_form=EntryPoint("models.abc_lstm.codec:normalize_tune")),
 )

@@ -36,7 +36,7 @@ class GenerationRequest:
     """
 
     seed: Score | None = None
-    seed_text: str | None = None  # e.g. ABC header fields / first bars for abc-lstm
+    seed_text: str | None = None  # ABC text (header fields, first bars) for models that read ABC
     style: Score | None = None  # the style song, for models that take the "style" option
     options: GenerationOptions = GenerationOptions()
     bars: int = option("bars").cli_default

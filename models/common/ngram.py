@@ -1,7 +1,7 @@
 """Variable-order Markov (n-gram) model with Witten-Bell interpolation, over any token ids.
 
-Shared: the markov model counts note tokens with it, abc-lstm's baseline counts
-characters with it.
+Shared by the model folders: the Markov-chain model counts note tokens with it,
+and the ABC model's evaluation baseline counts characters with it.
 
 P_k(w | h) = (c(h, w) + T(h) * P_{k-1}(w | h')) / (c(h) + T(h)), where h' drops
 the oldest token of h, T(h) counts the distinct tokens seen after h, and P_0 is

@@ -1,4 +1,4 @@
-"""Note/chord tokens with durations and offsets (note-lstm and markov share them).
+"""Note/chord tokens with durations and offsets (shared by the note-token models).
 
 After Skuldur's Classical-Piano-Composer, a score is reduced to piano and read
 as a sequence of onsets; each onset is a pitch ("p60") or chord ("c55.60.64")

@@ -41,7 +41,7 @@ class OptionSpec:
     slider_high: float | None = None  # where the GUI slider ends (the field still reaches ``high``)
     decimals: int = 2
     per_model: bool = True  # False: every model takes it (length, variations, random seed)
-    missing: str = ""  # the GUI's greyed-out words: "The note-lstm model has {missing} (it is ...)"
+    missing: str = ""  # the GUI's greyed-out words: "The NAME model has {missing} (it is ...)"
     off_value: Any = None  # a value that means "off" (top-k 0), shown as such
     cli_default: Any = None  # where a command differs: it writes one file of 8 bars unless asked
 
@@ -214,5 +214,5 @@ def check_common(bars: int, variations: int, random_seed: int, tokens: int | Non
 
 
 def missing_reason(model: str, architecture: str, name: str) -> str:
-    """The tooltip of a control the model lacks: 'The note-lstm model has no latent noise (it is an LSTM).'"""
+    """The tooltip of a control the model lacks: 'The NAME model has no latent noise (it is an LSTM).'"""
     return f"The {model} model has {BY_NAME[name].missing} (it is {architecture})."

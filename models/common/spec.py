@@ -96,14 +96,17 @@ class TrainSpec:
 class EvalSpec:
     """How ``cadenza eval`` measures the model: its data kind and the baseline fitted beside it.
 
-    ``baseline`` is called as ``baseline(train, valid, generator, data_specs)`` and returns a
-    Generator fitted on the same training split; ``is_baseline`` marks the model whose name labels
-    every baseline (the project-wide bar a neural model must clear).
+    ``baseline`` is called as ``baseline(train, valid, evaluated_generator, data_specs)`` and returns a
+    Generator fitted in memory on the same training split; ``None`` means the baseline model's own
+    (the spec with ``is_baseline``: the project-wide bar a neural model must clear, whose name labels
+    every baseline). ABC models name ``text_form``: the function that puts a tune in the normal form the
+    model trains on.
     """
 
     data: str = "notes"  # "notes" (scores) or "abc" (tune texts)
     baseline: EntryPoint | None = None
     is_baseline: bool = False
+    text_form: EntryPoint | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ takes the same bars of training pieces.
 ABC models (tunes): a held-out tune gives a seed (its header: X T M L K) and
 a reference piece (its first ``bars`` bars, read by music21). The training
 baseline takes the first ``bars`` bars of training tunes. Tunes are in the
-normalised form the ABC models train on.
+normal form the model trains on (its spec's ``evaluation.text_form``).
 
 Seeds and pieces are drawn with the evaluation's random seed; at most
 ``max(samples, 64)`` reference pieces are kept.
@@ -20,7 +20,7 @@ Seeds and pieces are drawn with the evaluation's random seed; at most
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -45,15 +45,15 @@ class Seed:
 
 @dataclass
 class EvalData:
-    """Seeds, reference (held-out) pieces, training-split pieces and the training set for copying and markov."""
+    """Seeds, reference (held-out) pieces, training-split pieces and the training set for copying and the baseline."""
 
     seeds: list[Seed]
     reference: list[Score]
     train_pieces: list[Score]
     train_texts: list[str]  # ABC: the texts of ``train_pieces`` (for validity); note models: empty
     copy_index: CopyIndex
-    markov_train: list[Any]  # token lists (note models) or tune texts (ABC models)
-    markov_valid: list[Any]
+    baseline_train: list[Any]  # token lists (note models) or tune texts (ABC models)
+    baseline_valid: list[Any]
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -119,7 +119,7 @@ def header_text(tune: str) -> str:
 
 def _abc_pieces(texts: list[str], bars: int, limit: int) -> tuple[list[Score], list[str]]:
     """Up to ``limit`` tunes read by music21 (unreadable ones skipped), cut to ``bars`` bars, with their texts."""
-    from app.core.abc import read_abc_text
+    from app.core.abc.read import read_abc_text
 
     pieces, kept = [], []
     for text in texts:
@@ -133,10 +133,10 @@ def _abc_pieces(texts: list[str], bars: int, limit: int) -> tuple[list[Score], l
     return pieces, kept
 
 
-def load_abc_data(specs: Sequence[str], samples: int, bars: int, random_seed: int) -> EvalData:
-    """Held-out tune headers and openings, and the training tunes, of ABC datasets."""
-    from models.abc_lstm.codec import normalize_tune
-
+def load_abc_data(specs: Sequence[str], samples: int, bars: int, random_seed: int,
+                  normalize_tune: Callable[[str], str]) -> EvalData:
+    """Held-out tune headers and openings, and the training tunes, of ABC datasets, each tune put in the
+    model's normal form by ``normalize_tune``."""
     split: dict[str, list[tuple[str, str]]] = {"train": [], "valid": [], "test": []}
     for spec in specs:
         for tune in abc_tunes(spec):

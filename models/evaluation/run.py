@@ -7,8 +7,9 @@ returns the report, so the GUI can run it in a worker and the CLI prints it.
 The report holds the fields of ``summary.summarize`` for the model, and under
 ``baselines`` the same fields for
 
-* ``markov``: the markov model trained in the same run on the same training
-  split, generating from the same seeds with the same random seeds;
+* the baseline (keyed by the baseline model's name, see
+  ``models.common.spec.EvalSpec``): fitted in the same run on the same
+  training split, generating from the same seeds with the same random seeds;
 * ``train_vs_heldout``: excerpts of the training split itself against the
   held-out split, the ceiling a model can reach. Its ``longest_copied_run``
   is that of the held-out pieces against the training split: how much unseen
@@ -27,12 +28,11 @@ from typing import Any, Generator as PyGenerator, Sequence
 from app.core.errors import GenerationError
 from app.core.score import Score
 from models.common.generator import GenerationRequest, Generator, Progress
-from models.metrics import SCALAR_FEATURES, piece_features
-
+from models.common.spec import EvalSpec, ModelSpec
 from models.evaluation.data import EvalData, Seed, load_abc_data, load_note_data
 from models.evaluation.summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
+from models.metrics import SCALAR_FEATURES, piece_features
 
-ABC_ARCHS = frozenset({"abc-lstm"})
 EvalRun = PyGenerator[Progress, None, dict]
 
 
@@ -82,8 +82,8 @@ def _validity(pieces: Sequence[Score], bars: int, abc: bool, texts: Sequence[str
 
 
 def evaluate(options: EvalOptions) -> EvalRun:
-    """Generate, train the markov baseline, measure; yields Progress, returns the report."""
-    from models.registry import load_generator
+    """Generate, fit the baseline, measure; yields Progress, returns the report."""
+    from models.registry import baseline_spec, get_spec, load_generator
 
     options.check()
     started = time.perf_counter()
@@ -94,16 +94,19 @@ def evaluate(options: EvalOptions) -> EvalRun:
     specs = list(gen.card.get("training", {}).get("data") or [])
     if not specs:
         raise GenerationError("The model card names no training data (training.data), so there is no held-out split.")
-    abc = gen.card["arch"] in ABC_ARCHS
+    spec, base = get_spec(gen.card["arch"]), baseline_spec()
+    how = spec.evaluation or EvalSpec()
+    abc = how.data == "abc"
+    label = base.name if base is not None else "baseline"
     yield Progress(1, total, f"loading the held-out and training splits of {', '.join(specs)}")
-    data = (load_abc_data(specs, n, options.bars, options.random_seed) if abc
+    data = (load_abc_data(specs, n, options.bars, options.random_seed, how.text_form.load()) if abc
             else load_note_data(specs, n, options.bars, options.seed_bars, options.random_seed))
     pieces = yield from _generate(gen, data.seeds, options, 1, total, "generating")
-    yield Progress(n + 2, total, "training the markov baseline on the training split")
-    markov = _markov(data, gen, specs, abc)
-    markov_pieces = yield from _generate(markov, data.seeds, options, n + 2, total, "markov baseline")
+    yield Progress(n + 2, total, f"fitting the {label} baseline on the training split")
+    fitted = _baseline(spec, base).load()(data.baseline_train, data.baseline_valid, gen, specs)
+    baseline_pieces = yield from _generate(fitted, data.seeds, options, n + 2, total, f"{label} baseline")
     yield Progress(2 * n + 3, total, "measuring")
-    sets = {"model": pieces, "markov": markov_pieces, "training split": data.train_pieces, "held-out": data.reference}
+    sets = {"model": pieces, label: baseline_pieces, "training split": data.train_pieces, "held-out": data.reference}
     features = {label: [piece_features(p) for p in found] for label, found in sets.items()}  # each piece once
     reference = features["held-out"]
     name = options.model or gen.card.get("name", gen.name)
@@ -112,7 +115,7 @@ def evaluate(options: EvalOptions) -> EvalRun:
                     copy_runs(pieces, data.copy_index), features["model"]),
         "checkpoint": str(gen.checkpoint_dir) if gen.checkpoint_dir else None,
         "data": specs, "options": asdict(options),
-        "baselines": _baselines(data, markov_pieces, features, options.bars, abc),
+        "baselines": _baselines(data, label, baseline_pieces, features, options.bars, abc),
         "reference": {"split": "test", "pieces": len(data.reference), "splits": data.counts,
                       "metrics": describe(data.reference, options.bars, reference)},
         # each scalar feature per piece, for the plots of the distributions
@@ -128,20 +131,21 @@ def _scalars(features: Sequence[dict]) -> dict[str, list[float]]:
     return {name: [round(float(f[name][0]), 4) for f in features] for name in SCALAR_FEATURES}
 
 
-def _markov(data: EvalData, gen: Generator, specs: list[str], abc: bool) -> Generator:
-    from models.evaluation.baselines import fit_char_markov, fit_note_markov
+def _baseline(spec: ModelSpec, base: ModelSpec | None):
+    """The entry point fitting the baseline of ``spec``: its own, else the baseline model's."""
+    own = spec.evaluation.baseline if spec.evaluation else None
+    fallback = base.evaluation.baseline if base is not None and base.evaluation else None
+    if own is None and fallback is None:
+        raise GenerationError(f"The {spec.name} model names no baseline to be evaluated against.")
+    return own or fallback
 
-    if abc:
-        return fit_char_markov(data.markov_train, data.markov_valid, gen.card["vocabulary"], specs)
-    return fit_note_markov(data.markov_train, data.markov_valid, specs)
 
-
-def _baselines(data: EvalData, markov_pieces: list[Score], features: dict[str, list], bars: int,
+def _baselines(data: EvalData, label: str, baseline_pieces: list[Score], features: dict[str, list], bars: int,
                abc: bool) -> dict[str, Any]:
     reference = features["held-out"]
-    markov = summarize("markov", markov_pieces, _validity(markov_pieces, bars, abc), reference, bars,
-                       copy_runs(markov_pieces, data.copy_index), features["markov"])
+    baseline = summarize(label, baseline_pieces, _validity(baseline_pieces, bars, abc), reference, bars,
+                         copy_runs(baseline_pieces, data.copy_index), features[label])
     train_valid = _validity(data.train_pieces, bars, abc, data.train_texts)
     train = summarize("training split", data.train_pieces, train_valid, reference, bars,
                       copy_runs(data.reference, data.copy_index), features["training split"])
-    return {"markov": markov, "train_vs_heldout": train}
+    return {label: baseline, "train_vs_heldout": train}

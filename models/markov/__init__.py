@@ -15,5 +15,5 @@ SPEC = ModelSpec(
     training=TrainSpec(EntryPoint("models.markov.train:train_run"), ("corpus:classical", "corpus:chorales"),
                        resume=False, fine_tune=False, hyperparameters=False,
                        one_pass_words="trains in one pass and takes no hyperparameters"),
-    evaluation=EvalSpec("notes", EntryPoint("models.common.baselines:fit_note_baseline"), is_baseline=True),
+    evaluation=EvalSpec("notes", EntryPoint("models.markov.baseline:fit_note_baseline"), is_baseline=True),
 )

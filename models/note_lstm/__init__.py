@@ -23,5 +23,5 @@ SPEC = ModelSpec(
                SizeOption("layers", "Layers", low=1, high=16, help="recurrent layers (model size)"),
                SizeOption("cell", "Cell", kind="choice", choices=("lstm", "gru"),
                           help="recurrent cell: lstm, or gru (the GRU variant)"))),
-    evaluation=EvalSpec("notes", EntryPoint("models.common.baselines:fit_note_baseline")),
+    evaluation=EvalSpec("notes"),
 )

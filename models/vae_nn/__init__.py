@@ -20,5 +20,5 @@ SPEC = ModelSpec(
                             "track roles: chorales, lpd5 (LPD-5 .npz and GM program families) or "
                             "name[:LOW-HIGH][:PROGRAM],... lead first (default: chorales for corpus:chorales, "
                             "else lpd5)"),)),
-    evaluation=EvalSpec("notes", EntryPoint("models.common.baselines:fit_note_baseline")),
+    evaluation=EvalSpec("notes"),
 )
