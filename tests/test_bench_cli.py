@@ -10,7 +10,7 @@ import json
 import pytest
 
 from app.cli import main
-from app.cli_bench import load_runner
+from app.cli.bench import load_runner
 
 REQUIRED = ("render.speedup_vs_pretty_midi", "render.first_block_ms", "generate.note_lstm.speedup_vs_window_refeed",
             "generate.abc_lstm.ms_per_1000_chars", "corpus.cache_speedup_vs_music21", "startup.ratio_vs_bare_qt",

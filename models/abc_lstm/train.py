@@ -24,6 +24,7 @@ from app.core.errors import CheckpointError, DatasetError
 from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
 from models.common.train_loop import TrainConfig, TrainRun, TrainTask, base_card, shard, train
+from models.common.train_request import TrainRequest
 
 from models.abc_lstm.codec import END, CharVocab, normalize_tune, transpose_tune
 from models.abc_lstm.grammar import ALPHABET
@@ -127,13 +128,22 @@ class AbcLSTMTask(TrainTask):
 def train_abc_lstm(data: Sequence[str] | None, out_dir: str | Path, cfg: TrainConfig, command: str = "",
                    resume: bool = False, model: dict[str, Any] | None = None, seq_len: int = 128,
                    limit: int | None = None) -> TrainRun:
-    """Load the tunes, then train; the card gets bits per character beside the nats."""
+    """Load the tunes, then train; the card gets bits per character beside the nats (library form of
+    :func:`train_run`, with the window length and a tune limit for tests)."""
     task = AbcLSTMTask(list(data or DEFAULT_DATA), cfg, seq_len=seq_len, model=model, limit=limit)
     task_card = task.card
     task.card = lambda: dict(task_card(), training=dict(task_card()["training"], command=command, seed=cfg.seed))
     metrics = yield from train(task, cfg, out_dir, resume=resume)
     _add_bits_per_char(Path(out_dir))
     return metrics
+
+
+def train_run(request: TrainRequest) -> TrainRun:
+    """The shared trainer interface (``SPEC.training.entry``): ``request.sizes`` (hidden, layers, cell) set
+    AbcLSTMConfig fields; with ``request.fine_tune`` the base checkpoint's sizes are kept."""
+    cfg = TrainConfig(device=request.device, init_from=request.fine_tune, **request.hyperparameters())
+    return (yield from train_abc_lstm(request.data, request.out, cfg, command=request.command, resume=request.resume,
+                                      model=dict(request.sizes)))
 
 
 def _add_bits_per_char(folder: Path) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Generator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generator, Iterable, Iterator, Sequence
 
-import torch
-from torch import nn
+if TYPE_CHECKING:  # torch only in annotations: a one-pass trainer (no torch) yields TrainProgress too
+    import torch
+    from torch import nn
 
 
 @dataclass

@@ -5,39 +5,54 @@ from __future__ import annotations
 import platform
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Generator
 
 from models.common.card import save_arrays
 from models.common.corpus import load_scores
 from models.common.ngram import MarkovConfig, MarkovModel
 from models.common.note_tokens import Vocabulary, encode_score
+from models.common.train_request import TrainRequest
+from models.common.train_task import TrainProgress
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
 
 
-def split_tokens(specs: list[str], on_progress: Callable[[str], None] | None = None) -> tuple[dict[str, list[list[str]]], dict]:
-    """Token sequences of every dataset, by split, with counts for the card."""
+def dataset_tokens(spec: str) -> tuple[dict[str, list[list[str]]], dict[str, Any]]:
+    """One dataset's token sequences by split, and its counts for the card."""
+    splits: dict[str, list[list[str]]] = {"train": [], "valid": [], "test": []}
+    report = load_scores(spec)
+    for item in report.items:
+        tokens = encode_score(item.score)
+        if len(tokens) >= 6:
+            splits[item.split].append(tokens)
+    return splits, {"files": len(report.items) + report.skipped, "skipped": report.skipped,
+                    "parsed": report.parsed, "cached": report.cached}
+
+
+def train_run(request: TrainRequest) -> Generator[TrainProgress, None, dict[str, Any]]:
+    """The shared trainer interface (``SPEC.training.entry``): one pass, no steps. Yields a message per
+    dataset; fits on the train split, chooses the order on valid, writes the checkpoint to ``request.out``
+    and returns the test metrics."""
+    start = time.perf_counter()
+    specs = list(request.data or DEFAULT_DATA)
     splits: dict[str, list[list[str]]] = {"train": [], "valid": [], "test": []}
     info = {}
     for spec in specs:
-        report = load_scores(spec)
-        for item in report.items:
-            tokens = encode_score(item.score)
-            if len(tokens) >= 6:
-                splits[item.split].append(tokens)
-        info[spec] = {"files": len(report.items) + report.skipped, "skipped": report.skipped,
-                      "parsed": report.parsed, "cached": report.cached}
-        if on_progress:
-            on_progress(f"{spec}: {len(report.items)} scores ({report.skipped} skipped)")
-    return splits, info
+        yield TrainProgress(0, 0, 0, message=f"loading {spec}")
+        found, info[spec] = dataset_tokens(spec)
+        for name, seqs in found.items():
+            splits[name] += seqs
+        yield TrainProgress(0, 0, 0, message=f"{spec}: {info[spec]['files'] - info[spec]['skipped']} scores "
+                                             f"({info[spec]['skipped']} skipped)")
+    yield TrainProgress(0, 0, 0, message="counting")
+    card = fit(splits, info, specs, request.out, command=request.command, started=start)
+    return card["metrics"]
 
 
-def train_markov(data: list[str] | None, out_dir: str | Path, max_order: int = 8, command: str = "",
-                 on_progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Fit on the train split, choose the order on valid, report test metrics; returns the card."""
-    start = time.perf_counter()
-    specs = list(data or DEFAULT_DATA)
-    splits, info = split_tokens(specs, on_progress)
+def fit(splits: dict[str, list[list[str]]], info: dict, specs: list[str], out_dir: str | Path, max_order: int = 8,
+        command: str = "", started: float | None = None) -> dict[str, Any]:
+    """Fit on the train split, choose the order on valid, report test metrics; saves and returns the card."""
+    start = time.perf_counter() if started is None else started
     vocab = Vocabulary.build(splits["train"])
     ids = {name: [vocab.encode(seq) for seq in seqs] for name, seqs in splits.items()}
     model = MarkovModel(MarkovConfig(len(vocab), max_order)).fit(ids["train"])

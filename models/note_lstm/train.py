@@ -5,10 +5,11 @@ the vocabulary comes from the training split; each epoch transposes every
 training piece by a random feasible shift and picks a tempo variant (its own
 note values, half-time or double-time; seeded by (seed, epoch)), cuts it into
 windows of ``seq_len`` tokens at a random offset and shuffles them.
-Validation and test windows are fixed. ``train_note_lstm`` loads the data and
-returns a generator with :func:`models.common.train_loop.train`'s protocol.
+Validation and test windows are fixed. ``train_run`` (the shared trainer
+interface, ``SPEC.training.entry``) loads the data and returns a generator
+with :func:`models.common.train_loop.train`'s protocol.
 
-Fine-tuning (``cfg.init_from``) keeps the base checkpoint's config and
+Fine-tuning (``request.fine_tune``) keeps the base checkpoint's config and
 vocabulary: chords the base never saw map to their top note (as rare chords
 always do), and the card says how many there were.
 """
@@ -16,7 +17,6 @@ always do), and the card says how many there were.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -29,11 +29,13 @@ from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, base_card, shard, train
+from models.common.train_request import TrainRequest
 
 from models.note_lstm.codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count
 from models.note_lstm.model import NoteLSTM, NoteLSTMConfig
 
 DEFAULT_DATA = ("corpus:classical", "corpus:chorales")
+SEQ_LEN = 128  # tokens per training window
 MIN_TOKENS = 6  # pieces shorter than two onsets teach nothing
 DESCRIPTION = ("Skuldur's Classical-Piano-Composer LSTM (three recurrent layers, dropout, dense layers) over "
                "note/chord tokens with durations and waits, so the rhythm is generated too; "
@@ -184,18 +186,17 @@ class NoteLSTMTask(TrainTask):
         }
 
 
-def train_note_lstm(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: TrainConfig | None = None,
-                    model_overrides: dict[str, Any] | None = None, command: str = "", resume: bool = False,
-                    seq_len: int = 128) -> TrainRun:
-    """Load the data, then train (see :func:`train`): yields TrainProgress, returns the final metrics.
+def train_run(request: TrainRequest) -> TrainRun:
+    """The shared trainer interface: load the data, then train (see :func:`train`); yields TrainProgress,
+    returns the final metrics.
 
-    ``model_overrides`` sets NoteLSTMConfig fields (embed, hidden, layers, dropout, dense, cell);
-    with ``cfg.init_from`` the base checkpoint's config and vocabulary are used instead.
+    ``request.sizes`` sets NoteLSTMConfig fields (hidden, layers, cell; embed, dropout, dense too);
+    with ``request.fine_tune`` the base checkpoint's config and vocabulary are used instead.
     """
-    cfg = cfg or TrainConfig()
-    specs = list(data_specs or DEFAULT_DATA)
+    cfg = TrainConfig(device=request.device, init_from=request.fine_tune, **request.hyperparameters())
+    specs = list(request.data or DEFAULT_DATA)
     base = base_card(cfg.init_from, "note-lstm") if cfg.init_from else None
-    if base and model_overrides:
+    if base and request.sizes:
         raise CheckpointError("A fine-tuned model keeps its base model's sizes; leave out the size options.")
     items: list[CorpusItem] = []
     info: dict[str, Any] = {}
@@ -204,6 +205,6 @@ def train_note_lstm(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: 
         found, info[spec] = load_dataset(spec)
         items += found
     data = prepare_data(items, info, vocabulary=base["vocabulary"] if base else None)
-    model_cfg = NoteLSTMConfig(**base["config"]) if base else NoteLSTMConfig(vocab_size=len(data.codec), **(model_overrides or {}))
-    task = NoteLSTMTask(data, model_cfg, seq_len, cfg.batch_size, cfg.seed, specs=specs, command=command)
-    return (yield from train(task, cfg, out_dir, resume))
+    model_cfg = NoteLSTMConfig(**base["config"]) if base else NoteLSTMConfig(vocab_size=len(data.codec), **request.sizes)
+    task = NoteLSTMTask(data, model_cfg, SEQ_LEN, cfg.batch_size, cfg.seed, specs=specs, command=request.command)
+    return (yield from train(task, cfg, request.out, request.resume))

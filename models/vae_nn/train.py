@@ -33,6 +33,7 @@ from torch import nn
 from models.common.card import update_card
 from models.common.checkpoint import load_checkpoint
 from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
+from models.common.train_request import TrainRequest
 
 from models.vae_nn.data import VaeData, load_items, pair_batches, prepare
 from models.vae_nn.decoding import decode_steps
@@ -138,7 +139,8 @@ def default_roles(specs: Sequence[str]) -> str:
 def train_vae_nn(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: TrainConfig | None = None,
                  model_overrides: dict[str, Any] | None = None, command: str = "", resume: bool = False,
                  roles: str | None = None, margin: int = 5) -> TrainRun:
-    """Load the data, train, then measure the held-out split; yields TrainProgress, returns the metrics.
+    """Load the data, train, then measure the held-out split; yields TrainProgress, returns the metrics
+    (library form of :func:`train_run`, taking any VaeNNConfig field in ``model_overrides``).
 
     ``roles`` is a preset (chorales, lpd5) or ``name[:LOW-HIGH][:PROGRAM],...``;
     with ``cfg.init_from`` (fine-tuning) the base checkpoint's roles and sizes are kept.
@@ -170,6 +172,14 @@ def train_vae_nn(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: Tra
         update_card(out, metrics=dict(_card_metrics(out), **held))
         metrics = dict(metrics, **held)
     return metrics
+
+
+def train_run(request: TrainRequest) -> TrainRun:
+    """The shared trainer interface (``SPEC.training.entry``): ``request.sizes`` (hidden) set VaeNNConfig
+    fields, ``request.extras["roles"]`` the track roles; with ``request.fine_tune`` the base's are kept."""
+    cfg = TrainConfig(device=request.device, init_from=request.fine_tune, **request.hyperparameters())
+    return (yield from train_vae_nn(request.data, request.out, cfg, dict(request.sizes), command=request.command,
+                                    resume=request.resume, roles=request.extras.get("roles")))
 
 
 def _card_metrics(out: Path) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def test_cli_refuses_what_fine_tuning_cannot_do(base, tmp_path, capsys):
         (["--model", "note-lstm", "--fine-tune", str(base), "--hidden", "64"],
          "A fine-tuned model keeps its base model's sizes; leave out the size options."),
         (["--model", "markov", "--fine-tune", str(base)],
-         "The markov model trains in one pass: it takes no --fine-tune."),
+         "The markov model trains in one pass and takes no hyperparameters: it takes no --fine-tune."),
         (["--model", "abc-lstm", "--fine-tune", str(base)],
          f"{base} holds a note-lstm model; fine-tuning abc-lstm needs a checkpoint of that model."),
     ]

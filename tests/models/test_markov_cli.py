@@ -41,7 +41,8 @@ def test_generate_variations_reproducibly(trained, tmp_path, capsys):
     assert [p.rsplit("/", 1)[1] for p in report["files"]] == ["v-01.mid", "v-02.mid", "v-03.mid"]
     scores = [load_score(p) for p in report["files"]]
     assert all(s.note_count > 4 and 4 <= bar_count(s) <= 5 for s in scores)
-    assert report["variations"][0]["random_seed"] == 11 and report["variations"][0]["sliders"] == {"temperature": 0.9}
+    assert report["variations"][0]["random_seed"] == 11 and report["variations"][0]["sliders"] == {
+        "temperature": 0.9, "top_k": 0, "top_p": 1.0}  # the options markov takes, resolved against the table
     assert main(args) == 0
     again = [load_score(p) for p in json.loads(capsys.readouterr().out)["files"]]
     assert [s.tracks for s in again] == [s.tracks for s in scores]
@@ -58,9 +59,12 @@ def test_abc_output_holds_k_tunes(trained, tmp_path):
 def test_models_lists_user_model(trained, capsys):
     capsys.readouterr()
     assert main(["models", "--json"]) == 0
-    names = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
+    listing = json.loads(capsys.readouterr().out)
+    names = {m["name"]: m for m in listing["checkpoints"]}
     assert names["my-markov"]["arch"] == "markov" and not names["my-markov"]["bundled"]
     assert len(names["my-markov"]["sha256"]) == 64
+    (markov,) = [m for m in listing["models"] if m["name"] == "markov"]
+    assert "my-markov" in markov["checkpoints"] and markov["capabilities"] == ["train"]
 
 
 @pytest.mark.parametrize("extra, phrase", [

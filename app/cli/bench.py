@@ -14,16 +14,17 @@ from pathlib import Path
 
 from app.core.errors import CadenzaError
 
-RUNNER = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+RUNNER = Path(__file__).resolve().parents[2] / "benchmarks" / "run_all.py"
 
 
-def add_bench_command(sub) -> None:
-    """Register ``bench`` on the subparsers ``sub``."""
+def register(sub) -> None:
+    """Add bench to the subparsers ``sub``."""
     p = sub.add_parser("bench", help="run the benchmarks (each beside the alternative) and print one JSON object")
     p.add_argument("--quick", action="store_true", help="short runs (about half a minute on two cores)")
     p.add_argument("--json", action="store_true", help="print only the JSON object (no progress lines)")
     p.add_argument("--only", metavar="NAMES", help="comma-separated benchmarks to run (default: all)")
     p.add_argument("--jobs", type=int, help="benchmarks run at once (default: 2 with --quick, else 1)")
+    p.set_defaults(func=cmd_bench)
 
 
 def load_runner():

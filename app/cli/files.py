@@ -1,17 +1,56 @@
-"""What each ``cadenza`` subcommand does (the parser lives in ``cli.py``)."""
+"""``cadenza render | convert | info | spectrogram``: score files in, files or facts out."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from app.core.errors import CadenzaError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
 
+INPUT_HELP = "input file (.mid .abc .musicxml .xml .mxl .cadenza) or seed:NAME"
 
-def _render_to(score, out: Path, soundfont: str | None, sample_rate: int, bit_depth: int = 16) -> None:
+
+def add_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", help=INPUT_HELP)
+    p.add_argument("--tune", type=int, metavar="X", help="for ABC files with several tunes: the tune's X: number")
+
+
+def add_synth(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--soundfont", metavar="SF2", help="SoundFont to render with (default: CADENZA_SOUNDFONT, then system paths)")
+    p.add_argument("--sample-rate", type=int, default=44100, choices=(22050, 32000, 44100, 48000, 88200, 96000), metavar="N",
+                   help="sample rate in Hz (default 44100)")
+
+
+def register(sub) -> None:
+    """Add render, convert, info and spectrogram to the subparsers ``sub``."""
+    p = sub.add_parser("render", help="render a score to WAV or FLAC with FluidSynth")
+    add_input(p)
+    p.add_argument("--out", required=True, help="output .wav or .flac")
+    add_synth(p)
+    p.add_argument("--bit-depth", type=int, default=16, choices=(16, 24), help="sample format (default 16)")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("convert", help="convert between score formats (by extension)")
+    add_input(p)
+    p.add_argument("--out", required=True, help="output .mid .abc .musicxml .xml .mxl .cadenza (or .wav .flac)")
+    p.add_argument("--midi-type", type=int, default=1, choices=(0, 1), help="MIDI file type for .mid output (default 1)")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("info", help="summarise a score: tracks, notes, duration, bars, tempo, meter, key")
+    add_input(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("spectrogram", help="render a score and save its mel spectrogram as PNG")
+    add_input(p)
+    p.add_argument("--out", required=True, help="output .png")
+    add_synth(p)
+    p.set_defaults(func=cmd_spectrogram)
+
+
+def render_to(score, out: Path, soundfont: str | None, sample_rate: int, bit_depth: int = 16) -> None:
     from app.audio.export import write_audio
     from app.audio.synth import Synth
 
@@ -27,7 +66,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in AUDIO_EXTS:
         raise CadenzaError(f"render writes .wav or .flac, not '{out.suffix or out.name}'.")
     score = load_score(args.input, tune=args.tune)
-    _render_to(score, out, args.soundfont, args.sample_rate, args.bit_depth)
+    render_to(score, out, args.soundfont, args.sample_rate, args.bit_depth)
     print(f"wrote {out}")
     return 0
 
@@ -36,7 +75,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out = Path(args.out)
     score = load_score(args.input, tune=args.tune)
     if out.suffix.lower() in AUDIO_EXTS:
-        _render_to(score, out, None, 44100)
+        render_to(score, out, None, 44100)
     elif out.suffix.lower() in (".mid", ".midi") and args.midi_type == 0:
         from app.core.midi import write_midi
 
@@ -75,27 +114,3 @@ def cmd_spectrogram(args: argparse.Namespace) -> int:
     save_png(spec, out, title=score.title or Path(str(args.input)).name)
     print(f"wrote {out}")
     return 0
-
-
-def cmd_seeds(args: argparse.Namespace) -> int:
-    from app.core.seeds import list_seeds
-
-    seeds = list_seeds(args.style)
-    if args.json:
-        print(json.dumps([_seed_dict(s) for s in seeds], indent=2))
-        return 0
-    if not seeds:
-        print(f"No seeds of style '{args.style}'.", file=sys.stderr)
-        return 1
-    for s in seeds:
-        print(f"seed:{s.name:<34} {s.style:<10} {s.bars} bars  {s.meter:<5} {s.key or '':<12} {s.title}")
-    return 0
-
-
-def _seed_dict(seed) -> dict:
-    from dataclasses import asdict
-
-    data = asdict(seed)
-    data["spec"] = f"seed:{seed.name}"
-    data["path"] = str(seed.path)
-    return data

@@ -2,6 +2,7 @@
 
 The work is :func:`models.evaluation.evaluate`; this module parses the
 options, shows progress on stderr and prints the report as JSON or a table.
+The baseline is the model whose spec says so (``EvalSpec.is_baseline``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import sys
 from typing import Any
 
 from app.core.errors import CadenzaError
+from models.common.options import DEVICES, option
+from models.registry import baseline_spec, spec_names
 
+TRAIN_VS_HELDOUT = "train_vs_heldout"
 FEATURE_LABELS = {
     "pitch_count": "pitch count", "pitch_class_histogram": "pitch-class histogram",
     "pitch_class_transition_matrix": "pitch-class transitions", "pitch_range": "pitch range",
@@ -24,16 +28,21 @@ TRACK_LABELS = {"empty_bar_rate": "empty-bar rate", "used_pitch_classes": "used 
                 "tonal_distance": "tonal distance (track pairs)", "in_key": "in-key share"}
 
 
-def add_eval_command(sub) -> None:
-    """Register ``eval`` on the subparsers ``sub``."""
-    p = sub.add_parser("eval", help="measure a model's pieces against the held-out split, beside markov and the training split")
-    p.add_argument("--model", required=True, help="markov, note-lstm, abc-lstm, or a user model's name")
+def register(sub) -> None:
+    """Add eval to the subparsers ``sub``."""
+    base = baseline_spec()
+    beside = f"the {base.name} baseline" if base is not None else "a baseline"
+    bars = option("bars")
+    p = sub.add_parser("eval", help=f"measure a model's pieces against the held-out split, beside {beside} "
+                                    "and the training split")
+    p.add_argument("--model", required=True, help=f"{', '.join(spec_names())}, or a user model's name")
     p.add_argument("--checkpoint", help="checkpoint folder (default: the bundled one)")
     p.add_argument("--samples", type=int, default=32, help="pieces to generate (default 32)")
-    p.add_argument("--bars", type=int, default=8, help="bars per piece (default 8)")
+    p.add_argument("--bars", type=int, default=bars.cli_default, help=f"bars per piece (default {bars.cli_default})")
     p.add_argument("--random-seed", type=int, default=0, help="random seed (same seed, same report)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_eval)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -79,10 +88,11 @@ def _cell(value: Any) -> str:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """The report as a table: the model, the markov baseline, the training split, the held-out split."""
-    sets = [report, report["baselines"]["markov"], report["baselines"]["train_vs_heldout"]]
+    """The report as a table: the model, the baseline, the training split, the held-out split."""
+    baseline = next(k for k in report["baselines"] if k != TRAIN_VS_HELDOUT)
+    sets = [report, report["baselines"][baseline], report["baselines"][TRAIN_VS_HELDOUT]]
     held = {"metrics": report["reference"]["metrics"]}
-    columns = [report["model"], "markov", "training split", "held-out"]
+    columns = [report["model"], baseline, "training split", "held-out"]
     rows: list[tuple[str, list[Any]]] = [
         ("validity", [s["validity"] for s in sets] + [None]),
         ("overlap with held-out (mean)", [s["overlap_mean"] for s in sets] + [None]),
