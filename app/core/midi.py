@@ -8,7 +8,7 @@ note; note-offs with nothing sounding are ignored. Writing applies the same
 rule, so a file read and written back keeps every note exactly, and a score
 with overlapping same-pitch notes writes the earlier one cut at the re-strike.
 
-Provenance and the title travel as text meta events in the first track.
+Provenance (``app.core.provenance``) and the title travel as text meta events in the first track.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import mido
 from app.core.errors import FileFormatError, FileWriteError
 from app.core.keys import key_from_mido, key_to_mido
 from app.core.limits import MAX_NOTES, MAX_TICK
+from app.core.provenance import Provenance
 from app.core.score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
 
 PROVENANCE_PREFIX = "cadenza:provenance "
@@ -154,11 +155,9 @@ def _read_meta(msg, tick: int, index: int, conductor: _Conductor) -> None:
         conductor.key = key_from_mido(msg.key)
     elif kind == "text" and msg.text.startswith(PROVENANCE_PREFIX):
         try:
-            data = json.loads(msg.text[len(PROVENANCE_PREFIX):])
-            if isinstance(data, dict):
-                conductor.provenance = data
-        except ValueError:
-            pass
+            conductor.provenance = Provenance.from_dict(json.loads(msg.text[len(PROVENANCE_PREFIX):])).to_dict()
+        except (ValueError, TypeError, RecursionError):
+            pass  # not Cadenza's provenance after all: the notes still load
 
 
 def _to_track(part: _Part) -> Track:
@@ -224,8 +223,9 @@ def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
     mido_key = key_to_mido(score.key)
     if mido_key:
         events.append((0, 0, mido.MetaMessage("key_signature", key=mido_key)))
-    if score.provenance:
-        text = PROVENANCE_PREFIX + json.dumps(score.provenance, sort_keys=True)
+    provenance = Provenance.of(score).to_dict()
+    if provenance:
+        text = PROVENANCE_PREFIX + json.dumps(provenance, sort_keys=True)
         events.append((0, 0, mido.MetaMessage("text", text=text)))
     return events
 

@@ -4,7 +4,8 @@ Layout (version 1)::
 
     {"format": "cadenza-project", "version": 1,
      "score": {"title", "key", "ppq", "tempos": [[tick, bpm]],
-               "time_signatures": [[tick, num, den]], "provenance": {...},
+               "time_signatures": [[tick, num, den]],
+               "provenance": {...},   # app.core.provenance.Provenance.to_dict()
                "tracks": [{"name", "program", "is_drum",
                            "notes": [[start, pitch, duration, velocity], ...]}]},
      "state": {...}}   # free-form editor state (view, selection), optional
@@ -21,6 +22,7 @@ from typing import Any
 
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import FileFormatError
+from app.core.provenance import Provenance
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 
 FORMAT = "cadenza-project"
@@ -35,7 +37,7 @@ def score_to_dict(score: Score) -> dict[str, Any]:
         "ppq": score.ppq,
         "tempos": [[t.tick, t.bpm] for t in score.tempos],
         "time_signatures": [[s.tick, s.numerator, s.denominator] for s in score.time_signatures],
-        "provenance": dict(score.provenance),
+        "provenance": Provenance.of(score).to_dict(),
         "tracks": [
             {"name": t.name, "program": t.program, "is_drum": t.is_drum,
              "volume": t.volume, "mute": t.mute, "solo": t.solo,
@@ -59,9 +61,7 @@ def score_from_dict(data: dict[str, Any]) -> Score:
         )
         for t in data["tracks"]
     )
-    provenance = data.get("provenance") or {}
-    if not isinstance(provenance, dict):
-        raise TypeError("provenance must be an object")
+    provenance = Provenance.from_dict(data.get("provenance")).to_dict()  # TypeError when not an object
     return Score(
         tracks=tracks,
         ppq=int(data.get("ppq", 480)),

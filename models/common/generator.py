@@ -84,19 +84,16 @@ class Generator(ABC):
         return replace(request, options=options)
 
     def provenance(self, request: GenerationRequest, index: int) -> dict[str, Any]:
-        """Everything needed to regenerate variation ``index`` exactly."""
-        return {
-            "model": self.name,
-            "checkpoint": str(self.checkpoint_dir) if self.checkpoint_dir else None,
-            "checkpoint_sha256": self.card.get("weights_sha256"),
-            "seed": request.seed.title if request.seed is not None else None,
-            "seed_text": request.seed_text,
-            "sliders": request.options.values(),
-            "bars": request.bars,
-            "random_seed": request.random_seed,
-            "variation": index + 1,
-            "variations": request.variations,
-        }
+        """Everything needed to regenerate variation ``index`` exactly (``app.core.provenance``'s dict)."""
+        from app.core.provenance import Provenance
+
+        return Provenance(
+            model=self.name, checkpoint=str(self.checkpoint_dir) if self.checkpoint_dir else None,
+            checkpoint_sha256=self.card.get("weights_sha256"),
+            seed=request.seed.title if request.seed is not None else None, seed_text=request.seed_text,
+            options=request.options.values(), bars=request.bars, tokens=request.tokens,
+            random_seed=request.random_seed, variation=index + 1, variations=request.variations,
+        ).to_dict()
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> GenerationRun:
