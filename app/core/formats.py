@@ -38,7 +38,7 @@ def read_file_kind(kind: str, path: str, tune: int | None) -> Score:
 
         return read_midi(path)
     if kind == "abc":
-        from app.core.abc import read_abc
+        from app.core.abc.read import read_abc
 
         return read_abc(path, tune=tune)
     if kind == "musicxml":
@@ -79,7 +79,7 @@ def save_score(score: Score, path: str | Path) -> None:
 
         write_midi(score, target)
     elif ext == ".abc":
-        from app.core.abc import write_abc
+        from app.core.abc.write import write_abc
 
         atomic_write_bytes(target, write_abc(score).encode("utf-8"), keep_backup=False)
     elif ext in (".musicxml", ".xml", ".mxl"):

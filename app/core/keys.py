@@ -2,7 +2,8 @@
 
 A key is written ``"<tonic> <mode>"``, e.g. ``"G major"``, ``"F# minor"``,
 ``"D dorian"``. These helpers turn that into a count of sharps (+) or flats (-)
-and spell MIDI pitches within it.
+and spell MIDI pitches within it. ABC's ``K:`` values are read and written in
+``app.core.abc.header``.
 """
 
 from __future__ import annotations
@@ -16,14 +17,6 @@ MODES = {
     "major": 0, "ionian": 0, "minor": -3, "aeolian": -3, "dorian": -2,
     "mixolydian": -1, "lydian": 1, "phrygian": -4, "locrian": -5,
 }
-ABC_MODE = {"major": "", "minor": "m", "dorian": "dor", "mixolydian": "mix",
-            "lydian": "lyd", "phrygian": "phr", "locrian": "loc", "ionian": "", "aeolian": "m"}
-MAJOR_FIFTHS = {"C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7,
-                "F": -1, "Bb": -2, "Eb": -3, "Ab": -4, "Db": -5, "Gb": -6, "Cb": -7}
-_FIFTHS_MAJOR = {v: k for k, v in MAJOR_FIFTHS.items()}
-_ABC_MODE_PREFIX = [("maj", "major"), ("ion", "major"), ("min", "minor"), ("aeo", "minor"),
-                    ("dor", "dorian"), ("mix", "mixolydian"), ("lyd", "lydian"),
-                    ("phr", "phrygian"), ("loc", "locrian"), ("m", "minor")]
 
 
 def parse_key(name: str) -> tuple[str, str]:
@@ -43,31 +36,30 @@ def normalize_key(name: str) -> str:
     return f"{tonic} {mode}"
 
 
-def _tonic_fifths(tonic: str) -> int:
-    """Fifths of ``tonic`` as a major key, allowing theoretical keys (e.g. G#)."""
-    letter, acc = tonic[0], tonic[1:]
-    base = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}[letter]
-    return base + 7 * (acc.count("#") - acc.count("b"))
+def signature_fifths(tonic: str, mode: str) -> int:
+    """THE key-signature rule: sharps (+) or flats (-) of ``tonic`` in ``mode``, unclamped.
+
+    The tonic's place on the line of fifths (:data:`SHARP_ORDER`: F -1, C 0, G 1
+    ... B 5; each ``#`` +7, each ``b`` -7) plus the mode's offset (:data:`MODES`):
+    ``("A", "dorian")`` 1, ``("G#", "major")`` 8 (a theoretical key).
+    """
+    return SHARP_ORDER.index(tonic[0]) - 1 + 7 * (tonic.count("#") - tonic.count("b")) + MODES[mode]
 
 
 def key_fifths(name: str | None) -> int:
-    """Sharps (positive) or flats (negative) in the key signature of ``name``."""
+    """Sharps (positive) or flats (negative) in the key signature of ``name`` (at most 7)."""
     if not name:
         return 0
-    tonic, mode = parse_key(name)
-    fifths = _tonic_fifths(tonic) + MODES[mode]
-    return max(-7, min(7, fifths))
+    return max(-7, min(7, signature_fifths(*parse_key(name))))
 
 
 def key_from_fifths(fifths: int, mode: str = "major") -> str:
-    """The key name with ``fifths`` sharps/flats in ``mode`` (major or minor)."""
+    """The key name with ``fifths`` sharps/flats (at most 7) in ``mode``: :func:`signature_fifths` inverted."""
     fifths = max(-7, min(7, fifths))
-    if mode == "minor":
-        minor_tonics = {0: "A", 1: "E", 2: "B", 3: "F#", 4: "C#", 5: "G#", 6: "D#", 7: "A#",
-                        -1: "D", -2: "G", -3: "C", -4: "F", -5: "Bb", -6: "Eb", -7: "Ab"}
-        tonic = minor_tonics[fifths]
-        return f"{tonic} minor"
-    return f"{_FIFTHS_MAJOR[fifths]} major"
+    index = fifths - MODES[mode] + 1  # the tonic's place in FCGDAEB, then again with sharps (or flats before)
+    accidentals = index // 7
+    tonic = SHARP_ORDER[index % 7] + ("#" * accidentals if accidentals > 0 else "b" * -accidentals)
+    return f"{tonic} {mode}"
 
 
 def key_alterations(fifths: int) -> dict[str, int]:
@@ -110,31 +102,6 @@ def spell(pitch: int, fifths: int) -> tuple[str, int, int]:
 def _with_octave(pitch: int, letter: str, alter: int) -> tuple[str, int, int]:
     octave = (pitch - LETTER_PC[letter] - alter) // 12 - 1
     return letter, alter, octave
-
-
-def key_to_abc(name: str | None) -> str:
-    """``"E minor"`` -> ``"Em"``; ``None`` -> ``"C"``."""
-    if not name:
-        return "C"
-    tonic, mode = parse_key(name)
-    return tonic + ABC_MODE[mode]
-
-
-def key_from_abc(text: str) -> str | None:
-    """ABC ``K:`` value -> key name (``None`` for ``K:none``/percussion)."""
-    m = re.match(r"\s*([A-Ga-g])([#b]?)\s*([A-Za-z]*)", text or "")
-    if not m:
-        return None
-    tonic = m.group(1).upper() + m.group(2)
-    word = m.group(3).lower()
-    if word in ("none", "perc"):
-        return None
-    mode = "major"
-    for prefix, full in _ABC_MODE_PREFIX:
-        if word.startswith(prefix):
-            mode = full
-            break
-    return f"{tonic} {mode}"
 
 
 def key_to_mido(name: str | None) -> str | None:

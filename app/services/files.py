@@ -43,7 +43,7 @@ def open_file(path: str | Path, tune: int | None = None) -> Opened:
         score, state = load_project(path)
         return Opened(path, score, state=state)
     if kind == "abc":
-        from app.core.abc import list_tunes
+        from app.core.abc.tunes import list_tunes
 
         tunes = list_tunes(path)
         tune = tune if tune is not None else (tunes[0][0] if tunes else None)

@@ -1,6 +1,7 @@
 """ABC text codec for the character-level LSTM: corpus clean-up, transposition, vocabulary.
 
-Pure Python (music21 is imported lazily, only by :func:`tune_pitches`).
+Pure Python. Header rules (meters, ``L:`` and its default, ``K:`` values and key
+signatures) are ABC's, from :mod:`app.core.abc.header`.
 
 - :func:`normalize_tune` turns one corpus tune into the training form: the
   header lines ``X:1``, ``T:``, ``M:``, ``L:``, ``K:`` (in that order, ``M:`` and
@@ -30,10 +31,12 @@ from functools import lru_cache
 from itertools import takewhile
 from typing import NamedTuple
 
-from app.core.keys import (
-    ABC_MODE, LETTER_PC, LETTERS, MODES, key_alterations, key_from_abc, parse_key,
+from app.core.abc.header import (
+    ABC_MODE, default_unit, format_meter, format_unit, key_from_abc, parse_meter, parse_unit,
 )
-from models.abc_lstm.grammar_header import default_unit, is_valid_key, parse_meter, parse_unit
+from app.core.keys import LETTER_PC, LETTERS, MODES, key_alterations, parse_key, signature_fifths
+
+from models.abc_lstm.grammar_header import is_valid_key
 
 #: The end-of-tune character appended to every training tune.
 from models.abc_lstm.vocab import END, CharVocab  # noqa: F401  (re-exported)
@@ -41,9 +44,6 @@ MIDI_RANGE = (21, 108)
 
 _ACC_ALTER = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
 _ALTER_ACC = {v: k for k, v in _ACC_ALTER.items()}
-_TONIC_BASE = {"F": -1, "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5}
-_MODE_WORDS = ("major", "ionian", "minor", "aeolian", "dorian", "mixolydian", "lydian",
-               "phrygian", "locrian")
 _FIELD = re.compile(r"([A-Za-z+]):(.*)")
 _REJECT_FIELDS = frozenset("KMLVm")
 _LEN = r"\d*(?:/+\d*)?"
@@ -263,7 +263,7 @@ def normalize_key(value: str | None) -> str:
     match = re.fullmatch(r"([A-Ga-g][#b]?)\s*([A-Za-z]*)", value)
     word = match[2].lower() if match else ""
     if not match or word and word != "m" and (
-            len(word) < 3 or not any(w.startswith(word) for w in _MODE_WORDS)):
+            len(word) < 3 or not any(w.startswith(word) for w in MODES)):
         raise Rejected(f"key {value!r}")
     tonic, mode = parse_key(key_from_abc(value))
     compact = tonic + ABC_MODE[mode]
@@ -279,8 +279,8 @@ def _header(fields: dict[str, str]) -> list[str]:
         unit = parse_unit(fields["L"]) if fields.get("L") else default_unit(meter)
     except ValueError as exc:
         raise Rejected(str(exc)) from None
-    return ["X:1", f"T:{_title(fields.get('T'))}", f"M:{meter[0]}/{meter[1]}",
-            f"L:{unit.numerator}/{unit.denominator}", f"K:{normalize_key(fields.get('K'))}"]
+    return ["X:1", f"T:{_title(fields.get('T'))}", f"M:{format_meter(meter)}",
+            f"L:{format_unit(unit)}", f"K:{normalize_key(fields.get('K'))}"]
 
 
 def normalize_reason(text: str) -> tuple[str | None, str]:
@@ -302,15 +302,11 @@ def normalize_tune(text: str) -> str | None:
 
 # -- transposition ---------------------------------------------------------------------------
 
-def _fifths(tonic: str, mode: str) -> int:
-    """Sharps (+) or flats (-) of a key, unclamped (G# major -> 8)."""
-    return _TONIC_BASE[tonic[0]] + 7 * (tonic.count("#") - tonic.count("b")) + MODES[mode]
-
-
 def tonic_choices(tonic: str, mode: str, semitones: int) -> list[tuple[str, int]]:
-    """Spellings of the tonic moved by ``semitones`` with at most 7 sharps/flats, best first
-    (fewest sharps/flats; sharps going up, flats going down on a tie), each with the number of
-    letter steps the notes move by. A whole number of octaves keeps the tonic's spelling."""
+    """Spellings of the tonic moved by ``semitones`` whose key the grammar allows (at most 7
+    sharps/flats, a tonic music21 reads: :func:`is_valid_key`), best first (fewest sharps/flats;
+    sharps going up, flats going down on a tie), each with the number of letter steps the notes
+    move by. A whole number of octaves keeps the tonic's spelling."""
     octaves = int(semitones / 12)
     rest = semitones - 12 * octaves
     if rest == 0:
@@ -318,19 +314,14 @@ def tonic_choices(tonic: str, mode: str, semitones: int) -> list[tuple[str, int]
     target = (LETTER_PC[tonic[0]] + tonic.count("#") - tonic.count("b") + semitones) % 12
     spellings = [letter + acc for letter in LETTERS for acc, alt in (("", 0), ("#", 1), ("b", -1))
                  if (LETTER_PC[letter] + alt) % 12 == target]
-    spellings.sort(key=lambda t: (abs(_fifths(t, mode)), (_fifths(t, mode) < 0) == (rest > 0)))
+    spellings.sort(key=lambda t: (abs(signature_fifths(t, mode)), (signature_fifths(t, mode) < 0) == (rest > 0)))
     choices = []
     for new in spellings:
         k = (LETTERS.index(new[0]) - LETTERS.index(tonic[0])) % 7
         steps = min((k - 7, k, k + 7), key=lambda d: abs(d - rest * 7 / 12))
-        if abs(_fifths(new, mode)) <= 7:
+        if is_valid_key(new + ABC_MODE[mode]):
             choices.append((new, steps + 7 * octaves))
     return choices
-
-
-def transposed_tonic(tonic: str, mode: str, semitones: int) -> tuple[str, int]:
-    """The preferred new tonic and letter steps (the first of :func:`tonic_choices`)."""
-    return tonic_choices(tonic, mode, semitones)[0]
 
 
 class _CannotMove(Exception):
@@ -394,7 +385,7 @@ def transpose_tune(text: str, semitones: int) -> str | None:
     except (Rejected, ValueError):
         return None
     for new_tonic, steps in tonic_choices(tonic, mode, semitones):
-        mover = _Mover(_fifths(tonic, mode), _fifths(new_tonic, mode), semitones, steps)
+        mover = _Mover(signature_fifths(tonic, mode), signature_fifths(new_tonic, mode), semitones, steps)
         try:
             moved = [_items_text(_move_items(items, mover)) for items in body]
         except _CannotMove as exc:
@@ -415,21 +406,3 @@ def _move_items(items: list, mover: _Mover) -> list:
             mover.bar()
         out.append(item)
     return out
-
-
-# -- vocabulary and checks -------------------------------------------------------------------
-
-def training_text(tune: str) -> str:
-    """A normalized tune as the model sees it in training: followed by :data:`END`."""
-    return tune + END
-
-
-def tune_pitches(text: str) -> list[int]:
-    """MIDI pitches of the notes music21 reads from an ABC tune, in order (chords: all)."""
-    from music21 import converter
-
-    parsed = converter.parse(text, format="abc")
-    pitches: list[int] = []
-    for element in parsed.flatten().notes:
-        pitches.extend(p.midi for p in element.pitches)
-    return pitches

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from app.core.abc.header import default_unit, format_meter, format_unit, parse_meter, parse_unit
 from app.core.errors import GenerationError
 
-from models.abc_lstm.grammar import AbcBodyGrammar, clean_seed_body, default_unit, format_meter, parse_meter, parse_unit
+from models.abc_lstm.grammar import AbcBodyGrammar, clean_seed_body
 
 METERS = ("4/4", "6/8", "3/4", "2/4", "9/8", "12/8", "2/2", "3/8")
 KEYS = ("C", "G", "D", "A", "E", "F", "Bb", "Eb", "Am", "Em", "Bm", "F#m", "Dm", "Gm", "Cm",
@@ -48,7 +49,7 @@ class TuneConstraint:
         while self._queue:
             kind, arg = self._queue.pop(0)
             if kind == "unit":
-                self._queue.insert(0, ("force", f"L:{_fraction(self._unit())}\n"))
+                self._queue.insert(0, ("force", f"L:{format_unit(self._unit())}\n"))
                 continue
             if kind == "body":
                 self._start_body()
@@ -164,10 +165,6 @@ def _fit_seed(cleaned: str, meter, unit, pickup) -> tuple[str, AbcBodyGrammar]:
     probe = AbcBodyGrammar(meter, unit, 10_000, pickup)
     probe.feed_text(trimmed)
     return trimmed, probe
-
-
-def _fraction(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}"
 
 
 def seed_fields(seed_text: str) -> tuple[dict[str, str], str]:

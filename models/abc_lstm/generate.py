@@ -51,7 +51,7 @@ class AbcLSTMGenerator(Generator):
         if request.seed_text:
             return seed_fields(request.seed_text)
         if request.seed is not None:
-            from app.core.abc import write_abc
+            from app.core.abc.write import write_abc
 
             return seed_fields(write_abc(request.seed))
         return {}, ""
@@ -107,7 +107,7 @@ class AbcLSTMGenerator(Generator):
         return ids
 
     def _to_score(self, text: str):
-        from app.core.abc import read_abc_text
+        from app.core.abc.read import read_abc_text
 
         try:
             return read_abc_text(text, name="the generated tune")

@@ -3,8 +3,8 @@
 The sampler keeps one :class:`AbcBodyGrammar` per tune in a batch, asks
 :meth:`AbcBodyGrammar.allowed` for the characters that may come next, masks all
 others, and feeds the drawn character back with :meth:`AbcBodyGrammar.feed`.
-The header is not sampled character by character: it is written with
-:func:`build_header` (re-exported here from ``grammar_header``).
+The header is not sampled character by character: :class:`TuneConstraint`
+(``constraint.py``) forces or chooses its fields.
 
 The ABC subset of the tune body
 -------------------------------
@@ -43,11 +43,11 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
 
+from app.core.abc.header import bar_units, format_meter
+
 from models.abc_lstm.grammar_header import (  # noqa: F401  (re-exported API)
     ACCIDENTALS, ALPHABET, LENGTH_CHARS, LENGTH_HALVES, LENGTHS, NOTE_LETTERS, OCTAVE_MARKS,
-    VALID_METERS, bar_units, best_length_suffix, build_header, check_tune, clean_seed_body,
-    default_unit, first_bar_text, format_meter, header_fields, is_valid_key, parse_header,
-    parse_meter, parse_unit, rest_lengths, split_tune, validate_key,
+    best_length_suffix, check_tune, clean_seed_body, first_bar_text, is_valid_key, rest_lengths, validate_key,
 )
 
 _ORDERED = tuple(sorted(ALPHABET))

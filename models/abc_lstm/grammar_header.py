@@ -1,15 +1,15 @@
-"""ABC headers, the body subset's vocabulary, seed clean-up and the tune checker.
+"""The keys the grammar allows, the body subset's vocabulary, seed clean-up and the tune checker.
 
-Pure Python (music21 is imported lazily, only by :func:`check_tune`).
+Pure Python (music21 is imported lazily, only by :func:`check_tune`). The rules
+of the header fields themselves (meters, ``L:`` and its default, key
+signatures) are ABC's, in :mod:`app.core.abc.header`.
 
-- :func:`build_header` writes the ``X: T: M: L: [Q:] [R:] K:`` lines a generated
-  tune starts with; :func:`parse_header` reads them back (with the ABC defaults
-  for ``M:``, ``L:`` and ``K:``); :func:`split_tune` cuts a tune into header and body.
 - :func:`validate_key` accepts only ``K:`` values music21's ABC reader maps to the
   right key signature: a tonic ``A``-``G`` with an optional ``#``/``b`` and a
   major, minor or modal suffix (``D``, ``Em``, ``Ador``, ``Gmix``, ``Bb``, ``F#m``),
-  at most seven sharps or flats. Locrian and bagpipe keys are refused (music21
-  does not read them correctly).
+  at most seven sharps or flats. Locrian and bagpipe keys, and tonics music21
+  does not know (``Fb``), are refused (music21 does not read them correctly).
+- :func:`split_tune` cuts a tune into header and body.
 - :func:`clean_seed_body` rewrites a seed body into the subset where that is
   safe: it drops chord symbols, decorations, grace notes, slurs, inline fields
   and comments, and writes broken rhythm (``A>B``) as lengths.
@@ -26,28 +26,15 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-#: Meters the generator supports, as (numerator, denominator).
-VALID_METERS: frozenset[tuple[int, int]] = frozenset({
-    (2, 4), (3, 4), (4, 4), (5, 4), (6, 4), (2, 2), (3, 2),
-    (3, 8), (5, 8), (6, 8), (7, 8), (9, 8), (12, 8),
-})
+from app.core.abc.header import MODE_ABBREVIATIONS, key_signature, parse_meter, parse_unit
+
 REQUIRED_FIELDS = ("X", "T", "M", "L", "K")
 _READ_FIELDS = frozenset("XTMLKQR")
 
-_TONIC_FIFTHS = {
-    "C": 0, "G": 1, "D": 2, "A": 3, "E": 4, "B": 5, "F#": 6, "C#": 7, "G#": 8,
-    "D#": 9, "A#": 10, "E#": 11, "F": -1, "Bb": -2, "Eb": -3, "Ab": -4,
-    "Db": -5, "Gb": -6, "Cb": -7,
-}
-_MODE_SHIFT = {
-    "": 0, "maj": 0, "major": 0, "ion": 0, "ionian": 0,
-    "m": -3, "min": -3, "minor": -3, "aeo": -3, "aeolian": -3,
-    "dor": -2, "dorian": -2, "phr": -4, "phrygian": -4,
-    "lyd": 1, "lydian": 1, "mix": -1, "mixolydian": -1,
-}
+#: The tonic spellings music21's ABC reader knows (it reads ``Fb`` as ``F``).
+_MUSIC21_TONICS = frozenset("C G D A E B F# C# G# D# A# E# F Bb Eb Ab Db Gb Cb".split())
 _KEY_RE = re.compile(r"([A-G][#b]?)\s*([A-Za-z]*)")
 _FIELD_RE = re.compile(r"([A-Za-z]):\s*(.*)")
-_TEMPO_RE = re.compile(r"(\d+/\d+\s*=\s*)?\d+")
 
 # -- the vocabulary and the lengths of the body subset (used by grammar.py) ----------------
 NOTE_LETTERS = "ABCDEFGabcdefg"
@@ -92,50 +79,22 @@ def best_length_suffix(lenstr: str, room: int) -> str:
     return min(fits)[1][len(lenstr):]
 
 
-def parse_meter(text: str) -> tuple[int, int]:
-    """``"6/8"`` -> (6, 8); ``"C"`` -> (4, 4); ``"C|"`` -> (2, 2). Raises ValueError."""
-    value = text.strip()
-    if value in ("C", "C|"):
-        return (4, 4) if value == "C" else (2, 2)
-    match = re.fullmatch(r"(\d+)\s*/\s*(\d+)", value)
-    if not match or int(match[1]) <= 0 or int(match[2]) <= 0:
-        raise ValueError(f"not a meter: {text!r}")
-    return int(match[1]), int(match[2])
-
-
-def format_meter(meter: tuple[int, int]) -> str:
-    """(6, 8) -> ``"6/8"``."""
-    return f"{int(meter[0])}/{int(meter[1])}"
-
-
-def default_unit(meter: tuple[int, int]) -> Fraction:
-    """The ABC default unit note length: 1/16 if the meter is below 3/4, else 1/8."""
-    return Fraction(1, 16) if Fraction(meter[0], meter[1]) < Fraction(3, 4) else Fraction(1, 8)
-
-
-def bar_units(meter: tuple[int, int], unit: Fraction) -> Fraction:
-    """The length of one bar of ``meter`` in units of ``unit`` (M:6/8, L:1/8 -> 6)."""
-    return Fraction(int(meter[0]), int(meter[1])) / Fraction(unit)
-
-
-def parse_unit(text: str) -> Fraction:
-    """``"1/8"`` -> Fraction(1, 8). Raises ValueError."""
-    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-    if not match or int(match[1]) <= 0 or int(match[2]) <= 0:
-        raise ValueError(f"not a unit note length: {text!r}")
-    return Fraction(int(match[1]), int(match[2]))
+def _exact_mode(word: str) -> str | None:
+    """The mode a ``K:`` mode word names as written in full or in three letters (``m`` minor), else None."""
+    if word in ("", "m"):
+        return "minor" if word else "major"
+    mode = MODE_ABBREVIATIONS.get(word[:3])
+    return mode if word in (word[:3], mode) else None
 
 
 def key_sharps(value: str) -> int:
-    """Sharps (>0) or flats (<0) of a ``K:`` value; ValueError if music21 would misread it."""
+    """Sharps (>0) or flats (<0) of a ``K:`` value (:func:`key_signature`); ValueError if music21
+    would misread it."""
     match = _KEY_RE.fullmatch(value.strip())
-    mode = match[2].lower() if match else None
-    if match is None or match[1] not in _TONIC_FIFTHS or mode not in _MODE_SHIFT:
+    mode = _exact_mode(match[2].lower()) if match else None
+    if match is None or match[1] not in _MUSIC21_TONICS or mode in (None, "locrian"):
         raise ValueError(f"unsupported key {value!r} (use e.g. D, Em, Ador, Gmix, Bb, F#m)")
-    sharps = _TONIC_FIFTHS[match[1]] + _MODE_SHIFT[mode]
-    if not -7 <= sharps <= 7:
-        raise ValueError(f"key {value!r} needs {abs(sharps)} sharps or flats (at most 7)")
-    return sharps
+    return key_signature(value)
 
 
 def validate_key(value: str) -> str:
@@ -151,37 +110,6 @@ def is_valid_key(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def build_header(title: str, meter: tuple[int, int] | str, unit: Fraction | str, key: str,
-                 x: int = 1, tempo: int | str | None = None, rhythm: str | None = None) -> str:
-    """The header lines of a tune, ending with ``K:`` and a newline.
-
-    ``tempo`` is beats per minute of a quarter note (written ``Q:1/4=N``) or a
-    ready ``Q:`` value such as ``"3/8=120"``. Raises ValueError on an unsupported
-    meter, unit, key or tempo.
-    """
-    met = parse_meter(meter) if isinstance(meter, str) else (int(meter[0]), int(meter[1]))
-    if met not in VALID_METERS:
-        raise ValueError(f"unsupported meter {format_meter(met)}")
-    unit_frac = parse_unit(unit) if isinstance(unit, str) else Fraction(unit)
-    if unit_frac <= 0 or unit_frac.numerator != 1:
-        raise ValueError(f"unsupported unit note length {unit_frac}")
-    lines = [f"X:{int(x)}", f"T:{_one_line(title) or 'Untitled'}",
-             f"M:{format_meter(met)}", f"L:{unit_frac.numerator}/{unit_frac.denominator}"]
-    if tempo is not None:
-        q = f"1/4={int(tempo)}" if isinstance(tempo, int) else _one_line(tempo)
-        if not _TEMPO_RE.fullmatch(q) or isinstance(tempo, bool):
-            raise ValueError(f"unsupported tempo {tempo!r}")
-        lines.append(f"Q:{q}")
-    if rhythm:
-        lines.append(f"R:{_one_line(rhythm)}")
-    lines.append(f"K:{validate_key(key)}")
-    return "\n".join(lines) + "\n"
 
 
 def split_tune(text: str) -> tuple[str, str]:
@@ -211,25 +139,6 @@ def header_fields(text: str) -> dict[str, str]:
         match = _FIELD_RE.fullmatch(line.strip())
         if match and match[1] in _READ_FIELDS and match[1] not in fields:
             fields[match[1]] = match[2].strip()
-    return fields
-
-
-def parse_header(text: str) -> dict:
-    """Header fields of a tune with ABC defaults filled in.
-
-    Returns the fields present among X T M L K Q R as strings, ``M`` defaulting
-    to ``"4/4"``, ``L`` to the ABC rule (1/16 below 3/4, else 1/8) and ``K`` to
-    ``"C"``; plus ``"meter"`` (tuple) and ``"unit"`` (Fraction). Raises
-    ValueError when ``M:`` or ``L:`` cannot be read.
-    """
-    fields: dict = dict(header_fields(text))
-    fields.setdefault("M", "4/4")
-    fields["meter"] = parse_meter(fields["M"])
-    if "L" not in fields:
-        unit = default_unit(fields["meter"])
-        fields["L"] = f"{unit.numerator}/{unit.denominator}"
-    fields["unit"] = parse_unit(fields["L"])
-    fields.setdefault("K", "C")
     return fields
 
 

@@ -189,7 +189,8 @@ def _warm_imports() -> None:
     """Import the parsers before forking workers, so children never import concurrently."""
     import music21  # noqa: F401
 
-    from app.core import abc, midi, music21_bridge, musicxml, project  # noqa: F401
+    from app.core import midi, music21_bridge, musicxml, project  # noqa: F401
+    from app.core.abc import read  # noqa: F401
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@
 * ``tracks``: MuseGAN's per-track metrics (Dong et al. 2018) and the tonal
   distance between tracks;
 * ``checks``: the in-key share and the copying check (longest run of notes
-  shared with the training set); ``abc_notes`` reads note events from ABC text.
+  shared with the training set), also of note events read from ABC text.
 """
 
-from models.metrics.abc_notes import abc_note_events
-from models.metrics.checks import CopyIndex, event_id, in_key_share, key_scale, note_events
+from models.metrics.checks import CopyIndex, abc_note_events, event_id, in_key_share, key_scale, note_events
 from models.metrics.features import FEATURES, LENGTH_CLASSES, SCALAR_FEATURES, piece_features
 from models.metrics.sets import compare_sets, feature_overlap, inter_set_distances, intra_set_distances, overlap_area, overlap_mean
 from models.metrics.tracks import TONAL_MATRIX, track_metrics

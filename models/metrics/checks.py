@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from app.core.abc.notes import abc_notes
 from app.core.keys import scale_pitch_classes
 from app.core.score import Score
 
@@ -60,6 +61,11 @@ def note_events(score: Score) -> list[int]:
     """The piece's note events (see the module docstring), in onset order."""
     step = score.ppq / 4
     return [event_id(n.pitch, round(n.duration / step)) for n in piece_notes(score)]
+
+
+def abc_note_events(text: str) -> list[int]:
+    """The note events of one ABC tune, read without music21 (``app.core.abc.notes``)."""
+    return [event_id(pitch, sixteenths) for pitch, sixteenths in abc_notes(text)]
 
 
 def _prefix_hashes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

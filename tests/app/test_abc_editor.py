@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
 from app.commands import NotesCommand, set_track_command
-from app.core.abc import read_abc
+from app.core.abc.read import read_abc
 from app.core.score import Note, Score, TempoChange, Track
 from app.ui.abc_editor.editor import AbcEditor
 from app.ui.abc_editor.highlighter import AbcHighlighter

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from app.core.abc import list_tunes, read_abc, read_abc_text, write_abc
+from app.core.abc.read import read_abc, read_abc_text
+from app.core.abc.tunes import list_tunes
+from app.core.abc.write import write_abc
 from app.core.errors import FileFormatError
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 

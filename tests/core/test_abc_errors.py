@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core.abc import read_abc, tune_spans
-from app.core.abc_errors import AbcProblem, check_and_read_abc, find_abc_problem, problem_from_message
+from app.core.abc.read import read_abc
+from app.core.abc.tunes import tune_spans
+from app.core.abc.errors import AbcProblem, check_and_read_abc, find_abc_problem, problem_from_message
 
 DATA = Path(__file__).parents[1] / "data" / "abc"
 SEEDS = Path(__file__).parents[2] / "resources" / "seeds"

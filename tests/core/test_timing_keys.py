@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.core.keys import key_fifths, key_from_abc, key_to_abc, key_to_mido, scale_pitch_classes, spell
+from app.core.abc.header import key_from_abc, key_to_abc
+from app.core.keys import key_fifths, key_to_mido, scale_pitch_classes, spell
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from app.core.timing import TempoMap, bar_count, bar_lines, duration_seconds
 

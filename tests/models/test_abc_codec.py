@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.abc_lstm.codec import (
-    END, CharVocab, format_length, normalize_key, normalize_reason, normalize_tune,
-    tonic_choices, training_text, transpose_tune, transposed_tonic, tune_pitches,
+    END, CharVocab, format_length, normalize_key, normalize_reason, normalize_tune, tonic_choices, transpose_tune,
 )
 from models.common.corpus import abc_tunes
 
@@ -31,6 +30,13 @@ def _sample() -> tuple[list[str], list[str]]:
 
 def _kept() -> list[str]:
     return [n for n in _sample()[1] if n is not None]
+
+
+def tune_pitches(text: str) -> list[int]:
+    """MIDI pitches of the notes music21 reads from an ABC tune, in order (chords: all)."""
+    from music21 import converter
+
+    return [p.midi for element in converter.parse(text, format="abc").flatten().notes for p in element.pitches]
 
 
 def _tune(key: str, body: str, meter: str = "4/4", unit: str = "1/8") -> str:
@@ -177,10 +183,16 @@ def test_transpose_respells_explicitly():
 
 def test_transpose_falls_back_to_the_other_key_spelling():
     """B double flat down a semitone in D flat would need a triple flat: C sharp spells it."""
-    assert transposed_tonic("D", "major", -1) == ("Db", 0)
+    assert tonic_choices("D", "major", -1)[0] == ("Db", 0)
     assert [t for t, _ in tonic_choices("D", "major", -1)] == ["Db", "C#"]
     assert transpose_tune(_tune("D", "__B B d|]"), -1).split("\n")[4:6] == ["K:C#", "_A A c|]"]
     assert transpose_tune(_tune("D", "_B B d|]"), -1).split("\n")[4:6] == ["K:Db", "__B B d|]"]
+
+
+def test_transpose_writes_only_keys_music21_reads():
+    """F lydian down a semitone is E lydian, never Fb lydian (music21 reads a tonic Fb as F)."""
+    assert [t for t, _ in tonic_choices("F", "lydian", -1)] == ["E"]
+    assert transpose_tune(_tune("Flyd", "C ^^D |]"), -1) is None  # E lydian would need a triple sharp
 
 
 @pytest.mark.parametrize("tonic, mode, shift, want", [
@@ -189,8 +201,8 @@ def test_transpose_falls_back_to_the_other_key_spelling():
     ("G", "minor", 4, "B"), ("C#", "major", 0, "C#"), ("F", "major", 12, "F"),
     ("B", "major", 1, "C"), ("Eb", "minor", 2, "F"),
 ])
-def test_transposed_tonic(tonic, mode, shift, want):
-    new, steps = transposed_tonic(tonic, mode, shift)
+def test_preferred_tonic(tonic, mode, shift, want):
+    new, steps = tonic_choices(tonic, mode, shift)[0]
     assert new == want
     assert abs(steps - shift * 7 / 12) <= 1
 
@@ -232,7 +244,7 @@ def test_normalize_key():
 # -- CharVocab -----------------------------------------------------------------------------
 
 def test_char_vocab_round_trip():
-    texts = [training_text(t) for t in _kept()[:50]]
+    texts = [t + END for t in _kept()[:50]]
     vocab = CharVocab.build(texts)
     assert END in vocab.chars and vocab.chars == tuple(sorted(vocab.chars))
     for text in texts:

@@ -8,10 +8,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from models.abc_lstm.grammar import (
-    ALPHABET, AbcBodyGrammar, bar_units, build_header, check_tune, clean_seed_body,
-    default_unit, is_valid_key, parse_header, validate_key,
-)
+from app.core.abc.header import bar_units, default_unit, format_meter, format_unit
+from models.abc_lstm.grammar import ALPHABET, AbcBodyGrammar, check_tune, clean_seed_body, is_valid_key, validate_key
 from models.abc_lstm.grammar_header import key_sharps
 
 METERS = [(2, 4), (3, 4), (4, 4), (6, 8), (9, 8), (12, 8), (2, 2)]
@@ -57,7 +55,7 @@ def walk(grammar, rng, style="uniform", audit_every=0, max_steps=None):
 
 
 def tune(meter, body, key="D", title="Walk"):
-    return build_header(title, meter, default_unit(meter), key) + body + "\n"
+    return f"X:1\nT:{title}\nM:{format_meter(meter)}\nL:{format_unit(default_unit(meter))}\nK:{key}\n{body}\n"
 
 
 def assert_valid(meter, body, key="D"):
@@ -270,26 +268,6 @@ def test_copy_gives_independent_state():
 
 
 # -- headers and the checker ------------------------------------------------------------
-
-def test_build_header_writes_the_required_fields():
-    assert build_header("Kesh", (6, 8), F(1, 8), "G") == "X:1\nT:Kesh\nM:6/8\nL:1/8\nK:G\n"
-    assert build_header(" Two\nlines ", "2/4", "1/16", "Ador", x=3, tempo=96) == (
-        "X:3\nT:Two lines\nM:2/4\nL:1/16\nQ:1/4=96\nK:Ador\n")
-    with pytest.raises(ValueError):
-        build_header("t", (11, 7), F(1, 8), "D")
-    with pytest.raises(ValueError):
-        build_header("t", (6, 8), F(1, 8), "H")
-
-
-def test_parse_header_fills_defaults():
-    fields = parse_header("X:2\nT:Tune\nR:jig\nK:Em\nabc|")
-    assert fields["M"] == "4/4" and fields["L"] == "1/8" and fields["K"] == "Em"
-    assert fields["R"] == "jig" and fields["X"] == "2" and fields["meter"] == (4, 4)
-    fields = parse_header("X:1\nT:a\nM:2/4\nQ:1/4=80\n")
-    assert fields["L"] == "1/16" and fields["unit"] == F(1, 16) and fields["K"] == "C"
-    assert fields["Q"] == "1/4=80"
-    assert parse_header("X:1\nM:C|\nL:1/4\nK:D\n")["meter"] == (2, 2)
-
 
 @pytest.mark.parametrize("key", ["D", "Em", "Ador", "Gmix", "Bb", "F#m", "C#", "Ebmaj",
                                  "Dmin", "ELyd", "Bphr", "Cb", "A aeolian"])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from app.core.abc import read_abc_text
+from app.core.abc.read import read_abc_text
 from app.core.score import Note, Score, TimeSignature, Track
 from models.metrics import (
     CopyIndex, abc_note_events, compare_sets, in_key_share, inter_set_distances, intra_set_distances,

@@ -55,9 +55,6 @@ class AbcTextEdit(QPlainTextEdit):
         self._refresh_selections()
         self._gutter.update()
 
-    def error_position(self) -> tuple[int, int, int] | None:
-        return self._error
-
     def error_cursor(self) -> QTextCursor | None:
         """A cursor selecting the marked characters (clipped to the line), or None."""
         if self._error is None:

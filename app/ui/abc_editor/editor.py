@@ -34,7 +34,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.commands import ReplaceScoreCommand
-from app.core.abc_errors import AbcProblem, AbcReading, check_and_read_abc
+from app.core.abc.errors import AbcProblem, AbcReading, check_and_read_abc
 from app.core.score import Score
 from app.document import Document
 from app.settings import Settings

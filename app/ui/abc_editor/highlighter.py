@@ -1,6 +1,6 @@
 """Syntax highlighting for ABC notation, in colours that read on the dark theme.
 
-Each line is classified the way ``app.core.abc`` reads it: ``%`` comments and
+Each line is classified the way ``app.core.abc.read`` reads it: ``%`` comments and
 ``%%`` directives, information fields (``X: T: M: L: Q: K: V: w:``...), and
 music lines, where notes, accidentals, rests, lengths, bar lines and repeats,
 chord symbols (``"Am7"``), chords (``[CEG]``), decorations (``!trill!``,
@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+
+from app.core.abc.tunes import comment_start, looks_like_music
 
 OUTSIDE, HEADER, BODY = 0, 1, 2
 
@@ -64,21 +66,6 @@ def make_format(colour: str, bold: bool = False, italic: bool = False) -> QTextC
     return fmt
 
 
-def _looks_like_music(line: str) -> bool:
-    return "|" in line and line[0] in "ABCDEFGabcdefg" and line[1:2] == ":" and ":|" in line
-
-
-def comment_start(line: str) -> int:
-    """Index of the ``%`` that starts a comment (outside quotes, not ``\\%``), or -1."""
-    in_quote = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            in_quote = not in_quote
-        elif ch == "%" and not in_quote and (i == 0 or line[i - 1] != "\\"):
-            return i
-    return -1
-
-
 class AbcHighlighter(QSyntaxHighlighter):
     """Colours ABC text; ``formats`` maps each style name (see :data:`STYLES`) to its format."""
 
@@ -99,7 +86,7 @@ class AbcHighlighter(QSyntaxHighlighter):
             self.setFormat(0, len(text), self.formats["directive" if text.startswith("%%") else "comment"])
             return state
         field = _FIELD.match(text)
-        if field and not _looks_like_music(text):
+        if field and not looks_like_music(text):
             self._highlight_field(text, field.group(1))
             if field.group(1) == "X":
                 return HEADER

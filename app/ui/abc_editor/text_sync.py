@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from app.core.abc import tune_spans, write_abc
+from app.core.abc.tunes import tune_spans
+from app.core.abc.write import write_abc
 from app.core.score import Score, Track
 
 _MIDI = re.compile(r"^\s*%%MIDI\s+(program|channel)\b", re.IGNORECASE)

@@ -1,7 +1,7 @@
 """Find where ABC text goes wrong: a line, a column and one sentence.
 
 The ABC editor shows a parse error at its place in the text. music21, under
-``abc.py``, forgives a lot (an unclosed ``"`` or ``!``, a stray ``]``) and
+``read.py``, forgives a lot (an unclosed ``"`` or ``!``, a stray ``]``) and
 names only a line when it does fail, so :func:`find_abc_problem` first checks
 the tune itself, line by line: unknown header fields, ``M: L: Q: K: X:``
 values it cannot read, unclosed chord symbols, decorations, chords, inline
@@ -9,7 +9,7 @@ fields and grace notes, ``]`` or ``}`` that close nothing, an accidental
 without a note, and note lengths of zero or divided by zero.
 
 :func:`check_and_read_abc` is what the editor runs in a worker: the check,
-then :func:`app.core.abc.read_abc_text` in a child process under the parse
+then :func:`app.core.abc.read.read_abc_text` in a child process under the parse
 time limit (``limits.py``) and the score limits, every failure returned as an
 :class:`AbcProblem` rather than raised.
 """
@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.abc import read_abc_text, strip_comment, tune_spans
+from app.core.abc.header import MODE_ABBREVIATIONS
+from app.core.abc.read import read_abc_text
+from app.core.abc.tunes import looks_like_music, strip_comment, tune_spans
 from app.core.errors import FileFormatError
 from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
 from app.core.score import DEFAULT_PPQ, Score
@@ -35,8 +37,7 @@ _UNIT = re.compile(r"\s*\d+(?:/(\d+))?\s*")
 _TEMPO = re.compile(r'\s*(?:"[^"]*"\s*)?'  # "Allegro" 1/4=120, 3/8=60, C=100, 120, "Slowly"
                     r'(?:(?:\d+/\d+\s*)+=\s*\d+(?:\.\d+)?|C\d*\s*=\s*\d+|\d+(?:\.\d+)?)?\s*(?:"[^"]*")?\s*')
 _KEY = re.compile(r"\s*([A-G])([#b]?)(\s*)([A-Za-z]*)(=?)")
-_MODES = ("maj", "min", "ion", "aeo", "dor", "mix", "lyd", "phr", "loc", "exp")
-_TEXT_FIELDS = frozenset("wWsr+")  # their values are words, not music
+_MODES = (*MODE_ABBREVIATIONS, "exp")  # and "m"; "exp" is ABC 2.1's explicit key signature
 _MIDI = re.compile(r"^\s*%%MIDI\s+(program|channel)\b", re.IGNORECASE)
 _DOC_NAME = "the ABC text"
 
@@ -87,15 +88,10 @@ def check_line(line: str) -> None:
     if line.startswith("%") or not line.strip():
         return
     match = _FIELD.match(line)
-    if match and not _looks_like_music(line):
+    if match and not looks_like_music(line):
         _check_field(match.group(1), match.group(2), 2)
         return
     _check_music(strip_comment(line))
-
-
-def _looks_like_music(line: str) -> bool:
-    """As in ``abc.py``: ``|A:B`` or ``C:|`` is music, not a field."""
-    return "|" in line and line[0] in "ABCDEFGabcdefg" and line[1:2] == ":" and ":|" in line
 
 
 def _check_field(letter: str, value: str, offset: int) -> None:
@@ -137,8 +133,6 @@ def _check_key(value: str, offset: int) -> None:
     if word and not is_option and word.lower() != "m" and not word.lower().startswith(_MODES):
         raise _Found(offset + match.start(4), f"'{word}' is not a mode (maj, m, dor, mix, lyd, phr, loc...)",
                      len(word))
-
-
 
 
 def _closing(line: str, i: int, mark: str, what: str) -> int:

@@ -1,28 +1,28 @@
 """Note events straight from ABC text, for the copying check over thousands of tunes.
 
 Parsing every training tune with music21 would take minutes; the copying
-check only needs each note's pitch and length. This reader covers the ABC that
+check (``models.metrics.checks.abc_note_events``) only needs each note's
+pitch and length. This reader covers the ABC that
 Cadenza's ABC models read and write (``models.abc_lstm.codec.normalize_tune``
-and the decoding grammar): the ``L:`` and ``K:`` header fields, notes with
+and the decoding grammar): the ``M:``, ``L:`` and ``K:`` header fields (with the
+rules of ``header.py``), notes with
 accidentals and octave marks, lengths, rests, ``(p`` tuplets, ties and bar
 lines. Repeats (``|:`` ... ``:|``) are played twice, as music21 reads them;
 first and second endings are not told apart. Accidentals follow ABC 2.1: the key signature, and an explicit
 accidental carried to the end of the bar for that note letter and octave.
-Anything else in the body is skipped. The events are those of
-:func:`models.metrics.checks.note_events` (pitch, length in 16ths; tied notes
-of one pitch are one event), so a tune read here and the Score music21 reads
-from the same text give the same events.
+Anything else in the body is skipped. :func:`abc_notes` gives the notes the
+copying check's events are made of (pitch, length in 16ths; tied notes of one
+pitch are one note), so a tune read here and the Score music21 reads from the
+same text give the same events.
 """
 
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from functools import lru_cache
 
-from app.core.keys import LETTER_PC, key_alterations, key_fifths, key_from_abc
-
-from models.metrics.checks import event_id
+from app.core.abc.header import default_unit, key_signature, read_meter, read_unit
+from app.core.keys import LETTER_PC, key_alterations
 
 _TOKEN = re.compile(r"""
     (?P<tuplet>\((?P<p>[2-9]))
@@ -46,28 +46,23 @@ def _length(text: str) -> float:
 
 def _header(text: str) -> tuple[float, dict[str, int], list[str]]:
     """(unit note length, key alterations per letter, body lines)."""
-    unit, key, body = 0.125, None, []
+    fields: dict[str, str] = {}
+    body = []
     for line in text.splitlines():
         if re.match(r"[A-Za-z]:", line):
-            field, value = line[0], line[2:].strip()
-            if field == "L":
-                try:
-                    unit = float(Fraction(value))
-                except (ValueError, ZeroDivisionError):
-                    pass
-            elif field == "K":
-                key = key_from_abc(value)
+            fields[line[0]] = line[2:].strip()
         elif line.strip() and not line.startswith("%"):
             body.append(_NOT_MUSIC.sub("", line))
+    unit = read_unit(fields.get("L")) or default_unit(read_meter(fields.get("M")))
     try:
-        alterations = key_alterations(key_fifths(key))
+        fifths = key_signature(fields["K"]) if "K" in fields else 0
     except ValueError:
-        alterations = key_alterations(0)
-    return unit, alterations, body
+        fifths = 0
+    return float(unit), key_alterations(fifths), body
 
 
-def abc_note_events(text: str) -> list[int]:
-    """The note events of one ABC tune (header and body)."""
+def abc_notes(text: str) -> list[tuple[int, int]]:
+    """The notes of one ABC tune (header and body): (MIDI pitch, length in 16ths)."""
     unit, key, body = _header(text)
     notes: list[list] = []  # [pitch, length in whole notes]
     carried: dict[tuple[str, int], int] = {}
@@ -106,4 +101,4 @@ def abc_note_events(text: str) -> list[int]:
                 elif 0 <= pitch <= 127:
                     notes.append([pitch, length])
                 tie_open = False
-    return [event_id(pitch, round(length * 16)) for pitch, length in notes]
+    return [(pitch, round(length * 16)) for pitch, length in notes]

@@ -1,9 +1,9 @@
-"""Score -> ABC text (our own writer; reading is in ``abc.py``).
+"""Score -> ABC text: :func:`write_abc` (our own writer; reading is in ``read.py``).
 
 The output is plain ABC 2.1 that any reader understands and that reads back
 to the same notes:
 
-* ``X:1``, ``T:``, ``M:``, ``L:`` (1/8, or 1/16 when the meter is under 3/4),
+* ``X:1``, ``T:``, ``M:``, ``L:`` (ABC's default for the meter, ``header.default_unit``),
   ``Q:1/4=bpm`` and ``K:`` from the score; several tracks become voices
   (``V:n name="..."``), each with ``%%MIDI program N`` (and
   ``%%MIDI channel 10`` for drums).
@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from app.core.keys import key_alterations, key_fifths, key_to_abc, spell
+from app.core.abc.header import default_unit, format_meter, format_unit, key_to_abc
+from app.core.keys import key_alterations, key_fifths, spell
 from app.core.score import Score, Track
 from app.core.slicing import Slice, bar_end, quantized_end, slice_track
 from app.core.timing import bar_lines
@@ -44,15 +45,16 @@ def abc_grid(ppq: int) -> int:
 def write_abc(score: Score) -> str:
     """The whole score as the text of one ABC tune (see module doc)."""
     first = score.time_signatures[0]
-    small = Fraction(first.numerator, first.denominator) < Fraction(3, 4)
-    unit = Fraction(score.ppq * 4, 16 if small else 8)  # ticks per L: unit
+    meter = (first.numerator, first.denominator)
+    unit_length = default_unit(meter)
+    unit = score.ppq * 4 * unit_length  # ticks per L: unit
     grid = abc_grid(score.ppq)
     end = bar_end(score, quantized_end(score, grid))
     key = _usable_key(score.key)
     lines = ["X:1"]
     if score.title:
         lines.append("T:" + " ".join(score.title.split()))
-    lines += [f"M:{first.numerator}/{first.denominator}", f"L:1/{16 if small else 8}",
+    lines += [f"M:{format_meter(meter)}", f"L:{format_unit(unit_length)}",
               f"Q:1/4={_bpm(score.tempos[0].bpm)}", f"K:{key_to_abc(key)}"]
     tracks = score.tracks or (Track(),)
     for index, track in enumerate(tracks):

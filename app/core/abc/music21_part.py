@@ -1,4 +1,4 @@
-"""Build a music21 Part from the text of one ABC voice.
+"""Build a music21 Part from the text of one ABC voice (used by ``read.py``).
 
 music21 tokenises ABC well, but its translator drops or misplaces fields that
 change inside a tune (``M:``, ``Q:``), loses ties on chords (``[CE]2-``,

@@ -1,0 +1,116 @@
+"""ABC text -> Score: :func:`read_abc` (a file) and :func:`read_abc_text` (a string).
+
+Reading goes through music21's ABC tokenizer (``music21_part.py`` adds what its
+translator loses) and ``music21_bridge.stream_to_score``: header fields
+(``T: M: L: Q: K:``), chords, ties, tuplets, grace notes, repeats and 1st/2nd
+endings (expanded), and several voices (``V:``, one Track each) are read. One
+tune is picked from the file by its ``X:`` number (``tunes.py``; fields of the
+file header before the first ``X:`` are not applied), and its text is first
+made ready for music21 (``prepare.py``: inline fields, decorations, ``x``/``Z``
+rests, ``%%MIDI program``/``channel``). An accidental holds until the bar line
+(ABC 2.1), which music21 alone does not do.
+
+Every failure is a :class:`FileFormatError` with one sentence, naming the line
+where the parser stopped when it can be found. music21 is imported only when a
+tune is read, so the editor can import the ABC package without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.abc.header import title_of
+from app.core.abc.prepare import Voice, prepare
+from app.core.abc.tunes import Line, read_text, split_tunes
+from app.core.errors import FileFormatError
+from app.core.score import DEFAULT_PPQ, Score
+
+
+def read_abc(path: str | Path, tune: int | None = None, ppq: int = DEFAULT_PPQ) -> Score:
+    """Read the tune numbered ``tune`` (default: the first) of an ABC file."""
+    return read_abc_text(read_text(path), tune=tune, name=str(path), ppq=ppq)
+
+
+def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
+                  ppq: int = DEFAULT_PPQ) -> Score:
+    """Read ABC from a string; errors name ``name`` as the file."""
+    tunes = split_tunes(text)
+    if not tunes:
+        raise FileFormatError(name, "it holds no ABC tune")
+    chosen = tunes[0] if tune is None else next((t for t in tunes if t.number == tune), None)
+    if chosen is None:
+        raise FileFormatError(name, f"there is no tune with X: {tune}")
+    try:
+        score = _build(chosen.lines, ppq)
+    except FileFormatError:
+        raise
+    except Exception as exc:  # music21 raises many kinds; all become one sentence
+        raise FileFormatError(name, _locate(chosen.lines, exc, ppq)) from None
+    if score.note_count == 0:
+        raise FileFormatError(name, "no notes found" + (f" in tune X: {chosen.number}" if len(tunes) > 1 else ""))
+    return score
+
+
+def _build(lines: list[Line], ppq: int) -> Score:
+    """Prepare the tune's text, make one music21 Part per voice, and read them."""
+    from app.core.music21_bridge import quiet_music21
+
+    with quiet_music21():
+        return _build_loudly(lines, ppq)
+
+
+def _build_loudly(lines: list[Line], ppq: int) -> Score:
+    from music21 import metadata, stream
+
+    from app.core.abc.music21_part import voice_part
+    from app.core.music21_bridge import stream_to_score
+
+    header, voices = prepare([text for _, text in lines])
+    result = stream.Score()
+    result.insert(0, metadata.Metadata(title=title_of(header)))
+    if not voices:
+        voice_part("\n".join(header) + "\n")  # still check the header fields
+    named = len(voices) > 1
+    for voice in voices:
+        part = voice_part("\n".join(header + voice.lines) + "\n")
+        part.partName = voice.name or (voice.vid if named else "") or None
+        _add_instrument(part, voice)
+        result.insert(0, part)
+    return stream_to_score(result, ppq=ppq)
+
+
+def _add_instrument(part, voice: Voice) -> None:
+    from music21 import instrument, stream
+
+    inst = instrument.Instrument()
+    inst.midiProgram = voice.program or 0
+    if voice.drum:
+        inst.midiChannel = 9
+    first = part.getElementsByClass(stream.Measure).first()
+    (first or part).insert(0, inst)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "a note length or an L: or M: field divides by zero"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def _locate(lines: list[Line], exc: Exception, ppq: int) -> str:
+    """The problem, prefixed with the first line at which parsing fails (bisected)."""
+    def fails(count: int) -> bool:
+        try:
+            _build(lines[:count], ppq)
+        except Exception:
+            return True
+        return False
+
+    low, high = 0, len(lines)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fails(middle):
+            high = middle
+        else:
+            low = middle
+    return f"line {lines[high - 1][0]}: {_describe(exc)}" if lines else _describe(exc)
