@@ -62,7 +62,7 @@ class SizeOption:
 
 @dataclass(frozen=True)
 class ExtraOption:
-    """A training option of one model only (a string), e.g. vae-nn's track roles."""
+    """A training option of one model only (a string), e.g. which score track feeds which model track."""
 
     name: str
     label: str

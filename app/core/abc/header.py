@@ -15,7 +15,7 @@
 - ``T:`` titles: :func:`title_of`.
 
 Every reader and writer of ABC (``read``, ``write``, ``notes``, ``errors``,
-and the abc-lstm model's codec and grammar) takes these rules from here.
+and the ABC models' codecs and grammars) takes these rules from here.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Parsing every training tune with music21 would take minutes; the copying
 check (``models.metrics.checks.abc_note_events``) only needs each note's
 pitch and length. This reader covers the ABC that
-Cadenza's ABC models read and write (``models.abc_lstm.codec.normalize_tune``
-and the decoding grammar): the ``M:``, ``L:`` and ``K:`` header fields (with the
+Cadenza's ABC models read and write (their training normal form
+and their decoding grammar): the ``M:``, ``L:`` and ``K:`` header fields (with the
 rules of ``header.py``), notes with
 accidentals and octave marks, lengths, rests, ``(p`` tuplets, ties and bar
 lines. Repeats (``|:`` ... ``:|``) are played twice, as music21 reads them;
