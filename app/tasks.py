@@ -6,8 +6,10 @@ generator yields progress objects and *returns* its result (the protocol of
 on a QThreadPool; the signals live on a QObject created in the main thread,
 so slots run there. Cancel is cooperative: a generator is stopped between
 yields; a plain function may take a ``cancelled`` callable. Starting a task of
-a kind that is running cancels the old one (its result is dropped). On close,
-:meth:`TaskRunner.shutdown` cancels everything and waits.
+a kind that is running cancels the old one (its result is dropped), so every
+kind is named once, in :class:`TaskKind`: two features that share a kind
+cancel each other. On close, :meth:`TaskRunner.shutdown` cancels everything
+and waits.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import gc
 import inspect
 import logging
 import threading
+from enum import StrEnum
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
@@ -34,6 +37,25 @@ def freeze_heap() -> None:
     models) are long-lived anyway, so the collector need not walk them again.
     """
     gc.freeze()
+
+
+class TaskKind(StrEnum):
+    """Every kind of task; a new task cancels the running one of its kind, and only that one."""
+
+    OPEN = "open"  # File > Open
+    SAVE = "save"  # File > Save
+    FILE_EXPORT = "file-export"  # File > Export
+    GALLERY_EXPORT = "gallery-export"  # a variation card's export
+    SPECTROGRAM = "spectrogram"
+    ABC_PARSE = "abc-parse"  # the ABC editor's check of the text
+    ABC_WRITE = "abc-write"  # the ABC editor's rewrite after a piano-roll edit
+    GENERATE = "generate"  # a generation run
+    GENERATE_LOAD = "generate-load"  # a model preloaded
+    GENERATE_MODELS = "generate-models"  # the installed models listed
+    GENERATE_SOURCE = "generate-source"  # a seed or style song read
+    GENERATE_AUDITION = "generate-audition"  # the song a variation is auditioned in
+    TRAINING_DEVICES = "training-devices"  # the training dialog's device list
+    TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
 
 
 class TaskCancelled(Exception):
@@ -97,7 +119,7 @@ class _WorkerSignals(QObject):
 class Task(QRunnable):
     """One job on the pool."""
 
-    def __init__(self, kind: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, kind: TaskKind, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the runner holds the reference
         self.kind, self.fn, self.args, self.kwargs = kind, fn, args, kwargs
@@ -173,11 +195,11 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
-        self._running: dict[str, Task] = {}
+        self._running: dict[TaskKind, Task] = {}
         self._all: set[Task] = set()
         self._closed = False
 
-    def start(self, kind: str, fn: Callable[..., Any], *args: Any,
+    def start(self, kind: TaskKind, fn: Callable[..., Any], *args: Any,
               on_result: Callable[[Any], None] | None = None, on_error: Callable[[str], None] | None = None,
               on_progress: Callable[[Any], None] | None = None, **kwargs: Any) -> Task:
         """Run ``fn(*args, **kwargs)``; the callbacks run on the main thread (never after shutdown)."""
@@ -207,10 +229,10 @@ class TaskRunner(QObject):
         if self._running.get(task.kind) is task:
             del self._running[task.kind]
 
-    def is_running(self, kind: str) -> bool:
+    def is_running(self, kind: TaskKind) -> bool:
         return kind in self._running
 
-    def cancel(self, kind: str) -> None:
+    def cancel(self, kind: TaskKind) -> None:
         task = self._running.get(kind)
         if task is not None:
             task.cancel()

@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from app.core.errors import CadenzaError, GenerationError
 from app.core.generation_settings import (NO_SOURCE, RANDOM_SEED_MAX, SliderState, load_source, request_options,
                                           source_seed_text)
-from app.tasks import TaskRunner, freeze_heap
+from app.tasks import TaskKind, TaskRunner, freeze_heap
 
 KEEP_LOADED = 3  # generators kept in memory (least recently used goes first)
 GUI_WORDS = (("use --device cpu (or auto)", "choose CPU or Auto as the device"),
@@ -287,7 +287,7 @@ class GenerationService(QObject):
         """List the models again (a new user model was trained) in a worker; ``models_changed`` follows."""
         if not self._closed:
             self.scanning = True
-            self.runner.start("generate-models", scan_models, on_result=self._on_models_scanned,
+            self.runner.start(TaskKind.GENERATE_MODELS, scan_models, on_result=self._on_models_scanned,
                               on_error=self._on_models_scan_failed)
 
     def ensure_models(self) -> None:
@@ -324,7 +324,7 @@ class GenerationService(QObject):
         """Load a model in the background so the next run starts at once (a broken one says so now)."""
         if self._closed or info.problem or self.pool.loaded(str(info.path), device):
             return
-        self.runner.start("generate-load", self.pool.get, str(info.path), device,
+        self.runner.start(TaskKind.GENERATE_LOAD, self.pool.get, str(info.path), device,
                           on_result=lambda _g, n=info.name: self.model_loaded.emit(n), on_error=self._emit_failed)
 
     # -- runs -----------------------------------------------------------------------
@@ -334,7 +334,7 @@ class GenerationService(QObject):
             return
         self._serial += 1
         serial = self._serial
-        self.runner.start("generate", run_job, job, self.pool, self.sources,
+        self.runner.start(TaskKind.GENERATE, run_job, job, self.pool, self.sources,
                           on_result=lambda scores: self._on_run_finished(serial, scores),
                           on_error=lambda message: self._on_run_failed(serial, message),
                           on_progress=lambda p: serial == self._serial and self.progress.emit(p))
@@ -353,7 +353,7 @@ class GenerationService(QObject):
         self.generate(job)
 
     def load_source(self, source: Mapping[str, Any], on_result: Callable[[Any], None],
-                    on_error: Callable[[str], None] | None = None, kind: str = "generate-source") -> None:
+                    on_error: Callable[[str], None] | None = None, kind: str = TaskKind.GENERATE_SOURCE) -> None:
         """Read a seed or style song in a worker (cached for the runs that use it); a newer read of
         the same ``kind`` replaces this one."""
         if not self._closed:
@@ -361,20 +361,21 @@ class GenerationService(QObject):
                               on_error=on_error or self._emit_failed)
 
     def is_running(self) -> bool:
-        return self.runner.is_running("generate")
+        return self.runner.is_running(TaskKind.GENERATE)
 
     def cancel(self) -> None:
         """Stop the run in progress; its results are dropped and ``cancelled`` is emitted."""
         if self.is_running():
             self._serial += 1
-            self.runner.cancel("generate")
+            self.runner.cancel(TaskKind.GENERATE)
             self.cancelled.emit()
 
     def shutdown(self) -> None:
         """On close: cancel, drop the generators, and emit nothing more."""
         self._closed = True
         self._serial += 1
-        for kind in ("generate", "generate-load", "generate-models", "generate-source", "generate-audition"):
+        for kind in (TaskKind.GENERATE, TaskKind.GENERATE_LOAD, TaskKind.GENERATE_MODELS, TaskKind.GENERATE_SOURCE,
+                     TaskKind.GENERATE_AUDITION):
             self.runner.cancel(kind)
         self.pool.clear()
 

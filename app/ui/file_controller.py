@@ -23,7 +23,7 @@ from app.services import autosave as recovery
 from app.services.autosave import Autosave
 from app.services.files import OPEN_EXTS, OPEN_FILTER, Opened, export_file, open_file, save_file
 from app.settings import Settings
-from app.tasks import TaskRunner
+from app.tasks import TaskKind, TaskRunner
 from app.ui.dialogs.export_dialog import ExportDialog
 
 SAVE_FILTER = "Cadenza project (*.cadenza);;MIDI file (*.mid);;ABC notation (*.abc);;MusicXML (*.musicxml)"
@@ -99,7 +99,7 @@ class FileController(QObject):
         if ask and not self.maybe_save():
             return None
         self.status_message.emit(f"Opening {path.name}…")
-        return self.runner.start("open", open_file, path, tune, on_result=self._on_open_finished,
+        return self.runner.start(TaskKind.OPEN, open_file, path, tune, on_result=self._on_open_finished,
                                  on_error=lambda msg: self._on_open_failed(path, msg))
 
     def _on_open_finished(self, opened: Opened) -> None:
@@ -157,7 +157,8 @@ class FileController(QObject):
             result["ok"] = False
             self.warn("Cannot save", message)
 
-        task = self.runner.start("save", save_file, self.doc.score, path, self.state(), on_result=done, on_error=failed)
+        task = self.runner.start(TaskKind.SAVE, save_file, self.doc.score, path, self.state(),
+                                 on_result=done, on_error=failed)
         if wait and task.signals.closed:  # the runner is shut down: nothing was saved
             return False
         if wait and "ok" not in result:  # closing: the answer is needed before the window goes
@@ -187,7 +188,8 @@ class FileController(QObject):
         elif scope == "selection":
             score = edits.extract(score, notes=self.selection())
         self.status_message.emit(f"Exporting {path.name}…")
-        return self.runner.start("export", export_file, score, path, self.settings.soundfont, self.settings.sample_rate,
+        return self.runner.start(TaskKind.FILE_EXPORT, export_file, score, path, self.settings.soundfont,
+                                 self.settings.sample_rate,
                                  on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
                                  on_error=lambda msg: self.warn("Cannot export", msg))
 

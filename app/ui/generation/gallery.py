@@ -21,7 +21,7 @@ from app.document import Document
 from app.services.files import export_file
 from app.services.player import Player
 from app.settings import Settings
-from app.tasks import TaskRunner
+from app.tasks import TaskKind, TaskRunner
 from app.ui.generation.audition import Audition
 from app.ui.generation.boxes import column, row
 from app.ui.generation.variation_card import VariationCard
@@ -171,7 +171,7 @@ class VariationsGallery(QWidget):
             return None
         target = Path(path) if Path(path).suffix else Path(path).with_suffix(ext)
         self.status_message.emit(f"Exporting {target.name}…")
-        return self.runner.start("export", export_file, card.score, target, self.settings.soundfont,
+        return self.runner.start(TaskKind.GALLERY_EXPORT, export_file, card.score, target, self.settings.soundfont,
                                  self.settings.sample_rate,
                                  on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
                                  on_error=self.status_message.emit)
