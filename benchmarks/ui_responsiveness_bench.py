@@ -147,7 +147,7 @@ def training_stalls(app, quick: bool, folder: Path) -> dict:
     process.failed.connect(lambda m: failed.append(m))
     process.progress.connect(lambda p: reports.append(p))
     args = TrainArgs("note-lstm", [str(data)], str(folder / "model"), device="cpu", epochs=50, batch_size=4,
-                     max_steps=20 if quick else 60, hidden=64, layers=1)
+                     max_steps=20 if quick else 60, sizes={"hidden": 64, "layers": 1})
     with StallProbe() as probe:
         t0 = time.perf_counter()
         process.start(args)

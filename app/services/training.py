@@ -2,8 +2,8 @@
 
 The child runs the very command a user would type, so a crash in training
 (or running out of memory) cannot take the editor down. Its JSON lines become
-signals: ``progress(dict)`` (the fields of ``TrainProgress``, or only
-``message`` for markov), ``finished(dict)`` (the final ``{"done": true, "out",
+signals: ``progress(dict)`` (the fields of ``TrainProgress``; a one-pass
+trainer's carry a message and no steps), ``finished(dict)`` (the final ``{"done": true, "out",
 "metrics"}`` line), ``failed(str)`` (the child's one-sentence ``error: ...``)
 and ``state_changed(str)``.
 
@@ -22,14 +22,18 @@ import json
 import os
 import signal
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from app.core.paths import user_models_dir
+from models.common.train_request import HYPERPARAMETERS, flag as _flag
 
 RUN_FILE = "training_run.json"
+RUN_VERSION = 2  # 2: sizes as one mapping (version 1 had hidden and layers fields)
+LEGACY_SIZES = ("hidden", "layers")
 RESUME_JSON = "resume.json"  # models.common.checkpoint's names (that module imports torch)
 RESUME_TENSORS = "resume.safetensors"
 STDERR_KEEP = 16_384
@@ -42,7 +46,7 @@ IDLE, RUNNING, PAUSING, PAUSED, STOPPING, CANCELLED, FINISHED, FAILED = (
 
 @dataclass
 class TrainArgs:
-    """Everything ``cadenza train`` is given for one run (None: the model's default)."""
+    """Everything ``cadenza train`` is given for one run (None, or absent from ``sizes``: the model's default)."""
 
     model: str
     data: list[str]
@@ -53,8 +57,8 @@ class TrainArgs:
     lr: float | None = None
     max_steps: int | None = None
     seed: int | None = None
-    hidden: int | None = None
-    layers: int | None = None
+    sizes: dict[str, Any] = field(default_factory=dict)  # the spec's size fields, e.g. {"hidden": 64, "cell": "gru"}
+    extras: dict[str, str] = field(default_factory=dict)  # the spec's own training options
     fine_tune: str = ""
 
     def argv(self, resume: bool = False) -> list[str]:
@@ -62,10 +66,13 @@ class TrainArgs:
         args = ["train", "--model", self.model]
         for spec in self.data:
             args += ["--data", spec]
-        for name in ("epochs", "batch_size", "lr", "max_steps", "seed", "hidden", "layers"):
+        for name in HYPERPARAMETERS:
             value = getattr(self, name)
             if value is not None:
-                args += ["--" + name.replace("_", "-"), str(value)]
+                args += [_flag(name), str(value)]
+        for name, value in [*self.sizes.items(), *self.extras.items()]:
+            if value not in (None, ""):
+                args += [_flag(name), str(value)]
         if self.fine_tune:
             args += ["--fine-tune", self.fine_tune]
         return args + ["--resume" if resume else "--out", self.out, "--device", self.device, "--json-progress"]
@@ -73,15 +80,19 @@ class TrainArgs:
     def save(self) -> None:
         folder = Path(self.out)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / RUN_FILE).write_text(json.dumps({"version": 1, "args": asdict(self)}, indent=2))
+        (folder / RUN_FILE).write_text(json.dumps({"version": RUN_VERSION, "args": asdict(self)}, indent=2))
 
     @classmethod
     def load(cls, folder: str | Path) -> "TrainArgs | None":
         """The arguments saved in a run folder (None when there are none, or they are unreadable)."""
         try:
-            saved = json.loads((Path(folder) / RUN_FILE).read_text())["args"]
+            saved = dict(json.loads((Path(folder) / RUN_FILE).read_text())["args"])
+            sizes = dict(saved.get("sizes") or {})
+            for name in LEGACY_SIZES:  # version 1 kept the sizes as fields of their own
+                if saved.get(name) is not None:
+                    sizes[name] = saved[name]
             known = {f.name for f in fields(cls)}
-            return cls(**{k: v for k, v in saved.items() if k in known})
+            return cls(**{k: v for k, v in saved.items() if k in known and k != "sizes"}, sizes=sizes)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -153,15 +164,17 @@ def compare_base(card: dict) -> Path | None:
 
 def compare_job(folders: list[Path], bars: int, temperature: float, random_seed: int, device: str = "auto"):
     """Generate one variation from each checkpoint with the same request (a TaskRunner job:
-    yields Progress, returns the scores)."""
+    yields Progress, returns the scores). The temperature goes to the models that take it."""
     from models.common.generator import GenerationRequest
+    from models.common.options import resolve_options
     from models.registry import load_generator
 
     scores = []
     for folder in folders:
         gen = load_generator(checkpoint=folder, device=device)
+        given = {"temperature": temperature} if "temperature" in gen.options else {}
         request = GenerationRequest(bars=bars, random_seed=random_seed, device=device,
-                                    temperature=temperature if "temperature" in gen.options else None)
+                                    options=resolve_options(gen.name, gen.options, given))
         scores += (yield from gen.generate(request))[:1]
     return scores
 

@@ -43,24 +43,28 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def card_estimate(card: dict[str, Any], data: list[str], epochs: int | None, device: str) -> Estimate | None:
+def card_estimate(card: dict[str, Any], data: list[str], epochs: int | None, device: str,
+                  one_pass: bool = False) -> Estimate | None:
     """The bundled ``card``'s training time scaled to ``data`` and ``epochs``, if it trained on that
-    device kind (``cpu``, ``cuda``...) and data; None when the card cannot say (then measure)."""
+    device kind (``cpu``, ``cuda``...) and data; None when the card cannot say (then measure).
+
+    A ``one_pass`` model (its spec takes no hyperparameters) goes over the data once, on the CPU, so
+    only the data's share counts."""
     training = card.get("training", {})
     trained_on, card_device = list(training.get("data") or []), str(training.get("device", ""))
     seconds = float(training.get("seconds") or 0)
-    markov = card.get("arch") == "markov"
+    name = card.get("name", card.get("arch"))
     if not seconds or not data or any(spec not in trained_on for spec in data):
         return None
-    if not markov and card_device.split(" ")[0] != device:
+    if not one_pass and card_device.split(" ")[0] != device:
         return None
     seconds *= _share(training.get("datasets") or {}, data, trained_on)
-    if markov:
-        return Estimate(seconds, card_device, "one pass, from the bundled markov model's training time")
+    if one_pass:
+        return Estimate(seconds, card_device, f"one pass, from the bundled {name} model's training time")
     card_epochs = int(training.get("config", {}).get("epochs") or 1)
     seconds = seconds / card_epochs * (epochs or card_epochs)
     speed = training.get("tokens_per_s")
-    basis = f"from the bundled {card.get('name', card['arch'])} model's speed"
+    basis = f"from the bundled {name} model's speed"
     basis += f", {speed:,.0f} tokens/s" if speed else ""
     return Estimate(seconds, card_device, basis + "; early stopping can end it sooner")
 

@@ -60,8 +60,8 @@ def fill(dialog, folder, name="tiny", epochs=1, max_steps=0, start_from=""):
     f.epochs.setValue(epochs)
     f.batch_size.setValue(4)
     f.max_steps.setValue(max_steps)
-    f.hidden.setValue(32)
-    f.layers.setValue(1)
+    f.size_fields["hidden"].setValue(32)
+    f.size_fields["layers"].setValue(1)
     f.device.setCurrentIndex(f.device.findData("cpu"))
     f.name.setText(name)
     if start_from:
@@ -110,7 +110,7 @@ def test_a_tiny_model_trains_and_appears_in_the_selector_with_its_card(qtbot, di
     assert new.note_count > 0 and base.note_count > 0
     assert new.provenance["checkpoint"] == str(out) and base.provenance["checkpoint"] == str(BUNDLED_NOTE_LSTM)
     assert new.provenance["random_seed"] == base.provenance["random_seed"] == 7
-    assert new.provenance["sliders"] == base.provenance["sliders"] == {"temperature": 1.0}
+    assert new.provenance["sliders"] == base.provenance["sliders"] == {"temperature": 1.0, "top_k": 0, "top_p": 1.0}
     assert dialog.compare.previews[1].score is base
 
 
@@ -185,7 +185,7 @@ def test_a_broken_user_checkpoint_says_so_in_one_sentence(qtbot, models_dir, mid
     dialog = TrainingDialog(runner=runner)
     qtbot.addWidget(dialog)
     fill(dialog, midi_folder, name="from-broken", start_from=str(broken))
-    assert not dialog.form.hidden.isEnabled()  # a fine-tuned model keeps its base's sizes
+    assert not dialog.form.size_fields["hidden"].isEnabled()  # a fine-tuned model keeps its base's sizes
     with qtbot.waitSignal(dialog.process.failed, timeout=WAIT_MS):
         dialog.buttons["start"].click()
     text = dialog.status.text()
@@ -199,7 +199,7 @@ def test_form_defaults_devices_and_name_checks(qtbot, dialog, models_dir):
     f = dialog.form
     card = json.loads((BUNDLED_NOTE_LSTM / "config.json").read_text())
     f.kind.setCurrentIndex(f.kind.findData("note-lstm"))
-    assert (f.epochs.value(), f.batch_size.value(), f.hidden.value()) == (
+    assert (f.epochs.value(), f.batch_size.value(), f.size_fields["hidden"].value()) == (
         card["training"]["config"]["epochs"], 64, card["config"]["hidden"])  # the bundled run's settings
     assert f.data_specs() == ["corpus:classical", "corpus:chorales"]
     assert "About" in dialog.estimate.text() and "on cpu" in dialog.estimate.text()
@@ -248,3 +248,55 @@ def test_closing_the_window_during_training_leaves_nothing_running(qtbot, settin
     assert dialog.runs.resume.isEnabled() and dialog.buttons["start"].isEnabled()
     dialog.close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_form_offers_what_each_models_spec_has(qtbot, dialog, models_dir):
+    from models.registry import model_specs
+
+    f = dialog.form
+    assert [f.kind.itemData(i) for i in range(f.kind.count())] == [s.name for s in model_specs() if s.can_train]
+    note = next(s for s in model_specs() if s.name == "note-lstm")
+    assert f.kind.itemText(f.kind.findData("note-lstm")) == f"{note.display_name}: {note.good_for}"
+    cell, layers, roles = f.size_fields["cell"], f.size_fields["layers"], f.extra_fields["roles"]
+    f.kind.setCurrentIndex(f.kind.findData("note-lstm"))
+    assert f.how.isRowVisible(cell) and cell.isEnabled() and not f.what.isRowVisible(roles)
+    assert [cell.itemData(i) for i in range(cell.count())] == ["lstm", "gru"] and cell.currentData() == "lstm"
+    assert layers.isEnabled() and layers.value() == 3  # the bundled model's
+    cell.setCurrentIndex(cell.findData("gru"))
+    f.name.setText("grumpy")
+    argv = f.args(models_dir).argv()
+    assert argv[argv.index("--cell") + 1] == "gru" and argv[argv.index("--layers") + 1] == "3"
+    assert dialog.estimate.text().startswith("No time estimate yet")  # not the bundled model's sizes any more
+
+    f.kind.setCurrentIndex(f.kind.findData("vae-nn"))
+    assert not f.how.isRowVisible(cell) and not cell.isEnabled()
+    assert not layers.isEnabled() and layers.toolTip() == "The vae-nn model has no such size."
+    assert f.size_fields["hidden"].isEnabled() and f.data_specs() == ["corpus:chorales"]
+    assert f.what.isRowVisible(roles) and "track roles" in roles.toolTip()
+    f.name.setText("voices")
+    argv = f.args(models_dir).argv()
+    assert "--cell" not in argv and "--layers" not in argv and "--roles" not in argv
+    roles.setText("lpd5")
+    argv = f.args(models_dir).argv()
+    assert argv[argv.index("--roles") + 1] == "lpd5" and argv[argv.index("--hidden") + 1] == "256"
+    f.size_fields["hidden"].setValue(f.size_fields["hidden"].minimum())  # "model's default": not passed
+    assert f.size_fields["hidden"].text() == "model's default" and "--hidden" not in f.args(models_dir).argv()
+
+
+def test_a_plugin_model_is_offered_with_its_one_pass_training(qtbot, toy_plugin, models_dir, runner):
+    from app.ui.training import TrainingDialog
+
+    dialog = TrainingDialog(runner=runner)
+    qtbot.addWidget(dialog)
+    f = dialog.form
+    row = f.kind.findData("toy-arpeggio")
+    assert f.kind.itemText(row) == "Toy arpeggiator: showing how a model package plugs into Cadenza"
+    f.kind.setCurrentIndex(row)
+    assert f.data_specs() == ["corpus:chorales"] and not f.start_from.isEnabled()
+    assert not f.epochs.isEnabled() and f.epochs.toolTip() == "The toy-arpeggio model counts pitch classes in one pass."
+    assert not any(field.isEnabled() for field in f.size_fields.values()) and not dialog.measure.isEnabled()
+    assert dialog.estimate.text().startswith("The toy-arpeggio model goes over the files once")
+    f.name.setText("toy")
+    assert f.args(models_dir).argv() == ["train", "--model", "toy-arpeggio", "--data", "corpus:chorales", "--out",
+                                         str(models_dir / "toy"), "--device", "auto", "--json-progress"]
+    dialog.shutdown()

@@ -8,14 +8,23 @@ from app.services.training_estimate import card_estimate, format_duration
 
 def test_run_arguments_round_trip_and_resume(tmp_path):
     args = TrainArgs("note-lstm", ["corpus:chorales", str(tmp_path / "my files")], str(tmp_path / "m"), device="cpu",
-                     epochs=3, lr=0.001, seed=4, hidden=64, fine_tune="")
+                     epochs=3, lr=0.001, seed=4, sizes={"hidden": 64, "cell": "gru"}, fine_tune="")
     assert args.argv() == ["train", "--model", "note-lstm", "--data", "corpus:chorales", "--data",
                            str(tmp_path / "my files"), "--epochs", "3", "--lr", "0.001", "--seed", "4", "--hidden",
-                           "64", "--out", str(tmp_path / "m"), "--device", "cpu", "--json-progress"]
+                           "64", "--cell", "gru", "--out", str(tmp_path / "m"), "--device", "cpu", "--json-progress"]
     assert args.argv(resume=True)[-5:] == ["--resume", str(tmp_path / "m"), "--device", "cpu", "--json-progress"]
     args.save()
     assert TrainArgs.load(tmp_path / "m") == args
     assert TrainArgs.load(tmp_path) is None
+
+
+def test_a_run_saved_before_sizes_were_a_mapping_loads(tmp_path):
+    saved = {"model": "note-lstm", "data": ["corpus:chorales"], "out": str(tmp_path), "device": "cpu", "epochs": 2,
+             "batch_size": None, "lr": None, "max_steps": None, "seed": 0, "hidden": 64, "layers": None, "fine_tune": ""}
+    (tmp_path / "training_run.json").write_text(json.dumps({"version": 1, "args": saved}))
+    args = TrainArgs.load(tmp_path)
+    assert args.sizes == {"hidden": 64} and args.epochs == 2
+    assert args.argv(resume=True)[-9:-5] == ["--seed", "0", "--hidden", "64"]
 
 
 def resume_state(folder, step, total, finished):

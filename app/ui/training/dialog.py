@@ -27,7 +27,7 @@ from app.services.training import (CANCELLED, FAILED, FINISHED, PAUSED, PAUSING,
                                    read_model_card, resume_info)
 from app.services.training_estimate import Estimate, SpeedProbe, card_estimate, format_duration
 from app.tasks import TaskRunner
-from app.ui.training.form import FOLDER, TrainingForm
+from app.ui.training.form import FOLDER, TrainingForm, spec_named
 from app.ui.training.loss_plot import LossPlot
 from app.ui.training.result import COMPARE_KIND, CompareView, card_summary
 from app.ui.training.runs import UnfinishedRuns
@@ -151,18 +151,25 @@ class TrainingDialog(QDialog):
         busy = state in BUSY
         resumable = self.current is not None and state in (PAUSED, FAILED) and resume_info(self.current.out) is not None
         b["start"].setEnabled(not busy)
-        b["pause"].setEnabled(state == RUNNING and self.current is not None and self.current.model != "markov")
-        b["pause"].setToolTip("The markov model trains in one pass; it cannot pause."
-                              if self.current is not None and self.current.model == "markov" else
-                              "Stop at the next step and save the run, to resume later")
+        pausable = self.current is None or self._can_resume(self.current.model)
+        b["pause"].setEnabled(state == RUNNING and self.current is not None and pausable)
+        b["pause"].setToolTip("Stop at the next step and save the run, to resume later" if pausable else
+                              f"The {self.current.model} model cannot pause: a run of it goes over the data once.")
         b["resume"].setEnabled(resumable)
         b["cancel"].setEnabled(busy or resumable)
         self.form.setEnabled(not busy)
         self.runs.refresh(busy, exclude=self.current.out if busy and self.current else None)
         self.measure.setEnabled(self._can_measure())
 
+    @staticmethod
+    def _can_resume(model: str) -> bool:
+        spec = spec_named(model)
+        return spec is None or spec.can_resume  # a model no longer installed: its child says what is wrong
+
     def _can_measure(self) -> bool:
-        return self.form.model_kind() != "markov" and not self.probe.is_running() and self.process.state not in BUSY
+        """Only a model that trains in steps can have a few of them timed."""
+        return (self.form.spec().training.hyperparameters and not self.probe.is_running()
+                and self.process.state not in BUSY)
 
     def _on_form_changed(self) -> None:
         if self.probe.is_running():  # it measures a run that is no longer the one chosen
@@ -171,16 +178,16 @@ class TrainingDialog(QDialog):
 
     def _update_estimate(self) -> None:
         """A figure from the bundled card when it applies; otherwise say Measure does it."""
-        form, kind = self.form, self.form.model_kind()
-        card, device = bundled_card(kind), form.device_kind()
+        form, spec = self.form, self.form.spec()
+        card, device, one_pass = bundled_card(spec.name), form.device_kind(), not spec.training.hyperparameters
         estimate: Estimate | None = None
-        if card is not None and form.sizes_are_default() and not (kind != "markov" and form.max_steps.value()):
-            estimate = card_estimate(card, form.data_specs(), form.epochs.value(), device)
+        if card is not None and form.sizes_are_default() and not (not one_pass and form.max_steps.value()):
+            estimate = card_estimate(card, form.data_specs(), form.epochs.value(), device, one_pass=one_pass)
         if estimate is not None:
             self.estimate.setText(estimate.text())
-        elif kind == "markov":
-            self.estimate.setText("The markov model trains in one pass over the files: seconds for a folder, "
-                                  "about a minute for the bundled corpora, on the CPU.")
+        elif one_pass:
+            self.estimate.setText(f"The {spec.name} model goes over the files once (there are no steps to time): "
+                                  "seconds for a folder, longer for the bundled corpora.")
         else:
             where = "your files" if form.data.currentData() == FOLDER else "this data and these settings"
             self.estimate.setText(f"No time estimate yet for {where} on the {DEVICE_NAMES.get(device, device)}: "
@@ -248,7 +255,7 @@ class TrainingDialog(QDialog):
         self.bar.setValue(1)
         self.eta.clear()
         self.card.setText(card_summary(out.name, card))
-        self.compare.set_models(out, compare_base(card))
+        self.compare.set_models(out, compare_base(card), card.get("arch", ""))
         self.result_box.show()
         self.say(f"Saved as your model '{out.name}'; it is in the model selector now.")
         self.model_trained.emit(out)
@@ -290,10 +297,11 @@ class TrainingDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def cancel(self) -> None:
-        """Stop the run, then keep or discard its folder (asked; markov has nothing to keep)."""
+        """Stop the run, then keep or discard its folder (asked, unless the model cannot resume: then there
+        is nothing to keep)."""
         if self.current is None:
             return
-        keep = self.ask_keep() if self.current.model != "markov" else False
+        keep = self.ask_keep() if self._can_resume(self.current.model) else False
         if keep is None:
             return
         self._discard = not keep

@@ -20,8 +20,11 @@ from app.core.score import Score
 from app.services.training import compare_job
 from app.services.training_estimate import format_duration
 from app.ui.panels.track_colours import track_colour
+from models.common.options import option
+from models.registry import model_specs
 
 COMPARE_KIND = "training-compare"
+TEMPERATURE = option("temperature")  # the one options table's range and default
 
 
 def card_summary(name: str, card: dict[str, Any]) -> str:
@@ -82,7 +85,9 @@ class CompareView(QWidget):
         self.scores: list[Score] = []
         self.seed = QSpinBox(maximum=2**31 - 1)
         self.bars = QSpinBox(minimum=1, maximum=64, value=8)
-        self.temperature = QDoubleSpinBox(minimum=0.05, maximum=5.0, singleStep=0.05, value=1.0)
+        self.temperature = QDoubleSpinBox(minimum=TEMPERATURE.low, maximum=TEMPERATURE.high, singleStep=0.05,
+                                          value=TEMPERATURE.default)
+        self.temperature.setToolTip(TEMPERATURE.tooltip)
         self.generate = QPushButton("Compare with the base model")
         self.generate.clicked.connect(self.start)
         self.status = QLabel(wordWrap=True)
@@ -109,9 +114,14 @@ class CompareView(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.status)
 
-    def set_models(self, new: Path, base: Path | None) -> None:
-        """The two checkpoints to compare (without a base, the button says why it is off)."""
+    def set_models(self, new: Path, base: Path | None, arch: str = "") -> None:
+        """The two checkpoints to compare (without a base, the button says why it is off); ``arch`` is the
+        new model's, whose spec says whether it takes a temperature."""
         self.folders = [new] + ([base] if base else [])
+        spec = next((s for s in model_specs() if s.name == arch), None)
+        self.temperature.setEnabled(spec is None or spec.takes(TEMPERATURE.name))
+        self.temperature.setToolTip(TEMPERATURE.tooltip if self.temperature.isEnabled() else
+                                    f"The {arch} model has no temperature.")
         self.generate.setEnabled(base is not None)
         self.generate.setToolTip("" if base else "There is no base model of this kind to compare with.")
         for title, folder, label in zip(self.titles, (new, base), ("new", "base")):
@@ -136,8 +146,8 @@ class CompareView(QWidget):
             preview.set_score(score)
             play.setEnabled(self.player is not None)
             play.setToolTip("" if self.player is not None else "Open this dialog from the editor to listen.")
-        self.status.setText(f"Random seed {self.seed.value()}, {self.bars.value()} bars, "
-                            f"temperature {self.temperature.value():g} for both.")
+        temperature = f", temperature {self.temperature.value():g}" if self.temperature.isEnabled() else ""
+        self.status.setText(f"Random seed {self.seed.value()}, {self.bars.value()} bars{temperature} for both.")
         self.compared.emit(self.scores)
 
     def _on_task_error(self, message: str) -> None:
