@@ -50,28 +50,35 @@ def to_mono(audio: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(data)
 
 
-def mel_band_centres(sample_rate: int, n_mels: int) -> np.ndarray:
-    """Centre frequency in Hz of each of librosa's ``n_mels`` bands from 0 Hz to Nyquist."""
+def _top(sample_rate: float, fmax: float | None) -> float:
+    """The highest band edge: ``fmax``, at most Nyquist (Nyquist when None)."""
+    return sample_rate / 2 if fmax is None else min(float(fmax), sample_rate / 2)
+
+
+def mel_band_centres(sample_rate: float, n_mels: int, fmax: float | None = None) -> np.ndarray:
+    """Centre frequency in Hz of each of librosa's ``n_mels`` bands from 0 Hz to ``fmax`` (default Nyquist)."""
     import librosa
 
-    edges = librosa.mel_frequencies(n_mels=n_mels + 2, fmin=0.0, fmax=sample_rate / 2)
+    edges = librosa.mel_frequencies(n_mels=n_mels + 2, fmin=0.0, fmax=_top(sample_rate, fmax))
     return edges[1:-1]
 
 
-def mel_spectrogram(audio: np.ndarray, sample_rate: int, n_mels: int = 128,
-                    hop_length: int = 512) -> Spectrogram:
-    """The mel spectrogram of ``audio`` ((frames, 2) or mono), in dB relative to its maximum."""
+def mel_spectrogram(audio: np.ndarray, sample_rate: float, n_mels: int = 128,
+                    hop_length: int = 512, fmax: float | None = None) -> Spectrogram:
+    """The mel spectrogram of ``audio`` ((frames, 2) or mono), in dB relative to its maximum,
+    with bands from 0 Hz to ``fmax`` (default: Nyquist)."""
     import librosa
 
     mono = to_mono(audio)  # (samples,)
-    freqs = mel_band_centres(sample_rate, n_mels)
+    freqs = mel_band_centres(sample_rate, n_mels, fmax)
     if len(mono) == 0:
         empty = np.zeros((n_mels, 0), dtype=np.float32)
         return Spectrogram(empty, np.zeros(0), freqs, int(sample_rate))
     if len(mono) < N_FFT:
         mono = np.pad(mono, (0, N_FFT - len(mono)))
     power = librosa.feature.melspectrogram(y=mono, sr=sample_rate, n_fft=N_FFT, hop_length=hop_length,
-                                           n_mels=n_mels, fmin=0.0, fmax=sample_rate / 2)  # (n_mels, frames)
+                                           n_mels=n_mels, fmin=0.0,
+                                           fmax=_top(sample_rate, fmax))  # (n_mels, frames)
     db = librosa.power_to_db(power, ref=np.max).astype(np.float32)
     times = librosa.frames_to_time(np.arange(db.shape[1]), sr=sample_rate, hop_length=hop_length)
     return Spectrogram(db, times, freqs, int(sample_rate))

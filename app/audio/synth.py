@@ -8,6 +8,11 @@ block edges. Only the note events are prepared up front, so the first block
 is ready in milliseconds. After the last note-off the release tail is
 rendered until it stays below -70 dBFS (at most ``TAIL_CAP_S`` seconds), and
 the silent samples after it are trimmed.
+
+One synth may serve several renderers (the player and the spectrogram share
+one): renders take turns under its lock. A render that can wait passes
+``cancelled`` and gives way while :attr:`Synth.contended` says a render that
+cannot wait (playback) is waiting.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import ctypes
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -35,6 +40,7 @@ TAIL_CAP_S = 4.0  # longest tail rendered after the last note-off
 FLUID_BUFSIZE = 64  # FluidSynth renders (and applies events) in blocks of this many frames
 NOTE_OFF, NOTE_ON = 0, 1  # at the same sample, note-offs come first (re-struck notes)
 MELODIC_CHANNELS = tuple(c for c in range(MIDI_CHANNELS) if c % 16 != DRUM_CHANNEL)
+WAIT_POLL_S = 0.05  # a render that can wait checks ``cancelled`` this often while the synth is busy
 
 INSTALL_HINT = ("The FluidSynth library could not be loaded: install libfluidsynth3 "
                 "(Debian/Ubuntu: apt install libfluidsynth3; macOS: brew install fluid-synth).")
@@ -130,8 +136,8 @@ def plan_render(score: Score, sample_rate: int) -> RenderPlan:
 class Synth:
     """A FluidSynth with one SoundFont loaded, rendering Scores to float32 stereo blocks.
 
-    Make one per renderer and keep it. Renders are serialised by a lock;
-    call :meth:`close` (or use ``with``) when done.
+    Make one and keep it. Renders are serialised by a lock (several renderers
+    may share one synth); call :meth:`close` (or use ``with``) when done.
     """
 
     def __init__(self, soundfont: str | Path | None = None, sample_rate: int = 44100,
@@ -152,6 +158,8 @@ class Synth:
         self._set_gain = _bind(module, "fluid_synth_set_gain", None, ctypes.c_void_p, ctypes.c_float)
         self._set_rate = _bind(module, "fluid_synth_set_sample_rate", None, ctypes.c_void_p, ctypes.c_float)
         self._lock = threading.Lock()
+        self._waiting = 0  # renders blocked in _acquire that cannot wait (see contended)
+        self._waiting_lock = threading.Lock()
         self._owner: int | None = None
         self._closed = self._deleted = False
         self._frames_written = 0
@@ -172,16 +180,29 @@ class Synth:
         """True when FluidSynth renders floats directly (else its int16 output is converted)."""
         return self._write_float is not None
 
-    def render_blocks(self, score: Score, block_frames: int = 1024) -> Iterator[np.ndarray]:
+    @property
+    def contended(self) -> bool:
+        """True while a render that cannot wait (one without ``cancelled``) waits for this synth.
+
+        A render that can wait (the spectrogram) checks this between blocks,
+        stops, and starts again once the other has the synth.
+        """
+        return self._waiting > 0
+
+    def render_blocks(self, score: Score, block_frames: int = 1024,
+                      cancelled: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
         """Yield the rendered ``score`` as float32 arrays of shape (frames, 2).
 
         Every block has ``block_frames`` frames except the last, which may be
         shorter; an empty score yields nothing. The synth is locked from the
-        first block until the generator finishes or is closed.
+        first block until the generator finishes or is closed. While another
+        thread renders, this one waits for it; with ``cancelled``, it checks
+        that while it waits and yields nothing once it returns True.
         """
         if block_frames < 1:
             raise ValueError(f"block_frames {block_frames} must be positive")
-        self._acquire()
+        if not self._acquire(cancelled):
+            return
         try:
             plan = plan_render(score, self._sample_rate)
             if plan.events:
@@ -209,15 +230,28 @@ class Synth:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _acquire(self) -> None:
+    def _acquire(self, cancelled: Callable[[], bool] | None = None) -> bool:
+        """Lock the synth for one render; False if ``cancelled`` returned True while waiting."""
         if self._owner == threading.get_ident():
             raise AudioError("This synthesizer is already rendering in this thread; "
                              "finish or close that render first.")
-        self._lock.acquire()
+        if cancelled is not None:
+            while not self._lock.acquire(timeout=WAIT_POLL_S):
+                if cancelled():
+                    return False
+        elif not self._lock.acquire(blocking=False):
+            with self._waiting_lock:
+                self._waiting += 1
+            try:
+                self._lock.acquire()
+            finally:
+                with self._waiting_lock:
+                    self._waiting -= 1
         if self._closed:
             self._lock.release()
             raise AudioError("The synthesizer has been closed.")
         self._owner = threading.get_ident()
+        return True
 
     def _release(self) -> None:
         self._owner = None

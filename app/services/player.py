@@ -13,6 +13,9 @@ keep it exact; ``position_changed`` is emitted from a 30 Hz timer.
 The synth renders at the output's rate: the preferred rate from the settings
 when the device takes it, else the device's own preferred rate (no
 resampling). Samples go out as float32 when the device takes it, else int16.
+The player's synth is the application's one FluidSynth (the SoundFont loaded
+once): :meth:`Player.synth` lends it to the spectrogram, which gives way to
+playback (see :attr:`app.audio.synth.Synth.contended`).
 """
 
 from __future__ import annotations
@@ -178,6 +181,30 @@ class Player(QObject):
         run.stop.set()
         run.queue.fade_out(int(PREVIEW_FADE_S * run.rate))
 
+    def playback_rate(self) -> int:
+        """The sample rate playback renders at on the chosen output (the settings' rate without one)."""
+        device = self._device()
+        fmt = self._format(device) if device is not None else None
+        return fmt.sampleRate() if fmt is not None else int(self._settings.sample_rate)
+
+    def synth(self, rate: int):
+        """The player's long-lived Synth at ``rate`` (made, or remade for another rate or SoundFont).
+
+        Any thread may call this and render with it (renders take turns); the
+        spectrogram asks for it at :meth:`playback_rate`, so playback keeps it.
+        """
+        from app.audio.soundfonts import find_soundfont
+        from app.audio.synth import Synth
+
+        with self._synth_lock:
+            wanted = find_soundfont(self._settings.soundfont or None)
+            if self._synth is not None and (self._synth.sample_rate != rate or self._synth.soundfont != wanted):
+                self._synth.close()
+                self._synth = None
+            if self._synth is None:
+                self._synth = Synth(wanted, sample_rate=rate)
+            return self._synth
+
     def shutdown(self) -> None:
         """Stop and free the synthesizer (on close); leaves no thread running."""
         self.stop()
@@ -252,24 +279,10 @@ class Player(QObject):
             run.thread.join(STOP_JOIN_S)  # a thread still loading the SoundFont ends by itself
 
     # -- render thread ----------------------------------------------------------
-    def _synth_at(self, rate: int):
-        """The player's long-lived Synth at ``rate`` (made, or remade for another rate or SoundFont)."""
-        from app.audio.soundfonts import find_soundfont
-        from app.audio.synth import Synth
-
-        with self._synth_lock:
-            wanted = find_soundfont(self._settings.soundfont or None)
-            if self._synth is not None and (self._synth.sample_rate != rate or self._synth.soundfont != wanted):
-                self._synth.close()
-                self._synth = None
-            if self._synth is None:
-                self._synth = Synth(wanted, sample_rate=rate)
-            return self._synth
-
     def _render(self, run: _Run, score_provider: Callable[[], Score], request: PlayRequest) -> None:
         """Fill ``run.queue`` until the music ends or the run stops (render thread)."""
         try:
-            synth = self._synth_at(run.rate)
+            synth = self.synth(run.rate)
             if run.stop.is_set():
                 return
             blocks = play_blocks(synth, score_provider, request, BLOCK_FRAMES)

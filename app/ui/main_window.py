@@ -21,6 +21,7 @@ from app.document import Document
 from app.services.files import OPEN_EXTS, Opened
 from app.services.generation import GenerationService
 from app.services.player import Player
+from app.services.spectrogram import SpectrogramService
 from app.settings import Settings
 from app.tasks import TaskRunner
 from app.ui.abc_editor.editor import AbcEditor
@@ -51,7 +52,8 @@ class MainWindow(QMainWindow):
         self.actions = Actions(self, self.roll)
         self.abc = AbcEditor(self.doc, self.runner, self.settings)
         self.tracks = TrackList(self.doc)
-        self.spectrogram = SpectrogramView(self.runner)
+        self.spectrogram_service = SpectrogramService(self.runner, self.player, self)
+        self.spectrogram = SpectrogramView(self.spectrogram_service)
         self.generation = GenerationService(self.runner, self)
         self.generation_ui = GenerationDocks(self.generation, self.doc, self.roll, self.player, self.settings,
                                              self.runner, self)
@@ -150,7 +152,7 @@ class MainWindow(QMainWindow):
         doc.path_changed.connect(lambda _: self._update_title())
         doc.score_reset.connect(self._on_doc_score_reset)
         doc.meta_changed.connect(lambda: self.transport.show_score(doc.score))
-        doc.changed.connect(lambda: self.spectrogram.set_score(doc.score))
+        doc.changed.connect(lambda: self.spectrogram_service.set_score(doc.score))
         roll.view_changed.connect(lambda *_: self._align_spectrogram())
         for watched in (roll, self.spectrogram):
             watched.installEventFilter(self)
@@ -166,7 +168,7 @@ class MainWindow(QMainWindow):
         self.playback.position_changed.connect(self._on_playback_position_changed)
         self.transport.tempo_edited.connect(lambda bpm: doc.undo_stack.push(tempo_command(doc, bpm)))
         self.transport.snap_chosen.connect(self._set_snap)
-        self.spectrogram.status_message.connect(self._status)
+        self.spectrogram_service.failed.connect(self._status)
         self.generation_ui.status_message.connect(self._status)
         self._set_tool("draw")
         self._set_snap(self.settings.snap)
@@ -186,7 +188,7 @@ class MainWindow(QMainWindow):
 
     def _on_doc_score_reset(self) -> None:
         self.transport.show_score(self.doc.score)
-        self.spectrogram.set_score(self.doc.score)
+        self.spectrogram_service.set_score(self.doc.score)
 
     def _on_files_opened(self, opened: Opened) -> None:
         if opened.abc_text is not None:  # the editor takes the tune's position in the file, not its X:
@@ -292,9 +294,8 @@ class MainWindow(QMainWindow):
         self.settings.window_state = self.saveState()
         self.settings.sync()
         self.generation_ui.shutdown()
+        self.runner.shutdown()  # first: a spectrogram task may be rendering with the player's synth
         self.player.shutdown()
-        self.runner.shutdown()
-        self.spectrogram.shutdown()
         self.files.autosave.discard()
         event.accept()
 

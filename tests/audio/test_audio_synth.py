@@ -169,6 +169,34 @@ def test_two_threads_never_interleave(synth):
             np.testing.assert_array_equal(audio, expected[k])
 
 
+def test_a_render_that_can_wait_gives_up_when_cancelled_and_gives_way_to_one_that_cannot(synth):
+    import threading
+    import time
+
+    def until(condition, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return condition()
+
+    holding = synth.render_blocks(A4, block_frames=256)
+    next(holding)  # this thread has the synth
+    cancel, got = threading.Event(), []
+    polite = threading.Thread(target=lambda: got.append(list(synth.render_blocks(A4, cancelled=cancel.is_set))))
+    polite.start()
+    polite.join(0.2)
+    assert polite.is_alive() and not synth.contended  # it waits, and a render that can wait is no contender
+    cancel.set()
+    polite.join(5)
+    assert got == [[]]  # it gave up without rendering
+    blocking = threading.Thread(target=lambda: got.append(len(synth.render(A4))))
+    blocking.start()
+    assert until(lambda: synth.contended)  # a render that cannot wait is waiting: the holder should give way
+    holding.close()
+    blocking.join(10)
+    assert not synth.contended and got[-1] > 0
+
+
 def test_int16_fallback_matches_float_rendering(synth, monkeypatch):
     reference = synth.render(A4)
     monkeypatch.setattr(synth, "_write_float", None)  # as with a library lacking write_float
