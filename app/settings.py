@@ -160,8 +160,15 @@ class Settings:
 
     @property
     def generation_model(self) -> str:
-        """The model last chosen in the Generation panel (a model or user-model name)."""
-        return self._get("generation/model", "markov", str)
+        """The model last chosen in the Generation panel (a checkpoint's name); before the first choice, the
+        baseline model of the registry (quick on any machine), or '' (the first listed) when there is none."""
+        chosen = self._get("generation/model", "", str)
+        if chosen:
+            return chosen
+        from models.registry import baseline_spec
+
+        baseline = baseline_spec()
+        return baseline.name if baseline is not None else ""
 
     @generation_model.setter
     def generation_model(self, value: str) -> None:
@@ -169,7 +176,8 @@ class Settings:
 
     @property
     def generation_controls(self) -> dict:
-        """The panel's numeric controls (``SliderState.to_dict()``: sliders, random seed, lock, device)."""
+        """The panel's numeric controls (``app.services.generation_controls.SliderState.to_dict()``: option
+        values, length, variations, random seed, lock, device); read back clamped to the options table."""
         return self._get_json("generation/controls")
 
     @generation_controls.setter
