@@ -140,3 +140,50 @@ def test_train_refuses_what_the_spec_lacks_before_loading_data(args, sentence, t
     assert main(["train", *args, "--data", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "out")]) == 1
     assert capsys.readouterr().err == f"error: {sentence}\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_every_model_that_trains_has_the_one_trainer_interface(toy_plugin):
+    import inspect
+
+    from models.registry import model_specs
+
+    trainers = {s.name: s.training.entry.load() for s in model_specs() if s.can_train}
+    assert {"markov", "note-lstm", "abc-lstm", "vae-nn", "toy-arpeggio"} <= set(trainers)
+    for name, trainer in trainers.items():
+        assert inspect.isgeneratorfunction(trainer), name
+        assert list(inspect.signature(trainer).parameters) == ["request"], name
+
+
+def test_a_one_pass_trainer_reports_messages_and_returns_its_metrics(user_dirs, tmp_path):
+    from models.common.train_request import TrainRequest
+    from models.registry import get_spec
+
+    write_pieces(tmp_path / "data", 40)
+    run = get_spec("markov").training.entry.load()(TrainRequest(data=(str(tmp_path / "data"),), out=user_dirs / "m"))
+    reports = []
+    while True:
+        try:
+            reports.append(next(run))
+        except StopIteration as done:
+            metrics = done.value
+            break
+    assert [r.message for r in reports] == [f"loading {tmp_path / 'data'}", f"{tmp_path / 'data'}: 40 scores (0 skipped)",
+                                            "counting"]
+    assert all(r.total_steps == 0 for r in reports)
+    card = json.loads((user_dirs / "m" / "config.json").read_text())
+    assert metrics == card["metrics"] and metrics["test_accuracy"] > 0.5
+
+
+def test_the_subcommands_are_those_the_families_register():
+    import argparse
+
+    from app.cli import FAMILIES, SUBCOMMANDS, build_parser
+
+    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert tuple(sub.choices) == SUBCOMMANDS
+    assert {"render", "convert", "info", "spectrogram", "seeds", "generate", "train", "models", "eval",
+            "bench"} == set(SUBCOMMANDS)
+    for family in FAMILIES:  # each family's parser alone holds its own subcommands, each with its handler
+        (own,) = [a for a in build_parser((family,))._actions if isinstance(a, argparse._SubParsersAction)]
+        assert tuple(own.choices) == family.COMMANDS
+        assert all(callable(p.get_default("func")) for p in own.choices.values())

@@ -1,8 +1,11 @@
 """The ``cadenza`` command line: one module per command family, each registering its subcommands.
 
-Each family module has ``register(subparsers)``, which adds its subcommands
-with ``set_defaults(func=handler)``; :data:`FAMILIES` lists the modules once,
-and the subcommand names come from the parser they build. User errors exit
+Each family module names its subcommands in ``COMMANDS`` and has
+``register(subparsers)``, which adds them with ``set_defaults(func=handler)``;
+:data:`FAMILIES` lists the modules once and :data:`SUBCOMMANDS` is derived
+from them, so the GUI starts without building a parser and one subcommand
+builds only its family's (the families that read the model specs cost a
+moment). User errors exit
 with code 1 and one line ``error: ...`` on stderr; usage errors exit 2
 (argparse). With no subcommand, or a file argument, the GUI starts.
 """
@@ -19,32 +22,31 @@ from app.cli import bench, evaluate, files, generate, models, seeds, train
 from app.core.errors import CadenzaError
 
 FAMILIES = (files, seeds, generate, train, models, evaluate, bench)
+SUBCOMMANDS = tuple(name for family in FAMILIES for name in family.COMMANDS)
 
 
-def _build() -> tuple[argparse.ArgumentParser, tuple[str, ...]]:
+def build_parser(families=FAMILIES) -> argparse.ArgumentParser:
+    """The parser of the subcommands of ``families`` (all by default); model choices and option flags are
+    read from the model specs by the families that need them."""
     parser = argparse.ArgumentParser(prog="cadenza", description="Cadenza: sketch music with neural generators.")
     parser.add_argument("--version", action="version", version=f"cadenza {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for family in FAMILIES:
+    for family in families:
         family.register(sub)
-    return parser, tuple(sub.choices)
+    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every subcommand (model choices and option flags read from the model specs)."""
-    return _build()[0]
-
-
-def subcommands() -> tuple[str, ...]:
-    """The names of the subcommands, in the order of :data:`FAMILIES`."""
-    return _build()[1]
+def family_of(command: str):
+    """The module that registers ``command``."""
+    return next(f for f in FAMILIES if command in f.COMMANDS)
 
 
 def main(argv: list[str]) -> int:
     """Run the command line; returns the process exit code."""
-    parser, names = _build()
-    if not argv or (argv[0] not in names and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         return _start_gui(argv)
+    # one subcommand needs only its family's parser (the others may read every model spec)
+    parser = build_parser((family_of(argv[0]),) if argv[0] in SUBCOMMANDS else FAMILIES)
     args = parser.parse_args(argv)
     if args.command is None:
         return _start_gui([])

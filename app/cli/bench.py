@@ -15,6 +15,7 @@ from pathlib import Path
 from app.core.errors import CadenzaError
 
 RUNNER = Path(__file__).resolve().parents[2] / "benchmarks" / "run_all.py"
+COMMANDS = ("bench",)  # what register() adds
 
 
 def register(sub) -> None:

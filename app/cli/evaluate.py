@@ -26,6 +26,7 @@ FEATURE_LABELS = {
 TRACK_LABELS = {"empty_bar_rate": "empty-bar rate", "used_pitch_classes": "used pitch classes per bar",
                 "qualified_note_rate": "qualified-note rate", "polyphonicity": "polyphonicity",
                 "tonal_distance": "tonal distance (track pairs)", "in_key": "in-key share"}
+COMMANDS = ("eval",)  # what register() adds
 
 
 def register(sub) -> None:

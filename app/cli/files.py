@@ -10,6 +10,7 @@ from app.core.errors import CadenzaError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
 
 INPUT_HELP = "input file (.mid .abc .musicxml .xml .mxl .cadenza) or seed:NAME"
+COMMANDS = ("render", "convert", "info", "spectrogram")  # what register() adds
 
 
 def add_input(p: argparse.ArgumentParser) -> None:

@@ -24,6 +24,7 @@ from models.registry import model_specs, spec_names
 GEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".wav", ".flac", ".cadenza")
 COMMON = ("bars", "tokens", "variations", "random_seed")  # every model takes these
 METAVARS = {FLOAT: "X", INT: "N", SONG: "SONG", PER_TRACK: "TRACK=VALUE"}
+COMMANDS = ("generate",)  # what register() adds
 
 
 def register(sub) -> None:

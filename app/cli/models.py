@@ -12,6 +12,8 @@ from typing import Any
 
 from models.common.options import BY_NAME
 
+COMMANDS = ("models",)  # what register() adds
+
 
 def register(sub) -> None:
     """Add models to the subparsers ``sub``."""

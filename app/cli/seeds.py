@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 
+COMMANDS = ("seeds",)  # what register() adds
+
 
 def register(sub) -> None:
     """Add seeds to the subparsers ``sub``."""

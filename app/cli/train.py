@@ -37,6 +37,7 @@ HYPERPARAMETERS = (("epochs", int, "passes over the data"), ("batch_size", int, 
                    ("lr", float, "peak learning rate"), ("max_steps", int, "stop after N steps"),
                    ("seed", int, "random seed of the run"))
 KEEP_SIZES = "A fine-tuned model keeps its base model's sizes; leave out the size options."
+COMMANDS = ("train",)  # what register() adds
 
 
 def _flag(name: str) -> str:
