@@ -76,7 +76,8 @@ def main() -> int:
 
 def generate_variations(window, seed: str, model: str, wait) -> None:
     """Four 4-bar variations of ``seed`` by ``model`` in the gallery (a fixed random seed: the same picture)."""
-    from app.core.generation_settings import SliderState, bundled_source
+    from app.core.generation_settings import bundled_source
+    from app.services.generation_controls import SliderState
 
     panel = window.generation_ui.panel
     window.settings.generation_audition = False
@@ -87,7 +88,8 @@ def generate_variations(window, seed: str, model: str, wait) -> None:
     panel.models.select(model)
     panel.seeds.choose(bundled_source(seed))
     wait(panel.seeds.preview_shown)
-    panel.controls.set_state(SliderState(temperature=1.0, noise_sd=0.75, bars=4, variations=4, random_seed=11, locked=True))
+    panel.controls.set_state(SliderState.of(temperature=1.0, noise_sd=0.75, bars=4, variations=4, random_seed=11,
+                                            locked=True))
     panel.generate()
     wait(window.generation.variations_ready)
 

@@ -5,25 +5,23 @@ made). The gallery shows :func:`badges` for each: note count, pitch classes
 used, the share of notes in the key, and empty bars. Inserting builds the
 whole new score with one of :func:`insert_at`, :func:`replace_selection` or
 :func:`insert_as_new_tracks` (the GUI pushes it as one undoable command) and
-records a *phrase* in ``score.provenance["phrases"]``::
-
-    {"id": "phrase-3", "tracks": [0], "start": 1920, "end": 9600, "provenance": {...}}
-
-so the project file and MIDI export keep where each phrase came from.
+records a *phrase* (``app.core.provenance.Phrase``: id, tracks, span in ticks
+and the variation's provenance) in the score's provenance, so the project
+file and MIDI export keep where each phrase came from.
 Pure: standard library only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 from app.core.edits import replace_notes
 from app.core.keys import LETTER_PC, parse_key
+from app.core.provenance import Phrase, Provenance
 from app.core.score import Note, Score, Track
 from app.core.timing import bar_lines
 
-PHRASES = "phrases"
 PITCH_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MODE_STEPS = {
     "major": (0, 2, 4, 5, 7, 9, 11), "dorian": (0, 2, 3, 5, 7, 9, 10), "phrygian": (0, 1, 3, 5, 7, 8, 10),
@@ -140,11 +138,9 @@ def match_tracks(score: Score, variation: Score, active: int) -> list[int | None
     return out
 
 
-def phrase_label(provenance: Mapping[str, Any]) -> str:
+def phrase_label(variation: Score) -> str:
     """'markov 2' — the model and the variation's number."""
-    model = provenance.get("model") or "generated"
-    number = provenance.get("variation")
-    return f"{model} {number}" if number else str(model)
+    return Provenance.of(variation).label()
 
 
 def insert_at(score: Score, variation: Score, tick: int, active: int = 0) -> Score:
@@ -173,7 +169,7 @@ def replace_selection(score: Score, active: int, selected: Sequence[Note], varia
     new = [replace(n, start=n.start + start)
            for n in trimmed(scaled_notes(part.notes, variation.ppq, score.ppq), end - start)]
     placed = replace_notes(score, active, selected, new)
-    return with_phrase(placed, [active], start, end, variation.provenance)
+    return with_phrase(placed, [active], start, end, Provenance.of(variation))
 
 
 def _place(score: Score, variation: Score, tick: int, targets: list[int | None]) -> Score:
@@ -186,39 +182,29 @@ def _place(score: Score, variation: Score, tick: int, targets: list[int | None])
         notes = scaled_notes(vt.notes, variation.ppq, score.ppq, tick)
         end = max(end, max(n.end for n in notes))
         if target is None:
-            name = f"{vt.name or 'Variation'} ({phrase_label(variation.provenance)})"
+            name = f"{vt.name or 'Variation'} ({phrase_label(variation)})"
             tracks.append(Track(name, vt.program, vt.is_drum, tuple(notes)))
             landed.append(len(tracks) - 1)
         else:
             tracks[target] = tracks[target].with_notes(tracks[target].notes + tuple(notes))
             landed.append(target)
-    return with_phrase(score.with_tracks(tracks), sorted(set(landed)), tick, end, variation.provenance)
+    return with_phrase(score.with_tracks(tracks), sorted(set(landed)), tick, end, Provenance.of(variation))
 
 
 # -- phrase records -------------------------------------------------------------------------------
 
-def phrases(score: Score) -> list[dict[str, Any]]:
-    """The phrase records of a score (malformed entries, e.g. from a hand-edited file, are left out)."""
-    found = score.provenance.get(PHRASES)
-    if not isinstance(found, list):
-        return []
-    return [p for p in found if isinstance(p, dict) and isinstance(p.get("id"), str)
-            and isinstance(p.get("provenance"), dict)]
+def phrases(score: Score) -> list[Phrase]:
+    """The phrases of a score (malformed records, e.g. from a hand-edited file, are left out)."""
+    return list(Provenance.of(score).phrases)
 
 
-def with_phrase(score: Score, tracks: list[int], start: int, end: int, provenance: Mapping[str, Any]) -> Score:
-    """``score`` with one more phrase record (ids ``phrase-1``, ``phrase-2``... never reused)."""
-    known = phrases(score)
-    numbers = [int(p["id"].rpartition("-")[2]) for p in known if p["id"].rpartition("-")[2].isdigit()]
-    record = {"id": f"phrase-{max(numbers, default=0) + 1}", "tracks": list(tracks), "start": int(start),
-              "end": int(end), "provenance": dict(provenance)}
-    prov = dict(score.provenance)
-    prov[PHRASES] = known + [record]
-    return replace(score, provenance=prov)
+def with_phrase(score: Score, tracks: list[int], start: int, end: int, made_by: Provenance) -> Score:
+    """``score`` with one more phrase (ids ``phrase-1``, ``phrase-2``... never reused)."""
+    provenance = Provenance.of(score).with_phrase(tracks, start, end, made_by)
+    return replace(score, provenance=provenance.to_dict())
 
 
-def phrase_notes(score: Score, record: Mapping[str, Any]) -> dict[int, list[Note]]:
+def phrase_notes(score: Score, phrase: Phrase) -> dict[int, list[Note]]:
     """The notes now in a phrase's tracks and span, per track (the phrase may have been edited since)."""
-    start, end = int(record.get("start", 0)), int(record.get("end", 0))
-    return {i: [n for n in score.tracks[i].notes if start <= n.start < end]
-            for i in record.get("tracks", []) if isinstance(i, int) and 0 <= i < len(score.tracks)}
+    return {i: [n for n in score.tracks[i].notes if phrase.start <= n.start < phrase.end]
+            for i in phrase.tracks if 0 <= i < len(score.tracks)}

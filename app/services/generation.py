@@ -1,14 +1,18 @@
 """Generation for the GUI: the models on offer, loaded generators kept warm, runs in workers.
 
-:class:`GenerationService` lists the models (with the options each one's
-generator class has) and the compute devices in a worker, since both import
-torch, which must never load on the UI thread. A loaded generator is kept per
-(checkpoint, device) by a :class:`GeneratorPool`: it loads once (in the
-background when the user picks a model) and stays loaded. A run is a
-:class:`Job` — plain values the panel builds from its controls, or rebuilt
-from a phrase's provenance — run in the TaskRunner as kind ``"generate"``, so
-starting a run cancels the one running. Results, progress and failures come
-back as signals on the UI thread; nothing is emitted after :meth:`shutdown`.
+:class:`GenerationService` lists the installed checkpoints (each with its
+model's spec, see ``models/common/spec.py``) and the compute devices in a
+worker, since the devices import torch, which must never load on the UI
+thread. A loaded generator is kept per (checkpoint, device) by a
+:class:`GeneratorPool`: it loads once (in the background when the user picks a
+model) and stays loaded. A run is a :class:`Job` holding the request's
+options object (``GenerationOptions``, resolved against the model's spec), so
+an option's value has one shape from the panel to the sampler. A job is built
+from the panel's controls (:func:`job_from_controls`) or from a phrase's
+provenance (:func:`job_from_provenance`, the one path of both "Regenerate
+Exactly" and "More Like This"), and runs in the TaskRunner, so starting a run
+cancels the one running. Results, progress and failures come back as signals
+on the UI thread; nothing is emitted after :meth:`shutdown`.
 """
 
 from __future__ import annotations
@@ -25,33 +29,30 @@ from typing import Any, Callable, Mapping
 from PySide6.QtCore import QObject, Signal
 
 from app.core.errors import CadenzaError, GenerationError
-from app.core.generation_settings import (NO_SOURCE, RANDOM_SEED_MAX, SliderState, load_source, request_options,
-                                          source_seed_text)
+from app.core.generation_settings import NO_SOURCE, load_source, source_seed_text
+from app.core.provenance import Provenance
+from app.services.generation_controls import SONG_OPTIONS, SliderState
 from app.tasks import TaskKind, TaskRunner, freeze_heap
+from models.common.options import RANDOM_SEED_MAX, GenerationOptions, resolve_options
+from models.common.spec import ModelSpec
 
 KEEP_LOADED = 3  # generators kept in memory (least recently used goes first)
-GUI_WORDS = (("use --device cpu (or auto)", "choose CPU or Auto as the device"),
-             ("or use --device cpu", "or choose CPU as the device"), ("--device cpu", "the CPU device"))
-
-
-def gui_sentence(message: str) -> str:
-    """A model's error sentence with command-line flags put in the panel's words."""
-    for flag, words in GUI_WORDS:
-        message = message.replace(flag, words)
-    return message
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """A model on offer: its registry entry, its generator's options, or why it cannot be used."""
+    """A checkpoint on offer: its registry entry and its model's spec, or why it cannot be used."""
 
     name: str
     arch: str
     path: Path
     bundled: bool
     card: Mapping[str, Any] = field(repr=False)
-    options: frozenset[str] = frozenset()
+    spec: ModelSpec | None = None
     problem: str | None = None
+
+    def takes(self, option: str) -> bool:
+        return self.spec is not None and self.spec.takes(option)
 
     @property
     def weights_bytes(self) -> int | None:
@@ -60,23 +61,17 @@ class ModelInfo:
 
 
 def scan_models() -> tuple[list[ModelInfo], dict[str, str]]:
-    """Every model with its options, and the usable devices with a description (worker: imports torch)."""
-    from models.registry import generator_class, list_models
+    """Every checkpoint with its model's spec, and the usable devices with a description (worker: imports torch)."""
+    from models.registry import get_spec, list_models
 
-    options: dict[str, frozenset[str] | str] = {}
     infos = []
     for entry in list_models():
-        if entry.arch not in options:
-            try:
-                options[entry.arch] = frozenset(generator_class(entry.arch).options)
-            except CadenzaError as exc:
-                options[entry.arch] = str(exc)
-            except Exception as exc:  # a model package that fails to import: say so, keep the others
-                options[entry.arch] = f"The {entry.arch} model cannot be used ({type(exc).__name__}: {exc})."
-        found = options[entry.arch]
-        problem = found if isinstance(found, str) else None
-        infos.append(ModelInfo(entry.name, entry.arch, entry.path, entry.bundled, entry.card,
-                               frozenset() if problem else found, problem))
+        try:
+            spec, problem = get_spec(entry.arch), None
+        except CadenzaError:
+            spec, problem = None, (f"The {entry.name} checkpoint needs the {entry.arch} model, "
+                                   "which is not installed.")
+        infos.append(ModelInfo(entry.name, entry.arch, entry.path, entry.bundled, entry.card, spec, problem))
     return infos, scan_devices()
 
 
@@ -97,60 +92,72 @@ def scan_devices() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Job:
-    """One generation run, as plain values."""
+    """One generation run, as values: the options object goes to the request as it is."""
 
     model: str
     checkpoint: str
-    options: Mapping[str, Any]  # the request's option fields (None for options the model lacks)
+    options: GenerationOptions  # resolved against the model's spec (None: an option it lacks)
     seed_source: Mapping[str, Any] = field(default_factory=lambda: dict(NO_SOURCE))
     style_source: Mapping[str, Any] = field(default_factory=lambda: dict(NO_SOURCE))
     bars: int = 4
     variations: int = 4
     random_seed: int = 0
     device: str = "auto"
+    tokens: int | None = None  # a length in tokens instead of bars (kept from a command-line phrase)
     keep_variation: int | None = None  # regenerate exactly: only this variation (1-based)
     expect_sha256: str | None = None
 
 
+def _options(info: ModelInfo, values: Mapping[str, Any]) -> GenerationOptions:
+    """``values`` (option name -> value) resolved for the model: those it lacks dropped, its others at the
+    table's default; OptionError names an out-of-range value."""
+    if info.spec is None:
+        raise GenerationError(info.problem or f"The {info.name} model cannot be used.")
+    given = {name: value for name, value in values.items() if info.spec.takes(name)}
+    return resolve_options(info.spec.name, info.spec.options, given)
+
+
+def _style(info: ModelInfo, source: Mapping[str, Any]) -> dict[str, Any]:
+    """The style song of a run: none unless the model mixes styles."""
+    wanted = source.get("kind", "none") != "none" and any(info.takes(o.name) for o in SONG_OPTIONS)
+    return dict(source) if wanted else dict(NO_SOURCE)
+
+
 def job_from_controls(info: ModelInfo, state: SliderState, seed_source: Mapping[str, Any],
                       style_source: Mapping[str, Any]) -> Job:
-    """The run the panel's controls describe (options the model lacks left at None)."""
-    has_style = style_source.get("kind", "none") != "none" and "style" in info.options
-    return Job(info.name, str(info.path), request_options(state, info.options, has_style), dict(seed_source),
-               dict(style_source) if has_style else dict(NO_SOURCE), state.bars, state.variations,
-               state.random_seed, state.device)
+    """The run the panel's controls describe; OptionError (naming the option) for a value out of range."""
+    return Job(info.name, str(info.path), _options(info, state.options), dict(seed_source), _style(info, style_source),
+               state.bars, state.variations, state.random_seed, state.device)
 
 
-def job_from_provenance(provenance: Mapping[str, Any], models: list[ModelInfo], exact: bool = True) -> Job:
-    """The run that made a phrase: exactly (same random seed, that variation only), or with a new seed."""
+def job_from_provenance(provenance: Provenance | Mapping[str, Any], models: list[ModelInfo],
+                        exact: bool = False) -> Job:
+    """The run that made a phrase: exactly (same random seed, that variation only, the same weights), or
+    "more like this" (the same settings with a new random seed). GenerationError in one sentence when the
+    model is not installed or the provenance is damaged; OptionError when a stored value is out of range."""
+    if not isinstance(provenance, Provenance):
+        provenance = Provenance.from_dict(provenance)
+    provenance.check_regenerable()
     info = model_of(provenance, models)
-    sliders = provenance.get("sliders") if isinstance(provenance.get("sliders"), dict) else {}
-    fields = {f.name for f in dataclasses.fields(_request_class())}
-    options = {k: v for k, v in sliders.items() if k in info.options and k in fields and k != "style"}
-    try:
-        bars, count = int(provenance.get("bars", 4)), int(provenance.get("variations", 1))
-        seed = int(provenance.get("random_seed", 0)) if exact else random.randint(0, RANDOM_SEED_MAX)
-    except (TypeError, ValueError):
-        raise GenerationError("The provenance of this phrase is damaged; it cannot be regenerated.") from None
-    sources = [provenance.get(k) if isinstance(provenance.get(k), dict) else dict(NO_SOURCE)
-               for k in ("seed_source", "style_source")]
-    return Job(info.name, str(info.path), options, sources[0], sources[1], bars, count, seed,
-               str(provenance.get("device", "auto")),
-               keep_variation=int(provenance.get("variation", 1)) if exact else None,
-               expect_sha256=provenance.get("checkpoint_sha256") if exact else None)
+    seed = provenance.random_seed if exact else random.randint(0, RANDOM_SEED_MAX)
+    return Job(info.name, str(info.path), _options(info, provenance.options),
+               dict(provenance.seed_source or NO_SOURCE), _style(info, provenance.style_source or NO_SOURCE),
+               provenance.bars, provenance.variations, seed, provenance.device or "auto", provenance.tokens,
+               keep_variation=provenance.variation if exact else None,
+               expect_sha256=provenance.checkpoint_sha256 if exact else None)
 
 
-def model_of(provenance: Mapping[str, Any], models: list[ModelInfo]) -> ModelInfo:
+def model_of(provenance: Provenance, models: list[ModelInfo]) -> ModelInfo:
     """The installed model that made a phrase: same folder, else same weights (sha256), else same name."""
-    sha = provenance.get("checkpoint_sha256")
-    checks = (lambda m: provenance.get("checkpoint") and str(m.path) == str(provenance.get("checkpoint")),
+    sha = provenance.checkpoint_sha256
+    checks = (lambda m: provenance.checkpoint and str(m.path) == provenance.checkpoint,
               lambda m: sha and m.card.get("weights_sha256") == sha,
-              lambda m: m.name == provenance.get("model"))
+              lambda m: m.name == provenance.model)
     for check in checks:
         found = next((m for m in models if check(m) and not m.problem), None)
         if found is not None:
             return found
-    raise GenerationError(f"The model that made this phrase ({provenance.get('model', 'unknown')}) is not installed.")
+    raise GenerationError(f"The model that made this phrase ({provenance.model or 'unknown'}) is not installed.")
 
 
 def _request_class():
@@ -246,12 +253,12 @@ def run_job(job: Job, pool: GeneratorPool, sources: SourceCache):
     if job.expect_sha256 and generator.card.get("weights_sha256") != job.expect_sha256:
         raise GenerationError(f"The {job.model} weights have changed since this phrase was made, "
                               "so it cannot be regenerated exactly.")
-    request = _request_class()(seed=seed, seed_text=source_seed_text(job.seed_source), bars=job.bars,
-                               style=style, variations=job.variations, random_seed=job.random_seed,
-                               device=job.device, **job.options)
+    request = _request_class()(seed=seed, seed_text=source_seed_text(job.seed_source), style=style,
+                               options=job.options, bars=job.bars, tokens=job.tokens, variations=job.variations,
+                               random_seed=job.random_seed, device=job.device)
     scores = yield from generator.generate(request)
-    extra = {"seed_source": dict(job.seed_source), "style_source": dict(job.style_source), "device": job.device}
-    scores = [dataclasses.replace(s, provenance={**s.provenance, **extra}) for s in scores]
+    scores = [dataclasses.replace(s, provenance=Provenance.of(s).with_run(job.seed_source, job.style_source,
+                                                                           job.device).to_dict()) for s in scores]
     if job.keep_variation is not None:
         scores = scores[job.keep_variation - 1: job.keep_variation]
     return scores
@@ -340,16 +347,23 @@ class GenerationService(QObject):
                           on_progress=lambda p: serial == self._serial and self.progress.emit(p))
         self.started.emit(job)
 
-    def regenerate(self, provenance: Mapping[str, Any], exact: bool = True) -> None:
-        """Run a phrase's request again: exactly, or 'more like this' (same settings, new random seed)."""
+    def regenerate(self, provenance: Provenance, exact: bool = False,
+                   then: Callable[[Job], None] | None = None) -> None:
+        """Run a phrase's request again: exactly, or "more like this" (same settings, new random seed).
+
+        The one path of both, wherever they are asked for; ``then`` sees the job just before it starts
+        (the panel shows its settings).
+        """
         if not self.scanned:  # e.g. a project just opened: the installed models are not listed yet
-            self.when_models(lambda: self.regenerate(provenance, exact))
+            self.when_models(lambda: self.regenerate(provenance, exact, then))
             return
         try:
             job = job_from_provenance(provenance, self.models, exact)
         except CadenzaError as exc:
             self._emit_failed(str(exc))
             return
+        if then is not None:
+            then(job)
         self.generate(job)
 
     def load_source(self, source: Mapping[str, Any], on_result: Callable[[Any], None],
@@ -390,4 +404,4 @@ class GenerationService(QObject):
 
     def _emit_failed(self, message: str) -> None:
         if not self._closed:
-            self.failed.emit(gui_sentence(message))
+            self.failed.emit(message)

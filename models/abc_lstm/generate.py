@@ -70,7 +70,7 @@ class AbcLSTMGenerator(Generator):
         state = None
         goal = request.tokens + CHARS_PER_BAR_BUDGET if request.tokens else CHARS_PER_BAR_BUDGET * request.bars
         budget = 400 + goal + len(rows[0].seed_body)
-        with torch.no_grad(), gpu_memory_guard("generate fewer variations at once, or use --device cpu"):
+        with torch.no_grad(), gpu_memory_guard("generate fewer variations at once, or run on the CPU"):
             for step in range(budget):
                 if all(r.done for r in rows):
                     break

@@ -31,14 +31,14 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device(available_devices()[0])
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DeviceError("No CUDA GPU is available on this machine; use --device cpu (or auto).")
+        raise DeviceError("No CUDA GPU is available on this machine; choose the CPU or Auto as the device.")
     if name == "mps" and "mps" not in available_devices():
-        raise DeviceError("Apple's MPS device is not available on this machine; use --device cpu (or auto).")
+        raise DeviceError("Apple's MPS device is not available on this machine; choose the CPU or Auto as the device.")
     return torch.device(name)
 
 
 @contextlib.contextmanager
-def gpu_memory_guard(hint: str = "lower the batch size or the number of variations, or use --device cpu") -> Iterator[None]:
+def gpu_memory_guard(hint: str = "lower the batch size or the number of variations, or run on the CPU") -> Iterator[None]:
     """Re-raise CUDA out-of-memory as a DeviceError naming the fix, and free the cache."""
     try:
         yield

@@ -33,7 +33,7 @@ from models.note_lstm.codec import NoteCodec, seed_ids
 from models.note_lstm.model import NoteLSTM, NoteLSTMConfig, State, expand_state
 
 CHUNK = 32  # tokens between progress reports
-OOM_HINT = "ask for fewer variations, or use --device cpu"
+OOM_HINT = "ask for fewer variations, or run on the CPU"
 
 
 class KindRules:

@@ -241,7 +241,7 @@ class VaeNNGenerator(Generator):
         segments = grid.segments_for_bars(request.bars)
         noise = self.per_role(request.options.noise_sd, request.options.track_noise_sd)
         alpha = self.per_role(request.options.style_alpha, request.options.track_style_alpha)
-        with gpu_memory_guard("ask for fewer variations, or use --device cpu"):
+        with gpu_memory_guard("ask for fewer variations, or run on the CPU"):
             start = self.encode_seed(request.seed)
             styles = self.encode_style(request.style) if request.style is not None else None
             yield Progress(1, 3, "seed encoded")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core.generation_settings import SliderState, bundled_source
+from app.core.generation_settings import bundled_source
+from app.services.generation_controls import SliderState
 
 SEED = "seed:swing-ride-in-f"
 TIMEOUT_MS = 60000
@@ -34,7 +35,7 @@ def gen_window(qtbot, settings, tmp_path, monkeypatch):
     assert panel.models.select("markov")
     with qtbot.waitSignal(panel.seeds.preview_shown, timeout=TIMEOUT_MS):
         panel.seeds.choose(bundled_source(SEED))
-    panel.controls.set_state(SliderState(temperature=1.0, bars=2, variations=3, random_seed=7, locked=True))
+    panel.controls.set_state(SliderState.of(temperature=1.0, bars=2, variations=3, random_seed=7, locked=True))
     yield window
     window.doc.mark_saved()
     window.close()

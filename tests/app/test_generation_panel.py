@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 
 from app import commands
 from app.core.errors import DeviceError
-from app.core.generation_settings import SliderState
+from app.core.provenance import Provenance
 from app.core.score import Note
 from app.services.generation import job_from_controls
+from app.services.generation_controls import SliderState
 from generation_window import SEED, TIMEOUT_MS, gen_window, generate, notes_of  # noqa: F401 (fixture)
 from pulse import pulse_server  # noqa: F401 (the session fixture)
 
@@ -44,18 +45,19 @@ def test_pick_a_seed_and_a_model_then_generate(gen_window, qtbot):
     assert panel.seeds.preview.score().title == "Bossa Nova in C"
     panel.models.combo.setCurrentIndex(panel.models.combo.findData("markov"))
     assert "Trained on" in panel.models.card.text() and "Bach chorales" in panel.models.card.text()
-    assert not panel.controls.noise.isEnabled()
-    assert panel.controls.noise.toolTip() == "The markov model has no latent noise (it is a Markov chain)."
-    assert panel.controls.temperature.isEnabled()
+    rows = panel.controls.rows
+    assert not rows["noise_sd"].isEnabled()
+    assert rows["noise_sd"].toolTip() == "The markov model has no latent noise (it is a Markov chain)."
+    assert rows["temperature"].isEnabled() and rows["top_k"].isEnabled() and rows["top_p"].isEnabled()
 
     scores = generate(gen_window, qtbot)
     cards = gen_window.generation_ui.gallery.cards()
     assert len(scores) == 3 and [c.score for c in cards] == scores
     for number, score in enumerate(scores, 1):
-        prov = score.provenance
-        assert prov["model"] == "markov" and prov["variation"] == number and prov["random_seed"] == 7
-        assert prov["seed_source"] == {"kind": "seed", "spec": "seed:bossa-nova-in-c"}
-        assert prov["sliders"] == {"temperature": 1.0} and prov["bars"] == 2  # no option markov lacks
+        prov = Provenance.of(score)
+        assert prov.model == "markov" and prov.variation == number and prov.random_seed == 7
+        assert prov.seed_source == {"kind": "seed", "spec": "seed:bossa-nova-in-c"}
+        assert prov.options == {"temperature": 1.0, "top_k": 0, "top_p": 1.0} and prov.bars == 2  # none it lacks
         assert score.note_count > 0 and max(n.start for n in score.all_notes()) < 2 * BAR
     assert cards[0].found.notes == scores[0].note_count
     assert gen_window.doc.score.note_count == 0  # the sketch is untouched until something is inserted
@@ -65,13 +67,14 @@ def test_moving_a_slider_regenerates_a_new_variation_and_auditions_it(gen_window
     panel, gallery = gen_window.generation_ui.panel, gen_window.generation_ui.gallery
     before = generate(gen_window, qtbot)
     panel.audition_button.setChecked(True)
-    slider = panel.controls.temperature.slider
+    slider = panel.controls.rows["temperature"].slider
     with qtbot.waitSignals([gen_window.generation.variations_ready, gen_window.player.started], timeout=TIMEOUT_MS):
         slider.setValue(slider.value() + 300)  # as a drag would: several moves, one run after the pause
         slider.setValue(slider.value() + 100)
     after = [c.score for c in gallery.cards()]
-    assert after[0].provenance["sliders"]["temperature"] == pytest.approx(panel.controls.temperature.value())
-    assert after[0].provenance["random_seed"] == 7  # locked: only the temperature changed
+    made = Provenance.of(after[0])
+    assert made.options["temperature"] == pytest.approx(panel.controls.rows["temperature"].value())
+    assert made.random_seed == 7  # locked: only the temperature changed
     assert notes_of(after[0]) != notes_of(before[0])
     assert gallery.audition.key is gallery.cards()[0] and gen_window.player.is_playing()
     gallery.audition.stop()
@@ -91,7 +94,7 @@ def test_the_loaded_heap_is_frozen_so_full_collections_stay_short(gen_window, qt
 def test_releasing_a_slider_regenerates_at_once_without_the_debounce(gen_window, qtbot):
     panel = gen_window.generation_ui.panel
     generate(gen_window, qtbot)
-    slider = panel.controls.noise.slider if panel.controls.noise.isEnabled() else panel.controls.temperature.slider
+    slider = panel.controls.rows["temperature"].slider
     slider.setValue(slider.value() + 150)
     assert panel.debounce.isActive()  # dragging: waits for a pause
     with qtbot.waitSignal(gen_window.generation.started, timeout=1000):
@@ -104,8 +107,8 @@ def test_releasing_a_slider_regenerates_at_once_without_the_debounce(gen_window,
 def test_an_unlocked_random_seed_is_new_for_every_run(gen_window, qtbot):
     panel = gen_window.generation_ui.panel
     panel.controls.lock.setChecked(False)
-    first = generate(gen_window, qtbot)[0].provenance["random_seed"]
-    second = generate(gen_window, qtbot)[0].provenance["random_seed"]
+    first = Provenance.of(generate(gen_window, qtbot)[0]).random_seed
+    second = Provenance.of(generate(gen_window, qtbot)[0]).random_seed
     assert first != second and panel.controls.random_seed.value() == second
 
 
@@ -177,7 +180,7 @@ def test_no_gpu_and_out_of_gpu_memory_are_one_sentence_each(gen_window, qtbot, m
     lstm = service.model("note-lstm")
     with qtbot.waitSignal(service.failed, timeout=TIMEOUT_MS) as failed:
         service.generate(job_from_controls(lstm, SliderState(device="cuda"), panel.seeds.source(), {}))
-    assert failed.args[0] == "No CUDA GPU is available on this machine; choose CPU or Auto as the device."
+    assert failed.args[0] == "No CUDA GPU is available on this machine; choose the CPU or Auto as the device."
     assert panel.status.text() == failed.args[0]
 
     class OutOfMemory:
@@ -185,12 +188,12 @@ def test_no_gpu_and_out_of_gpu_memory_are_one_sentence_each(gen_window, qtbot, m
 
         def generate(self, request):
             yield from ()
-            raise DeviceError("The GPU ran out of memory; ask for fewer variations, or use --device cpu.")
+            raise DeviceError("The GPU ran out of memory; ask for fewer variations, or run on the CPU.")
 
     service.pool.put(str(service.model("markov").path), "auto", OutOfMemory())
     with qtbot.waitSignal(service.failed, timeout=TIMEOUT_MS) as failed:
         qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
-    assert panel.status.text() == "The GPU ran out of memory; ask for fewer variations, or choose CPU as the device."
+    assert panel.status.text() == "The GPU ran out of memory; ask for fewer variations, or run on the CPU."
     assert [c.score for c in gen_window.generation_ui.gallery.cards()] == kept
 
 
@@ -207,7 +210,7 @@ def test_the_selection_becomes_the_seed_and_a_bundled_seed_auditions_with_one_cl
     with qtbot.waitSignal(panel.seeds.preview_shown, timeout=TIMEOUT_MS):
         qtbot.mouseClick(panel.seeds.selection_button, Qt.MouseButton.LeftButton)
     assert notes_of(panel.seeds.preview.score()) == mine
-    source = generate(gen_window, qtbot)[0].provenance["seed_source"]
+    source = Provenance.of(generate(gen_window, qtbot)[0]).seed_source
     assert source["kind"] == "selection" and notes_of(load_source(source)) == mine
 
     tree = panel.seeds.tree
@@ -238,7 +241,7 @@ def test_the_panel_remembers_model_seed_sliders_lock_and_audition(gen_window, qt
 
     panel = gen_window.generation_ui.panel
     assert panel.models.select("note-lstm")
-    panel.controls.temperature.field.setValue(0.7)  # a user edit: saved at once
+    panel.controls.rows["temperature"].field.setValue(0.7)  # a user edit: saved at once
     panel.controls.lock.setChecked(True)
     panel.controls.variations.field.setValue(5)
     panel.audition_button.setChecked(True)
@@ -255,3 +258,97 @@ def test_the_panel_remembers_model_seed_sliders_lock_and_audition(gen_window, qt
     assert again_panel.models.current().name == "note-lstm"
     assert again_panel.seeds.preview.score().title == "Swing Ride in F"
     again.close()
+
+
+# -- the options table, the specs, and one shape of the options from the panel to the sampler ----------
+
+def test_slider_rows_are_the_options_table(qtbot):
+    from app.services.generation_controls import LENGTH, PANEL_OPTIONS, VARIATIONS
+    from app.ui.generation.sliders import GenerationControls
+
+    controls = GenerationControls()
+    qtbot.addWidget(controls)
+    assert list(controls.rows) == [o.name for o in PANEL_OPTIONS]
+    assert {"temperature", "top_k", "top_p", "noise_sd", "style_alpha"} <= set(controls.rows)
+    assert not {"track_noise_sd", "track_style_alpha", "bars", "variations"} & set(controls.rows)  # CLI-only / common
+    for option in (*PANEL_OPTIONS, LENGTH, VARIATIONS):
+        row = controls.rows.get(option.name) or (controls.bars if option is LENGTH else controls.variations)
+        low = option.low + 10 ** -row.decimals if option.low_open else option.low
+        assert (row.field.minimum(), row.field.maximum()) == (pytest.approx(low), option.high), option.name
+        assert row.toolTip() == option.tooltip
+        assert controls.form.labelForField(row).text() == option.label + (f" ({option.unit})" if option.unit else "")
+    assert controls.rows["noise_sd"].field.maximum() == 5.0 and controls.variations.field.maximum() == 64
+    assert controls.rows["top_p"].field.minimum() == pytest.approx(0.01)  # above 0: the low end is open
+    assert controls.rows["top_k"].field.specialValueText() == "off"
+    assert controls.random_seed.maximum() == 2**31 - 1
+    assert controls.state() == SliderState()  # every row starts at the table's default
+
+
+def test_stored_out_of_range_values_are_clamped_to_the_table(qtbot, settings):
+    from app.ui.main_window import MainWindow
+
+    stored = {"temperature": 99, "noise_sd": 4.5, "style_alpha": -1, "top_p": 0, "top_k": "x", "bars": 1000,
+              "variations": 40, "random_seed": -5, "device": "tpu", "locked": 1}
+    state = SliderState.from_dict(stored)
+    assert state.options == {"temperature": 5.0, "top_k": 0, "top_p": 1.0, "noise_sd": 4.5, "style_alpha": 0.0}
+    assert (state.bars, state.variations, state.random_seed, state.device, state.locked) == (256, 40, 0, "auto", True)
+    assert SliderState.from_dict(state.to_dict()) == state
+    settings.generation_controls = stored
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    assert window.generation_ui.panel.controls.state() == state  # the panel shows what was stored, clamped
+    window.close()
+
+
+def test_the_job_holds_the_options_object_the_sampler_gets(gen_window, qtbot):
+    from models.common.options import GenerationOptions, OptionError
+
+    service, panel = gen_window.generation, gen_window.generation_ui.panel
+    state = SliderState.of(temperature=0.8, noise_sd=0.3, top_k=20, bars=1, variations=2, random_seed=4)
+    markov = job_from_controls(service.model("markov"), state, panel.seeds.source(), {"kind": "seed", "spec": "x"})
+    assert markov.options == GenerationOptions(temperature=0.8, top_k=20, top_p=1.0)  # no latent noise: it lacks it
+    assert markov.style_source == {"kind": "none"}  # markov mixes no style
+    vae = job_from_controls(service.model("vae-nn"), state, panel.seeds.source(), {})
+    assert (vae.options.noise_sd, vae.options.top_k, vae.options.temperature) == (0.3, None, 0.8)
+
+    seen = []
+
+    class Recorder:
+        card = {}
+
+        def generate(self, request):
+            seen.append(request)
+            yield from ()
+            return []
+
+    qtbot.waitUntil(lambda: service.pool.loaded(markov.checkpoint, markov.device), timeout=TIMEOUT_MS)  # preloaded
+    service.pool.put(markov.checkpoint, markov.device, Recorder())
+    with qtbot.waitSignal(service.variations_ready, timeout=TIMEOUT_MS):
+        service.generate(markov)
+    assert seen[0].options is markov.options  # one shape: panel values -> the Job's options -> the request
+
+    with pytest.raises(OptionError) as err:
+        job_from_controls(service.model("markov"), SliderState.of(temperature=9.0), {}, {})
+    assert err.value.sentence(err.value.option.label) == "Temperature must be between 0.05 and 5."
+
+
+def test_a_plugin_model_is_offered_with_its_own_sliders_and_generates(toy_plugin, gen_window, qtbot):
+    panel, gallery = gen_window.generation_ui.panel, gen_window.generation_ui.gallery
+    index = panel.models.combo.findData("toy-arpeggio")
+    assert index >= 0 and panel.models.combo.itemText(index) == "Toy arpeggiator"
+    assert panel.models.select("toy-arpeggio")
+    assert "Arpeggios over the pitch classes" in panel.models.card.text()
+    assert "showing how a model package plugs into Cadenza" in panel.models.card.text()
+    rows = panel.controls.rows
+    assert rows["temperature"].isEnabled()
+    assert not rows["noise_sd"].isEnabled() and not rows["top_k"].isEnabled()
+    assert rows["noise_sd"].toolTip() == "The toy-arpeggio model has no latent noise (it is a pitch-class histogram)."
+    assert not panel.controls.style_song.isEnabled()
+
+    scores = generate(gen_window, qtbot)
+    assert len(scores) == 3 and [c.score for c in gallery.cards()] == scores
+    for number, score in enumerate(scores, 1):
+        made = Provenance.of(score)
+        assert (made.model, made.variation, made.options, made.random_seed) == ("toy-arpeggio", number,
+                                                                                 {"temperature": 1.0}, 7)
+        assert score.note_count == 2 * 8 and score.tracks[0].name == "Arpeggio"

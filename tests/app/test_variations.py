@@ -4,11 +4,13 @@ Every inserted phrase keeps its provenance; "Regenerate Exactly" brings back
 the same notes and "More Like This" the same settings with a new random seed.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from app.core.formats import load_score
+from app.core.provenance import Provenance
 from app.core.score import Note, Track
 from app.core.variations import phrases
 from generation_window import TIMEOUT_MS, gen_window, generate, notes_of  # noqa: F401 (fixture)
@@ -28,8 +30,9 @@ def test_insert_at_the_playhead_is_one_undoable_step(gen_window, qtbot):
     qtbot.mouseClick(gallery.cards()[1].insert, Qt.MouseButton.LeftButton)
     assert sorted(doc.score.tracks[0].notes) == shifted(variation, BAR)
     (record,) = phrases(doc.score)
-    assert (record["id"], record["tracks"], record["start"]) == ("phrase-1", [0], BAR)
-    assert record["provenance"]["checkpoint_sha256"] == gen_window.generation.model("markov").card["weights_sha256"]
+    assert (record.id, record.tracks, record.start) == ("phrase-1", (0,), BAR)
+    assert record.provenance == Provenance.of(variation)
+    assert record.provenance.checkpoint_sha256 == gen_window.generation.model("markov").card["weights_sha256"]
     assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Insert markov 2"
     gen_window.actions["undo"].trigger()
     assert doc.score.note_count == 0 and phrases(doc.score) == []
@@ -75,7 +78,7 @@ def test_starred_variations_are_kept_and_deleted_ones_go(gen_window, qtbot):
         pass
     cards = gallery.cards()
     assert len(cards) == 4 and cards[0] is keep
-    assert [c.score.provenance["random_seed"] for c in cards] == [7, 8, 8, 8]
+    assert [Provenance.of(c.score).random_seed for c in cards] == [7, 8, 8, 8]
     qtbot.mouseClick(cards[2].delete, Qt.MouseButton.LeftButton)
     assert len(gallery.cards()) == 3 and gallery.header.text() == "3 variations"
 
@@ -91,35 +94,58 @@ def test_one_variation_exports_as_midi_and_wav_and_drags_out_as_a_mid(gen_window
             pass
     midi = load_score(tmp_path / "Variation-markov-1.mid")
     assert notes_of(midi) == notes_of(card.score)
-    assert midi.provenance["random_seed"] == 7  # provenance travels in the file
+    assert Provenance.of(midi) == Provenance.of(card.score)  # provenance travels in the file
     wav = (tmp_path / "Variation-markov-1.wav").read_bytes()
     assert wav[:4] == b"RIFF" and len(wav) > 44100
     (url,) = card.drag.mime_data().urls()
     assert Path(url.toLocalFile()).suffix == ".mid" and notes_of(load_score(url.toLocalFile())) == notes_of(card.score)
 
 
-def test_the_phrases_view_regenerates_exactly_and_more_like_this(gen_window, qtbot):
-    gallery, view = gen_window.generation_ui.gallery, gen_window.generation_ui.phrases
+def test_the_phrases_view_regenerates_exactly_and_more_like_this(gen_window, qtbot, monkeypatch):
+    import app.services.generation as generation
+
+    gallery, view, panel = gen_window.generation_ui.gallery, gen_window.generation_ui.phrases, gen_window.generation_ui.panel
+    calls = []
+    real = generation.job_from_provenance
+    monkeypatch.setattr(generation, "job_from_provenance",
+                        lambda prov, models, exact=False: calls.append(exact) or real(prov, models, exact))
     variation = generate(gen_window, qtbot)[1]
+    original = Provenance.of(variation)
     gallery.insert(gallery.cards()[1], "playhead")
     assert view.tree.topLevelItemCount() == 1
-    row, end = view.tree.topLevelItem(0), phrases(gen_window.doc.score)[0]["end"]
+    row, end = view.tree.topLevelItem(0), phrases(gen_window.doc.score)[0].end
     last_bar = (end - 1) // BAR + 1  # a last note may ring past the two bars asked for
     assert [row.text(c) for c in range(5)] == ["phrase-1", "markov", f"1–{last_bar}", "swing-ride-in-f", "7"]
-    assert "temperature 1.0" in view.details.text() and "2 of 3" in view.details.text()
+    assert "Temperature 1, Top-k off, Top-p 1" in view.details.text() and "2 of 3" in view.details.text()
 
     with qtbot.waitSignal(gen_window.generation.variations_ready, timeout=TIMEOUT_MS) as exact:
         qtbot.mouseClick(view.exact_button, Qt.MouseButton.LeftButton)
     (again,) = exact.args[0]
     assert notes_of(again) == notes_of(variation) == sorted(gen_window.doc.score.tracks[0].notes)
-    assert again.provenance["variation"] == 2
+    assert replace(Provenance.of(again), generation_seconds=original.generation_seconds) == original
+    assert calls == [True]
+
+    def only_the_random_seed_changed(scores):
+        assert len(scores) == 3
+        for score in scores:
+            made = Provenance.of(score)
+            assert made.random_seed != 7
+            assert replace(made, random_seed=7, variation=2, generation_seconds=original.generation_seconds) == original
 
     with qtbot.waitSignal(gen_window.generation.variations_ready, timeout=TIMEOUT_MS) as more:
         qtbot.mouseClick(view.more_button, Qt.MouseButton.LeftButton)
-    scores = more.args[0]
-    assert len(scores) == 3 and all(s.provenance["random_seed"] != 7 for s in scores)
-    assert {(s.provenance["model"], s.provenance["sliders"]["temperature"], s.provenance["seed_source"]["spec"])
-            for s in scores} == {("markov", 1.0, "seed:swing-ride-in-f")}
+    only_the_random_seed_changed(more.args[0])
+    assert panel.controls.random_seed.value() == Provenance.of(more.args[0][0]).random_seed  # the panel shows it
+    assert calls == [True, False]
+
+    panel.models.select("note-lstm")  # the panel's own More Like This takes the phrase's settings back
+    panel.controls.set_state(panel.controls.state().updated(temperature=1.7, bars=5))
+    with qtbot.waitSignal(gen_window.generation.variations_ready, timeout=TIMEOUT_MS) as more:
+        panel.more_like(original)
+    only_the_random_seed_changed(more.args[0])
+    assert panel.models.current().name == "markov" and panel.controls.state().value("temperature") == 1.0
+    assert panel.controls.state().bars == 2
+    assert calls == [True, False, False]  # one function built every rerun
 
 
 def test_ab_compare_switches_between_the_sketch_and_the_variation(gen_window, qtbot, pulse_server):  # noqa: F811

@@ -1,14 +1,15 @@
-"""Variations without Qt: badges, inserting as a phrase with provenance, request options, model cards."""
+"""Variations without Qt: badges, inserting as a phrase with provenance, seed sources, model cards."""
 
 import json
 
 import pytest
 
-from app.core.generation_settings import (NO_SOURCE, SliderState, abc_seed_text, bundled_source, load_source,
-                                          missing_option_reason, request_options, selection_source, source_label)
+from app.core.generation_settings import (NO_SOURCE, abc_seed_text, bundled_source, load_source, selection_source,
+                                          source_label)
 from app.core.midi import read_midi, write_midi
 from app.core.model_cards import summarize_card
 from app.core.project import score_from_dict, score_to_dict
+from app.core.provenance import Phrase, Provenance
 from app.core.score import Note, Score, Track
 from app.core.variations import (badges, estimate_key, insert_as_new_tracks, insert_at, key_pitch_classes,
                                  match_tracks, phrase_notes, phrases, replace_selection, with_phrase)
@@ -63,10 +64,11 @@ def test_insert_at_the_playhead_merges_into_the_matching_track_and_records_the_p
     assert out.tracks[1].notes == (Note(0, 48, 960), Note(BAR, 62, 240), Note(BAR + 240, 64, 240))
     assert out.tracks[0] == score.tracks[0] and len(out.tracks) == 3
     (record,) = phrases(out)
-    assert record == {"id": "phrase-1", "tracks": [1], "start": BAR, "end": BAR + 480, "provenance": PROV}
+    assert record == Phrase("phrase-1", (1,), BAR, BAR + 480, Provenance.from_dict(PROV))
+    assert record.to_dict() == {"id": "phrase-1", "tracks": [1], "start": BAR, "end": BAR + 480, "provenance": PROV}
     assert phrases(score) == []  # the original is a value, untouched
     again = insert_at(out, var, 0, active=1)
-    assert [p["id"] for p in phrases(again)] == ["phrase-1", "phrase-2"]
+    assert [p.id for p in phrases(again)] == ["phrase-1", "phrase-2"]
 
 
 def test_tracks_match_by_name_then_index_and_drums_only_join_drums():
@@ -78,7 +80,7 @@ def test_tracks_match_by_name_then_index_and_drums_only_join_drums():
     # "x" cannot take index 1 (Bass is taken by name); index 3 does not exist
     out = insert_at(score, multi, 0)
     assert [t.name for t in out.tracks] == ["Lead", "Bass", "Drums", "x (markov 2)", "Extra (markov 2)"]
-    assert phrases(out)[0]["tracks"] == [1, 2, 3, 4]
+    assert phrases(out)[0].tracks == (1, 2, 3, 4)
     assert match_tracks(score, variation(Note(0, 36, 10), drums=True), active=0) == [2]
 
 
@@ -95,7 +97,7 @@ def test_replacing_the_selection_cuts_the_variation_to_the_selections_length():
     var = variation(Note(0, 60, 480), Note(480, 62, 960), Note(960, 64, 480))
     out = replace_selection(score, 0, selected, var)
     assert out.tracks[0].notes == (Note(0, 72, 480), Note(BAR, 60, 480), Note(BAR + 480, 62, 480))
-    assert phrases(out)[0]["tracks"] == [0] and (phrases(out)[0]["start"], phrases(out)[0]["end"]) == (BAR, BAR + 960)
+    assert phrases(out)[0].tracks == (0,) and (phrases(out)[0].start, phrases(out)[0].end) == (BAR, BAR + 960)
     with pytest.raises(ValueError):
         replace_selection(score, 0, [], var)
 
@@ -116,28 +118,11 @@ def test_phrases_survive_project_files_and_midi(tmp_path):
 
 def test_malformed_phrase_records_are_ignored_and_ids_are_not_reused():
     score = Score(provenance={"phrases": [{"id": "phrase-4", "provenance": {}}, "junk", {"id": 3}]})
-    assert [p["id"] for p in phrases(score)] == ["phrase-4"]
-    assert phrases(with_phrase(score, [0], 0, 1, {}))[-1]["id"] == "phrase-5"
+    assert [p.id for p in phrases(score)] == ["phrase-4"]
+    assert phrases(with_phrase(score, [0], 0, 1, Provenance()))[-1].id == "phrase-5"
 
 
-# -- what the panel asks for ------------------------------------------------------------------------
-
-def test_options_the_model_lacks_stay_none():
-    state = SliderState(temperature=0.8, noise_sd=0.3, style_alpha=0.6)
-    lstm = request_options(state, frozenset({"temperature", "top_k", "top_p"}), has_style=True)
-    assert lstm == {"temperature": 0.8, "top_k": None, "top_p": None, "noise_sd": None, "style_alpha": None}
-    vae = request_options(state, frozenset({"temperature", "noise_sd", "style", "style_alpha"}), has_style=False)
-    assert (vae["noise_sd"], vae["style_alpha"]) == (0.3, None)  # no style song: no style mixing
-    assert request_options(state, frozenset({"style_alpha"}), has_style=True)["style_alpha"] == 0.6
-    assert missing_option_reason("note-lstm", "note-lstm", "noise_sd") == \
-        "The note-lstm model has no latent noise (it is an LSTM)."
-
-
-def test_stored_controls_are_clamped_and_bad_values_keep_defaults():
-    state = SliderState.from_dict({"temperature": 99, "bars": "x", "variations": 40, "device": "tpu", "locked": 1})
-    assert (state.temperature, state.bars, state.variations, state.device, state.locked) == (5.0, 4, 16, "auto", True)
-    assert SliderState.from_dict(state.to_dict()) == state
-
+# -- seed and style sources ----------------------------------------------------------------------
 
 def test_sources_name_and_load_their_scores():
     assert load_source(NO_SOURCE) is None and source_label(NO_SOURCE) == "nothing"

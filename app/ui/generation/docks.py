@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.core.provenance import Provenance
 from app.document import Document
 from app.services.generation import GenerationService
 from app.services.player import Player
@@ -37,12 +38,12 @@ class GenerationDocks(QObject):
         self.phrases.regenerate_requested.connect(self._on_phrases_regenerate_requested)
         self.gallery.status_message.connect(self.status_message)
 
-    @Slot(dict, bool)
-    def _on_phrases_regenerate_requested(self, provenance: dict, exact: bool) -> None:
+    @Slot(object, bool)
+    def _on_phrases_regenerate_requested(self, provenance: Provenance, exact: bool) -> None:
         if exact:
             self.service.regenerate(provenance, exact=True)
         else:
-            self.panel.more_like(provenance)
+            self.panel.more_like(provenance)  # the same path, and the panel shows the settings
 
     def shutdown(self) -> None:
         """On close: no more debounced runs, the audition stops, the service goes quiet."""

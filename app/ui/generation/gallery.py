@@ -150,7 +150,7 @@ class VariationsGallery(QWidget):
             score = insert_as_new_tracks(doc.score, variation, tick)
         else:
             score = insert_at(doc.score, variation, tick, doc.active_track)
-        label = phrase_label(variation.provenance)
+        label = phrase_label(variation)
         doc.undo_stack.push(ReplaceScoreCommand(doc, score, f"Insert {label}"))
         self.status_message.emit(f"Inserted {label}; Ctrl+Z takes it out again.")
         self.inserted.emit(variation)
@@ -165,7 +165,7 @@ class VariationsGallery(QWidget):
 
     def export(self, card: VariationCard, ext: str, path: str | None = None):
         """Export one variation as MIDI or WAV in a worker; returns the task (None when no path was chosen)."""
-        name = f"Variation {phrase_label(card.score.provenance)}".replace(" ", "-")
+        name = f"Variation {phrase_label(card.score)}".replace(" ", "-")
         path = path or self.ask_path(name + ext, ext)
         if not path:
             return None

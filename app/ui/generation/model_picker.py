@@ -1,9 +1,9 @@
-"""Choosing the model: bundled and user models, each with its model card.
+"""Choosing the model: bundled, plugin and user checkpoints, each with its model's spec and card.
 
-The card says what the model was trained on, its size, its held-out metrics
-and what it is good for (``app/core/model_cards.py``). A model whose
-generator cannot be used (its package fails to import) is listed but
-disabled, with the reason as its tooltip.
+The model's spec (``models/common/spec.py``) gives its title, what it is and
+what it is good for; the checkpoint's card what it was trained on, its size
+and its held-out metrics (``app/core/model_cards.py``). A checkpoint whose
+model is not installed is listed but disabled, with the reason as its tooltip.
 """
 
 from __future__ import annotations
@@ -21,18 +21,45 @@ from app.ui.generation.boxes import column
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
+def item_text(info: ModelInfo) -> str:
+    """A combo entry: the spec's title for a bundled checkpoint, the folder's name for the user's own."""
+    if not info.bundled:
+        return f"{info.name} (yours)"
+    return info.spec.display_name if info.spec is not None else info.name
+
+
+def good_for(info: ModelInfo) -> str:
+    """What the checkpoint is good for: its card's own words, else its model's spec's."""
+    own = info.card.get("good_for")
+    if isinstance(own, str) and own:
+        return own
+    if info.spec is not None and info.spec.good_for:
+        return info.spec.good_for
+    return summarize_card(info.card).good_for
+
+
 def card_html(info: ModelInfo) -> str:
-    """The card as a few labelled lines of rich text."""
-    if info.problem:
-        return f"<span style='color:#e0605a'>{escape(info.problem)}</span>"
-    card = summarize_card(info.card, info.weights_bytes)
+    """The spec and the card as a few labelled lines of rich text."""
+    if info.problem or info.spec is None:
+        return f"<span style='color:#e0605a'>{escape(info.problem or '')}</span>"
+    spec, card = info.spec, summarize_card(info.card, info.weights_bytes)
     rows = (("Trained on", card.trained_on), ("Size", card.size), ("Held-out", card.metrics),
-            ("Good for", card.good_for))
+            ("Good for", good_for(info)))
     lines = "".join(f"<tr><td style='color:#868c96;padding-right:6px'>{label}</td><td>{escape(text)}</td></tr>"
                     for label, text in rows)
-    origin = "bundled" if info.bundled else "your model"
-    return (f"<div style='color:#a9b0ba'>{escape(info.arch)} · {origin}</div>"
+    origin = "bundled" if info.bundled else f"your {spec.display_name} model"
+    return (f"<div><b>{escape(spec.display_name)}</b> · {escape(spec.architecture)} · {origin}</div>"
+            f"<div style='color:#a9b0ba'>{escape(spec.description)}</div>"
             f"<table cellspacing='0'>{lines}</table>")
+
+
+def description(info: ModelInfo | None) -> str:
+    """The tooltip: why it cannot be used, else the spec's one line (the card's, for a model without one)."""
+    if info is None:
+        return ""
+    if info.problem:
+        return info.problem
+    return info.spec.description if info.spec is not None else str(info.card.get("description", ""))
 
 
 class ModelPicker(QWidget):
@@ -60,10 +87,9 @@ class ModelPicker(QWidget):
         self.combo.clear()
         items: QStandardItemModel = self.combo.model()
         for info in self._models:
-            self.combo.addItem(info.name if info.bundled else f"{info.name} (yours)", info.name)
+            self.combo.addItem(item_text(info), info.name)
             item = items.item(self.combo.count() - 1)
-            tip = info.problem or str(info.card.get("description", ""))
-            item.setToolTip(tip)
+            item.setToolTip(description(info))
             item.setEnabled(info.problem is None)
         usable = [m.name for m in self._models if m.problem is None]
         index = self.combo.findData(keep if keep in usable else (usable[0] if usable else ""))
@@ -86,6 +112,6 @@ class ModelPicker(QWidget):
     def _on_combo_current_index_changed(self, _index: int) -> None:
         info = self.current()
         self.card.setText(card_html(info) if info else "No model is installed.")
-        self.card.setToolTip(str(info.card.get("description", "")) if info else "")
+        self.card.setToolTip(description(info))
         if info is not None:
             self.model_chosen.emit(info)

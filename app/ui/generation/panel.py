@@ -11,25 +11,25 @@ never waits for torch. Every choice is remembered in the settings.
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
-from typing import Any, Mapping
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QToolButton, QWidget
 
 from app.core.edits import extract
-from app.core.errors import CadenzaError
-from app.core.generation_settings import RANDOM_SEED_MAX, SliderState, selection_source, source_label
+from app.core.generation_settings import selection_source, source_label
+from app.core.provenance import Provenance
 from app.core.score import Score
 from app.document import Document
-from app.services.generation import GenerationService, ModelInfo, job_from_controls, model_of
+from app.services.generation import GenerationService, Job, ModelInfo, job_from_controls
+from app.services.generation_controls import SliderState
 from app.settings import Settings
 from app.ui.generation.audition import Audition
 from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.model_picker import ModelPicker
 from app.ui.generation.seed_picker import SeedPicker
 from app.ui.generation.sliders import GenerationControls
+from models.common.options import OptionError
 
 DEBOUNCE_MS = 250
 FIRST_SCAN_DELAY_MS = 300
@@ -154,7 +154,12 @@ class GenerationPanel(QWidget):
             self._say(info.problem, error=True)
             return
         state = replace(self.controls.state(), random_seed=self.controls.next_random_seed())
-        self.service.generate(job_from_controls(info, state, self.seeds.source(), self.controls.style_source()))
+        try:
+            job = job_from_controls(info, state, self.seeds.source(), self.controls.style_source())
+        except OptionError as exc:  # named by option, worded here with the row's label
+            self._say(exc.sentence(exc.option.label), error=True)
+            return
+        self.service.generate(job)
 
     def cancel(self) -> None:
         self.debounce.stop()
@@ -171,26 +176,22 @@ class GenerationPanel(QWidget):
         self.seeds.choose(selection_source(seed))
         return True
 
-    def more_like(self, provenance: Mapping[str, Any]) -> None:
-        """Take a phrase's settings into the panel and generate with a new random seed."""
-        if not self.service.scanned:
-            self.service.when_models(lambda: self.more_like(provenance))
-            return
-        try:
-            info = model_of(provenance, self.service.models)
-        except CadenzaError as exc:  # the model that made it is not installed
-            self._say(str(exc), error=True)
-            return
-        self.models.select(info.name)
-        sliders = provenance.get("sliders") or {}
-        state = self.controls.state()
-        values = {k: sliders[k] for k in ("temperature", "noise_sd", "style_alpha") if isinstance(sliders.get(k), (int, float))}
-        self.controls.set_state(replace(state, **values, bars=int(provenance.get("bars", state.bars)),
-                                        random_seed=random.randint(0, RANDOM_SEED_MAX)))
-        for key, chooser in (("seed_source", self.seeds.choose), ("style_source", self.controls.set_style_source)):
-            if isinstance(provenance.get(key), dict):
-                chooser(provenance[key])
-        self.generate()
+    def more_like(self, provenance: Provenance) -> None:
+        """More Like This: a phrase's settings with a new random seed, shown in the panel, then run.
+
+        The service builds the run (``job_from_provenance``, the same path as Regenerate Exactly).
+        """
+        self.service.regenerate(provenance, exact=False, then=self.show_job)
+
+    def show_job(self, job: Job) -> None:
+        """Take a run's model, options, seed, style song, length and random seed into the controls (silently)."""
+        self.models.select(job.model)
+        options = {name: value for name, value in job.options.values().items() if name in self.controls.rows}
+        self.controls.set_state(self.controls.state().updated(**options, bars=job.bars, variations=job.variations,
+                                                              random_seed=job.random_seed))
+        self.seeds.choose(job.seed_source)
+        self.controls.set_style_source(job.style_source)
+        self._save_controls()
 
     # -- slots ------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -300,7 +301,7 @@ class GenerationPanel(QWidget):
     @Slot(list)
     def _on_service_variations_ready(self, scores: list) -> None:
         self._finish()
-        seconds = max((s.provenance.get("generation_seconds", 0) for s in scores), default=0)
+        seconds = max((Provenance.of(s).generation_seconds or 0 for s in scores), default=0)
         self._say(f"{len(scores)} variation{'s' * (len(scores) != 1)} in {seconds:.1f} s.")
 
     @Slot(str)

@@ -1,8 +1,9 @@
 """The Phrases view: every generated phrase in the document, where it came from, and its reruns.
 
-Lists the phrase records of ``score.provenance["phrases"]`` (see
+Lists the document's phrases (``app.core.provenance.Phrase``, recorded by
 ``app/core/variations.py``) with model, place, seed and random seed; the
-chosen phrase's full provenance is shown below. "Regenerate Exactly" runs the
+chosen phrase's full provenance is shown below, options by their labels in
+the options table. "Regenerate Exactly" runs the
 same request again (same notes); "More Like This" runs it with a new random
 seed. Both only emit a request; the generation docks act on it.
 """
@@ -10,17 +11,20 @@ seed. Both only emit a request; the generation docks act on it.
 from __future__ import annotations
 
 from html import escape
+from typing import Any, Mapping
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QWidget)
 
 from app.core.generation_settings import source_label
+from app.core.provenance import Phrase, Provenance
 from app.core.score import Score
 from app.core.timing import bar_lines
 from app.core.variations import phrases
 from app.document import Document
 from app.ui.generation.boxes import STRETCH, column, row
+from models.common.options import BY_NAME
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -31,19 +35,40 @@ def bar_at(score: Score, tick: int) -> int:
     return max((b.number for b in lines if b.tick <= tick), default=1)
 
 
-def provenance_html(record: dict) -> str:
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def options_text(options: Mapping[str, Any]) -> str:
+    """'Temperature 1.2, Top-k off': each option by its label in the table."""
+    parts = []
+    for name, value in options.items():
+        option = BY_NAME.get(name)
+        label = option.label if option is not None else name.replace("_", " ")
+        if isinstance(value, Mapping):
+            value = ", ".join(f"{track} {_number(v)}" for track, v in value.items())
+        elif option is not None and option.off_value is not None and value == option.off_value:
+            value = "off"
+        parts.append(f"{label} {_number(value)}")
+    return ", ".join(parts)
+
+
+def seed_name(provenance: Provenance) -> str:
+    """Where the seed came from (its source), else its title, else 'none'."""
+    if provenance.seed_source is not None:
+        return source_label(provenance.seed_source)
+    return provenance.seed or "none"
+
+
+def provenance_html(phrase: Phrase) -> str:
     """A phrase's provenance as a small table."""
-    prov = record.get("provenance", {})
-    sliders = prov.get("sliders") or {}
-    seed = source_label(prov["seed_source"]) if isinstance(prov.get("seed_source"), dict) else prov.get("seed")
-    style = source_label(prov["style_source"]) if isinstance(prov.get("style_source"), dict) else None
-    rows = [("Model", prov.get("model")), ("Checkpoint", prov.get("checkpoint")),
-            ("sha256", prov.get("checkpoint_sha256")), ("Seed", seed or "none"),
-            ("Sliders", ", ".join(f"{k} {v}" for k, v in sliders.items()) or "model defaults"),
-            ("Style song", style if style and style != "nothing" else None), ("Bars", prov.get("bars")),
-            ("Random seed", prov.get("random_seed")),
-            ("Variation", f"{prov.get('variation', '?')} of {prov.get('variations', '?')}"),
-            ("Device", prov.get("device"))]
+    prov = phrase.provenance
+    style = source_label(prov.style_source) if prov.style_source is not None else None
+    rows = [("Model", prov.model), ("Checkpoint", prov.checkpoint), ("sha256", prov.checkpoint_sha256),
+            ("Seed", seed_name(prov)), ("Options", options_text(prov.options) or "model defaults"),
+            ("Style song", style if style and style != "nothing" else None), ("Bars", prov.bars),
+            ("Tokens", prov.tokens), ("Random seed", prov.random_seed),
+            ("Variation", f"{prov.variation or '?'} of {prov.variations or '?'}"), ("Device", prov.device)]
     cells = "".join(f"<tr><td style='color:#868c96;padding-right:6px'>{name}</td><td>{escape(str(value))}</td></tr>"
                     for name, value in rows if value not in (None, ""))
     return f"<table cellspacing='0'>{cells}</table>"
@@ -52,7 +77,7 @@ def provenance_html(record: dict) -> str:
 class PhrasesView(QWidget):
     """The document's phrases and their provenance."""
 
-    regenerate_requested = Signal(dict, bool)  # provenance, exact (False: more like this)
+    regenerate_requested = Signal(object, bool)  # Provenance, exact (False: more like this)
 
     def __init__(self, doc: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,7 +104,7 @@ class PhrasesView(QWidget):
         doc.changed.connect(self.refresh)
         self.refresh()
 
-    def records(self) -> list[dict]:
+    def records(self) -> list[Phrase]:
         return phrases(self.doc.score)
 
     @Slot()
@@ -90,29 +115,28 @@ class PhrasesView(QWidget):
             return
         self._shown = shown
         current = self.current()
-        keep = current["id"] if current else None
+        keep = current.id if current else None
         score = self.doc.score
         self.tree.blockSignals(True)
         self.tree.clear()
-        for record in self.records():
-            prov = record["provenance"]
-            first, last = bar_at(score, int(record.get("start", 0))), bar_at(score, max(0, int(record.get("end", 1)) - 1))
-            seed = source_label(prov["seed_source"]) if isinstance(prov.get("seed_source"), dict) else prov.get("seed")
-            item = QTreeWidgetItem([record["id"], str(prov.get("model", "?")), f"{first}–{last}",
-                                    str(seed or "none"), str(prov.get("random_seed", ""))])
-            item.setData(0, ID_ROLE, record["id"])
+        for phrase in self.records():
+            prov = phrase.provenance
+            first, last = bar_at(score, phrase.start), bar_at(score, max(0, phrase.end - 1))
+            random_seed = "" if prov.random_seed is None else str(prov.random_seed)
+            item = QTreeWidgetItem([phrase.id, prov.model or "?", f"{first}–{last}", seed_name(prov), random_seed])
+            item.setData(0, ID_ROLE, phrase.id)
             self.tree.addTopLevelItem(item)
-            if record["id"] == keep:
+            if phrase.id == keep:
                 self.tree.setCurrentItem(item)
         if self.tree.currentItem() is None and self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(self.tree.topLevelItemCount() - 1))
         self.tree.blockSignals(False)
         self._show_current()
 
-    def current(self) -> dict | None:
+    def current(self) -> Phrase | None:
         item = self.tree.currentItem()
         wanted = item.data(0, ID_ROLE) if item is not None else None
-        return next((r for r in self.records() if r["id"] == wanted), None)
+        return next((p for p in self.records() if p.id == wanted), None)
 
     def select(self, phrase_id: str) -> None:
         for index in range(self.tree.topLevelItemCount()):
@@ -127,6 +151,6 @@ class PhrasesView(QWidget):
             button.setEnabled(record is not None)
 
     def _request(self, exact: bool) -> None:
-        record = self.current()
-        if record is not None:
-            self.regenerate_requested.emit(dict(record["provenance"]), exact)
+        phrase = self.current()
+        if phrase is not None:
+            self.regenerate_requested.emit(phrase.provenance, exact)

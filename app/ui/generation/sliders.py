@@ -1,8 +1,15 @@
-"""The Generation panel's numeric controls: sliders with numeric fields, random seed and lock, device.
+"""The Generation panel's numeric controls, built from the options table.
 
-Each slider is paired with a field showing its exact value. Controls the
-chosen model lacks are disabled, with a tooltip saying why (``The note-lstm
-model has no latent noise (it is an LSTM).``). :attr:`GenerationControls.changed`
+One row per per-model number option of ``models/common/options.py`` (its
+label, tooltip, unit, range, slider end, default and decimals), the style
+song combo for the song option, then the rows every model has: length,
+variations, random seed with its lock, and the device. Each slider is paired
+with a field showing its exact value; the field reaches the option's whole
+range, the slider its usual part (``slider_high``). Rows the chosen model's
+spec lacks are disabled, with a tooltip saying why (``The markov model has no
+latent noise (it is a Markov chain).``). Per-track options (``PER_TRACK``:
+one value per track) and a length in tokens stay on the command line
+(``cadenza generate --track-noise-sd``...). :attr:`GenerationControls.changed`
 fires only for the user's edits (the panel regenerates after a short pause);
 setting values from code is silent.
 """
@@ -17,13 +24,14 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QSlider, QSpinBox, QToolButton,
                                QWidget)
 
-from app.core.generation_settings import (BARS_RANGE, NO_SOURCE, NOISE_RANGE, RANDOM_SEED_MAX, TEMPERATURE_RANGE,
-                                          VARIATIONS_RANGE, SliderState, bundled_source, file_source,
-                                          missing_option_reason, source_label)
+from app.core.generation_settings import NO_SOURCE, bundled_source, file_source, source_label
 from app.core.seeds import list_seeds
 from app.services.files import OPEN_FILTER
 from app.services.generation import ModelInfo
+from app.services.generation_controls import (LENGTH, PANEL_OPTIONS, RANDOM_SEED, SONG_OPTIONS, VARIATIONS,
+                                              SliderState, label_text)
 from app.ui.generation.boxes import row
+from models.common.options import BY_NAME, FLOAT, OPTIONS, RANDOM_SEED_MAX, OptionSpec, missing_reason
 
 STEPS = 1000  # slider positions across a float range
 
@@ -34,24 +42,32 @@ def _key(source: Mapping[str, Any]) -> str:
 
 
 class SliderRow(QWidget):
-    """A horizontal slider and a numeric field holding the same value."""
+    """A horizontal slider and a numeric field holding the same value, shaped by one option of the table."""
 
     edited = Signal()
     released = Signal()  # the user let go of the slider: regenerate now, without the debounce
 
-    def __init__(self, low: float, high: float, slider_high: float | None = None, decimals: int = 2,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, option: OptionSpec, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.low, self.slider_high, self.decimals = low, slider_high if slider_high is not None else high, decimals
+        self.option = option
+        decimals = option.decimals if option.kind == FLOAT else 0
+        step = 10 ** -decimals
+        low = option.low + step if option.low_open else option.low  # the open end itself is not allowed
+        high = option.high
+        self.low, self.decimals = low, decimals
+        self.slider_high = option.slider_high if option.slider_high is not None else high
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, STEPS if decimals else int(self.slider_high - low))
         self.field: QDoubleSpinBox | QSpinBox = QDoubleSpinBox(self) if decimals else QSpinBox(self)
         if decimals:
             self.field.setDecimals(decimals)
-            self.field.setSingleStep(10 ** -decimals * 5)
+            self.field.setSingleStep(step * 5)
         self.field.setRange(low, high)
+        if option.off_value is not None and option.off_value == low:
+            self.field.setSpecialValueText("off")
         self.field.setKeyboardTracking(False)
         self.field.setFixedWidth(self.field.fontMetrics().horizontalAdvance("00000.00") + 24)
+        self.setToolTip(option.tooltip)
         row((self.slider, 1), self.field, spacing=6, parent=self)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.slider.sliderReleased.connect(self.released)
@@ -59,11 +75,11 @@ class SliderRow(QWidget):
 
     def _to_slider(self, value: float) -> int:
         if not self.decimals:
-            return int(value - self.low)
+            return int(min(value, self.slider_high) - self.low)
         return round((min(value, self.slider_high) - self.low) / (self.slider_high - self.low) * STEPS)
 
-    def value(self) -> float:
-        return self.field.value()
+    def value(self) -> float | int:
+        return self.field.value() if self.decimals else int(self.field.value())
 
     def set_value(self, value: float) -> None:
         """Set both from code (no ``edited``)."""
@@ -85,7 +101,7 @@ class SliderRow(QWidget):
 
 
 class GenerationControls(QWidget):
-    """Temperature, latent noise, style α and song, length, variations, random seed and lock, device."""
+    """The option rows of the table, the style song, length, variations, random seed and lock, device."""
 
     changed = Signal()  # the user edited a value that shapes the music
     committed = Signal()  # the user released a slider: the value is final
@@ -93,15 +109,15 @@ class GenerationControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.temperature = SliderRow(*TEMPERATURE_RANGE, slider_high=2.0, parent=self)
-        self.noise = SliderRow(*NOISE_RANGE, slider_high=2.0, parent=self)
-        self.alpha = SliderRow(0.0, 1.0, parent=self)
+        self.rows: dict[str, SliderRow] = {o.name: SliderRow(o, self) for o in PANEL_OPTIONS}
+        self.song_option = SONG_OPTIONS[0] if SONG_OPTIONS else None  # the request's one style song
         self.style_song = QComboBox(self)
-        self.bars = SliderRow(*BARS_RANGE, slider_high=32, decimals=0, parent=self)
-        self.variations = SliderRow(*VARIATIONS_RANGE, decimals=0, parent=self)
+        self.bars = SliderRow(LENGTH, self)
+        self.variations = SliderRow(VARIATIONS, self)
         self.random_seed = QSpinBox(self)
-        self.random_seed.setRange(0, RANDOM_SEED_MAX)
+        self.random_seed.setRange(int(RANDOM_SEED.low), RANDOM_SEED_MAX)
         self.random_seed.setKeyboardTracking(False)
+        self.random_seed.setToolTip(RANDOM_SEED.tooltip)
         self.lock = QToolButton(self)
         self.lock.setCheckable(True)
         self.dice = QToolButton(self)
@@ -113,7 +129,9 @@ class GenerationControls(QWidget):
         self.set_devices({})
         self._lay_out()
         self._update_lock()
-        for control in (self.temperature, self.noise, self.alpha, self.bars, self.variations):
+        self.set_model(None)
+        self.set_state(SliderState())  # the table's defaults until the panel restores the stored values
+        for control in (*self.rows.values(), self.bars, self.variations):
             control.edited.connect(self.changed)
             control.released.connect(self.committed)
         self.random_seed.valueChanged.connect(lambda _v: self.changed.emit())
@@ -121,6 +139,16 @@ class GenerationControls(QWidget):
         self.dice.clicked.connect(self._on_dice_clicked)
         self.style_song.activated.connect(self._on_style_song_activated)
         self.device.activated.connect(lambda _i: self.device_changed.emit(self.device.currentData()))
+
+    def _option_widgets(self) -> dict[str, QWidget]:
+        """Each per-model option's widget, in the table's order."""
+        widgets: dict[str, QWidget] = {}
+        for option in OPTIONS:
+            if option.name in self.rows:
+                widgets[option.name] = self.rows[option.name]
+            elif option is self.song_option:
+                widgets[option.name] = self.style_song
+        return widgets
 
     def _lay_out(self) -> None:
         seed_row = row((self.random_seed, 1), self.lock, self.dice)
@@ -130,16 +158,12 @@ class GenerationControls(QWidget):
         form.setVerticalSpacing(4)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.tips = {
-            "temperature": "Lower: safer, more repetitive; higher: more surprising",
-            "noise_sd": "How far from the seed's latent code each variation wanders",
-            "style_alpha": "How much of the style song's character is mixed in (0: none, 1: all)",
-            "style": "The song whose style is mixed in",
-        }
-        for label, widget in (("Temperature", self.temperature), ("Latent noise sd", self.noise),
-                              ("Style α", self.alpha), ("Style song", self.style_song), ("Length (bars)", self.bars),
-                              ("Variations", self.variations), ("Random seed", seed_row), ("Device", self.device)):
-            form.addRow(label, widget)
+        for name, widget in self._option_widgets().items():
+            form.addRow(label_text(BY_NAME[name]), widget)
+        for option, widget in ((LENGTH, self.bars), (VARIATIONS, self.variations), (RANDOM_SEED, seed_row)):
+            form.addRow(label_text(option), widget)
+            form.labelForField(widget).setToolTip(option.tooltip)
+        form.addRow("Device", self.device)
         self.form = form
 
     def _fill_style_songs(self) -> None:
@@ -150,16 +174,16 @@ class GenerationControls(QWidget):
 
     # -- values ---------------------------------------------------------------------
     def state(self) -> SliderState:
-        return SliderState(self.temperature.value(), self.noise.value(), self.alpha.value(), int(self.bars.value()),
-                           int(self.variations.value()), self.random_seed.value(), self.lock.isChecked(),
+        return SliderState({name: row.value() for name, row in self.rows.items()}, self.bars.value(),
+                           self.variations.value(), self.random_seed.value(), self.lock.isChecked(),
                            self.device.currentData() or "auto")
 
     def set_state(self, state: SliderState) -> None:
         """Show ``state`` (silently: no ``changed``)."""
-        for control, value in ((self.temperature, state.temperature), (self.noise, state.noise_sd),
-                               (self.alpha, state.style_alpha), (self.bars, state.bars),
-                               (self.variations, state.variations)):
-            control.set_value(value)
+        for name, row_ in self.rows.items():
+            row_.set_value(state.value(name))
+        self.bars.set_value(state.bars)
+        self.variations.set_value(state.variations)
         with QSignalBlocker(self.random_seed):
             self.random_seed.setValue(state.random_seed)
         self.lock.setChecked(state.locked)
@@ -187,19 +211,21 @@ class GenerationControls(QWidget):
 
     # -- the model and the machine --------------------------------------------------------
     def set_model(self, info: ModelInfo | None) -> None:
-        """Enable what the model has; disabled controls say why in their tooltip."""
-        controls = (("temperature", [self.temperature]), ("noise_sd", [self.noise]),
-                    ("style_alpha", [self.alpha]), ("style", [self.style_song]))
-        for option, widgets in controls:
-            has = info is not None and option in info.options
-            tip = self.tips[option] if has or info is None else missing_option_reason(info.name, info.arch, option)
-            for widget in widgets:
-                widget.setEnabled(has)
-                widget.setToolTip(tip)
-                label = self.form.labelForField(widget)
-                if label is not None:
-                    label.setEnabled(has)
-                    label.setToolTip(tip)
+        """Enable the rows of the options the model's spec takes; disabled rows say why in their tooltip."""
+        spec = info.spec if info is not None else None
+        for name, widget in self._option_widgets().items():
+            option = BY_NAME[name]
+            has = info is None or (spec is not None and spec.takes(name))
+            if has:
+                tip = option.tooltip
+            elif spec is None:
+                tip = info.problem or ""
+            else:
+                tip = missing_reason(spec.name, spec.architecture, name)
+            for target in (widget, self.form.labelForField(widget)):
+                if target is not None:
+                    target.setEnabled(has)
+                    target.setToolTip(tip)
 
     def set_devices(self, devices: Mapping[str, str]) -> None:
         """Offer Auto, CPU and GPU; a GPU that is not there is shown disabled, saying so."""

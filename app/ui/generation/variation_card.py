@@ -11,11 +11,13 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QLabel, QMenu, QSizePolicy, QToolButton, QWidget
 
+from app.core.provenance import Provenance
 from app.core.score import Score
 from app.core.variations import badges, phrase_label
 from app.ui.drag_out import DragOutButton
 from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.mini_roll import MiniRoll
+from models.common.options import BY_NAME, FLOAT
 
 INSERT_MODES = (("playhead", "Insert at Playhead"), ("selection", "Replace Selection"), ("tracks", "Insert as New Tracks"))
 EXPORTS = ((".mid", "Export MIDI…"), (".wav", "Export WAV…"))
@@ -29,14 +31,18 @@ QToolButton#export::menu-indicator { image: none; width: 0px; }
 """
 
 
-def describe(provenance: dict) -> str:
-    """'markov · T 1.10 · seed 1234' from a variation's provenance."""
-    sliders = provenance.get("sliders") or {}
-    parts = [str(provenance.get("model", "generated"))]
-    names = {"temperature": "T", "noise_sd": "noise", "style_alpha": "α"}
-    parts += [f"{short} {sliders[k]:.2f}" for k, short in names.items() if isinstance(sliders.get(k), (int, float))]
-    if "random_seed" in provenance:
-        parts.append(f"seed {provenance['random_seed']}")
+def describe(provenance: Provenance) -> str:
+    """'markov · Temperature 1.10 · Top-p 0.90 · seed 1234': the model, its number options by their label in
+    the options table (those switched off left out), and the random seed."""
+    parts = [provenance.model or "generated"]
+    for name, value in provenance.options.items():
+        option = BY_NAME.get(name)
+        if option is None or not isinstance(value, (int, float)) or value == option.off_value:
+            continue
+        parts.append(f"{option.label} {value:.{option.decimals}f}" if option.kind == FLOAT
+                     else f"{option.label} {value}")
+    if provenance.random_seed is not None:
+        parts.append(f"seed {provenance.random_seed}")
     return " · ".join(parts)
 
 
@@ -53,17 +59,17 @@ class VariationCard(QFrame):
     def __init__(self, score: Score, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.score = score
-        prov = dict(score.provenance)
+        prov = Provenance.of(score)
         self.setStyleSheet(STYLE)
         self.setProperty("starred", False)
-        self.title = QLabel(f"<b>Variation {prov.get('variation', '')}</b>", self)
+        self.title = QLabel(f"<b>Variation {prov.variation or ''}</b>", self)
         self.details = QLabel(describe(prov), self)
         self.details.setObjectName("details")
         self.details.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided by width
         self.star = self._button("☆", "Star: keep this variation when new ones are generated", checkable=True)
         self.delete = self._button("✕", "Remove this variation from the gallery")
         self.roll = MiniRoll(self, 54)
-        self.roll.set_score(score, prov.get("bars") if isinstance(prov.get("bars"), int) else None, "No notes")
+        self.roll.set_score(score, prov.bars, "No notes")
         self.badges = self._badges(score, prov)
         self.play = self._button("▶", "Play this variation (again to stop)")
         self.compare = self._button("A/B", "Compare with the sketch: each click switches at the same moment")
@@ -74,7 +80,7 @@ class VariationCard(QFrame):
         self.export = self._menu_button("Export ▾", EXPORTS, self.export_clicked, "Export this variation as MIDI or WAV")
         self.export.setObjectName("export")
         self.export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.drag = DragOutButton(lambda _what: (self.score, f"Variation {phrase_label(prov)}"), self)
+        self.drag = DragOutButton(lambda _what: (self.score, f"Variation {phrase_label(score)}"), self)
         self.drag.setMenu(None)
         self.drag.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
         self.drag.setToolTip("Drag into a DAW or a folder to drop this variation as a .mid file")
@@ -101,8 +107,8 @@ class VariationCard(QFrame):
         button.setMenu(menu)
         return button
 
-    def _badges(self, score: Score, prov: dict) -> list[QLabel]:
-        found = badges(score, bars=prov.get("bars") if isinstance(prov.get("bars"), int) else None)
+    def _badges(self, score: Score, prov: Provenance) -> list[QLabel]:
+        found = badges(score, bars=prov.bars)
         texts = [
             (f"{found.notes} notes", "Notes in this variation"),
             (f"{len(found.pitch_classes)} pcs", f"Pitch classes used: {found.pitch_class_names or 'none'}"),
@@ -119,10 +125,10 @@ class VariationCard(QFrame):
         self.found = found
         return labels
 
-    def _tooltip(self, prov: dict) -> str:
-        sha = str(prov.get("checkpoint_sha256") or "")[:12]
-        seed = prov.get("seed") or "no seed"
-        return f"{describe(prov)}\nSeed: {seed}\nBars: {prov.get('bars', '?')}\nCheckpoint sha256: {sha}…"
+    def _tooltip(self, prov: Provenance) -> str:
+        sha = (prov.checkpoint_sha256 or "")[:12]
+        seed = prov.seed or "no seed"
+        return f"{describe(prov)}\nSeed: {seed}\nBars: {prov.bars or '?'}\nCheckpoint sha256: {sha}…"
 
     def _lay_out(self) -> None:
         column(row(self.title, (self.details, 1), self.star, self.delete, spacing=6), self.roll,
