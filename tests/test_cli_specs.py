@@ -187,3 +187,11 @@ def test_the_subcommands_are_those_the_families_register():
         (own,) = [a for a in build_parser((family,))._actions if isinstance(a, argparse._SubParsersAction)]
         assert tuple(own.choices) == family.COMMANDS
         assert all(callable(p.get_default("func")) for p in own.choices.values())
+
+
+def test_a_model_without_a_checkpoint_says_how_to_train_one(toy_plugin):
+    from app.cli.models import format_models
+    from models.registry import get_spec
+
+    text = format_models([get_spec("toy-arpeggio")], [])
+    assert "  checkpoints:  none yet: train one with cadenza train --model toy-arpeggio --data FOLDER" in text
