@@ -170,6 +170,7 @@ def write_variations(scores, out: Path) -> list[str]:
 
 def _abc_text(score, number: int) -> str:
     from app.core.abc.write import write_abc
+    from app.core.provenance import Provenance
 
-    text = score.provenance.get("abc") or write_abc(score)
+    text = Provenance.of(score).abc or write_abc(score)
     return re.sub(r"^X:\s*\d+", f"X:{number}", text.strip(), count=1, flags=re.M) + "\n"
