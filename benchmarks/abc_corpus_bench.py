@@ -48,7 +48,7 @@ def _median(fn, repeats: int) -> float:
 
 def abc_generation(repeats: int) -> dict:
     gen = load_generator("abc-lstm", device="cpu")
-    request = GenerationRequest(bars=40, variations=1, random_seed=1)
+    request = gen.check_request(GenerationRequest(bars=40, variations=1, random_seed=1))  # options resolved
     counted = {}
 
     def sampling():  # characters only: model steps, grammar masks, sampler

@@ -92,8 +92,6 @@ def make_window(app, models_dir: str):
 
 
 def choose(app, panel, model: str, seed: str, **state) -> None:
-    from dataclasses import replace
-
     from app.core.generation_settings import bundled_source
 
     assert panel.models.select(model), model
@@ -101,7 +99,7 @@ def choose(app, panel, model: str, seed: str, **state) -> None:
     panel.seeds.preview_shown.connect(lambda *_: shown.append(1))
     panel.seeds.choose(bundled_source(seed))
     wait_for(app, lambda: shown)
-    panel.controls.set_state(replace(panel.controls.state(), **state))
+    panel.controls.set_state(panel.controls.state().updated(**state))
 
 
 def generation_stalls(app, window, panel, quick: bool) -> dict:
@@ -166,7 +164,7 @@ def release_to_sound(app, window, panel, model: str, seed: str, slider: str, qui
     player = window.player
     times, started_at = [], []
     player.started.connect(lambda: started_at.append(time.perf_counter()))
-    row = getattr(panel.controls, slider)
+    row = panel.controls.rows[slider]
     for i in range(2 if quick else 5):
         heard: list[float] = []
 
@@ -207,7 +205,7 @@ def run(quick: bool = False) -> dict:
             result = {"generation": generation_stalls(app, window, panel, quick),
                       "slider_release": {
                           "vae_nn": release_to_sound(app, window, panel, "vae-nn", "seed:bach-jesu-meine-freude",
-                                                     "noise", quick, bars=4, variations=4),
+                                                     "noise_sd", quick, bars=4, variations=4),
                           "abc_lstm": release_to_sound(app, window, panel, "abc-lstm", "seed:swallowtail-jig",
                                                        "temperature", quick, bars=4, variations=4)},
                       "training": training_stalls(app, quick, Path(tmp)),

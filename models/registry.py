@@ -33,9 +33,12 @@ MODELS_DIR = Path(__file__).resolve().parent
 
 
 def _bundled_specs() -> list[ModelSpec]:
+    """The SPEC of every package under models/ that defines one (the shared packages, which define none,
+    are not imported: reading the specs must stay cheap)."""
     found = []
     for info in sorted(pkgutil.iter_modules([str(MODELS_DIR)]), key=lambda m: m.name):
-        if not info.ispkg:
+        init = MODELS_DIR / info.name / "__init__.py"
+        if not info.ispkg or "SPEC" not in init.read_text(encoding="utf-8", errors="replace"):
             continue
         spec = getattr(importlib.import_module(f"models.{info.name}"), "SPEC", None)
         if isinstance(spec, ModelSpec):

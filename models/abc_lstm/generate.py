@@ -9,6 +9,7 @@ and kept verbatim in the provenance (``abc``) for ``.abc`` output.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -61,7 +62,7 @@ class AbcLSTMGenerator(Generator):
         timer = Timer()
         rows = self.constraints(request)
         texts = yield from self._sample(rows, request)
-        return [with_provenance(self._to_score(text), dict(self.provenance(request, i), abc=text), timer.elapsed())
+        return [with_provenance(self._to_score(text), replace(self.provenance(request, i), abc=text), timer.elapsed())
                 for i, text in enumerate(texts)]
 
     def _sample(self, rows: list[TuneConstraint], request: GenerationRequest):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, ClassVar, Generator as PyGenerator
 
 from app.core.errors import CadenzaError
+from app.core.provenance import Provenance
 from app.core.score import Score
 from models.common.options import GenerationOptions, check_common, option, resolve_options
 from models.common.spec import ModelSpec
@@ -83,17 +84,15 @@ class Generator(ABC):
         options = resolve_options(self.name, self.options, given)
         return replace(request, options=options)
 
-    def provenance(self, request: GenerationRequest, index: int) -> dict[str, Any]:
-        """Everything needed to regenerate variation ``index`` exactly (``app.core.provenance``'s dict)."""
-        from app.core.provenance import Provenance
-
+    def provenance(self, request: GenerationRequest, index: int) -> Provenance:
+        """Everything needed to regenerate variation ``index`` exactly."""
         return Provenance(
             model=self.name, checkpoint=str(self.checkpoint_dir) if self.checkpoint_dir else None,
             checkpoint_sha256=self.card.get("weights_sha256"),
             seed=request.seed.title if request.seed is not None else None, seed_text=request.seed_text,
             options=request.options.values(), bars=request.bars, tokens=request.tokens,
             random_seed=request.random_seed, variation=index + 1, variations=request.variations,
-        ).to_dict()
+        )
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> GenerationRun:
@@ -115,11 +114,11 @@ def run_generation(run: GenerationRun, on_progress: Callable[[Progress], None] |
             on_progress(progress)
 
 
-def with_provenance(score: Score, provenance: dict[str, Any], seconds: float | None = None) -> Score:
-    prov = dict(provenance)
+def with_provenance(score: Score, provenance: Provenance, seconds: float | None = None) -> Score:
+    """``score`` carrying ``provenance`` (and the generation's wall-clock time)."""
     if seconds is not None:
-        prov["generation_seconds"] = round(seconds, 4)
-    return replace(score, provenance=prov)
+        provenance = replace(provenance, generation_seconds=round(seconds, 4))
+    return replace(score, provenance=provenance.to_dict())
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Generator as PyGenerator, Sequence
 
 from app.core.errors import GenerationError
+from app.core.provenance import Provenance
 from app.core.score import Score
 from models.common.generator import GenerationRequest, Generator, Progress
 from models.common.spec import EvalSpec, ModelSpec
@@ -76,7 +77,7 @@ def _generate(gen: Generator, seeds: Sequence[Seed], options: EvalOptions, done:
 def _validity(pieces: Sequence[Score], bars: int, abc: bool, texts: Sequence[str] | None = None) -> list[bool]:
     """Each piece's validity: ABC tunes by their text (``texts``, else the generated text in the provenance)."""
     if abc:
-        texts = texts if texts is not None else [p.provenance.get("abc", "") for p in pieces]
+        texts = texts if texts is not None else [Provenance.of(p).abc or "" for p in pieces]
         return [abc_tune_valid(t) for t in texts]
     return [score_valid(p, bars) for p in pieces]
 
