@@ -54,7 +54,7 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard  # noqa: F401  (re-exported)
 
-OOM_HINT = "lower the batch size (--batch-size) or the model size, or use --device cpu"
+OOM_HINT = "lower the batch size or the model size, or train on the CPU"
 
 
 def lr_at(step: int, cfg: TrainConfig, total_steps: int) -> float:
