@@ -102,6 +102,7 @@ def test_a_plugin_model_trains_into_a_checkpoint_that_generates(toy_plugin, user
     (["--model", "vae-nn", "--track-noise-sd", "bass"], "--track-noise-sd takes TRACK=VALUE, e.g. bass=0.5, not 'bass'."),
     (["--model", "markov", "--bars", "0"], "--bars must be between 1 and 256."),
     (["--model", "markov", "--variations", "65"], "--variations must be between 1 and 64."),
+    (["--model", "abc-lstm", "--bars", "2"], "An ABC tune needs at least 3 bars to be read back; ask for 3 or more bars."),
 ])
 def test_option_errors_name_the_flag_in_one_line(args, sentence, tmp_path, capsys):
     capsys.readouterr()

@@ -73,11 +73,16 @@ class TuneConstraint:
             cleaned, probe = _fit_seed(cleaned, meter, unit, pickup)
         except ValueError as exc:
             raise GenerationError(f"The seed's tune body cannot be continued ({exc}).") from None
-        if self.chars is None:
-            self.body = AbcBodyGrammar(meter, unit, probe.bars_written + self.bars, pickup)
-        else:  # a bar takes at least two chars; the model may end the tune after three new bars
-            self.body = AbcBodyGrammar(meter, unit, probe.bars_written + max(3, self.chars), pickup,
-                                       min_bars=probe.bars_written + 3)
+        try:
+            if self.chars is None:
+                self.body = AbcBodyGrammar(meter, unit, probe.bars_written + self.bars, pickup)
+            else:  # a bar takes at least two chars; the model may end the tune after three new bars
+                self.body = AbcBodyGrammar(meter, unit, probe.bars_written + max(3, self.chars), pickup,
+                                           min_bars=probe.bars_written + 3)
+        except ValueError:
+            least = 2 if pickup else 3
+            raise GenerationError(f"An ABC tune needs at least {least} bars{' after its pickup' if pickup else ''} "
+                                  f"to be read back; ask for {least} or more bars.") from None
         self._seed_queue = list(cleaned)
         self._body_start = len(self.text) + len(cleaned)
 
