@@ -13,6 +13,8 @@ go first and starts again afterwards. QtCore only:
 
 from __future__ import annotations
 
+import importlib
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -103,15 +105,37 @@ def decimate(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float]:
     return resample_poly(audio, 1, factor).astype(np.float32), sample_rate / factor
 
 
+def _torch_importing() -> bool:
+    """True while another thread is importing torch (it is in sys.modules, half made)."""
+    module = sys.modules.get("torch")
+    return module is not None and bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+
+
 def compute_spectrogram(synth_at: Callable[[int], object], rate: int, score: Score,
                         cancelled: Callable[[], bool]) -> TickSpectrogram | None:
-    """Render ``score`` with ``synth_at(rate)`` and transform it (worker thread); None when cancelled."""
+    """Render ``score`` with ``synth_at(rate)`` and transform it (worker thread); None when cancelled.
+
+    scipy's array checks (so librosa's) read ``torch.Tensor`` whenever torch is
+    in ``sys.modules``, and fail while a model worker is still importing it:
+    the transform waits for such an import (importing a module another thread
+    is importing waits for it) and runs again if one began under it.
+    """
     synth = synth_at(rate)
     audio = render_mono(synth, score, cancelled)
     if audio is None:
         return None
-    audio, analysis_rate = decimate(audio, synth.sample_rate)
-    return spectrogram_on_ticks(score, audio, analysis_rate)
+
+    def transform() -> TickSpectrogram:
+        if _torch_importing():
+            importlib.import_module("torch")  # waits for the other thread's import to finish
+        return spectrogram_on_ticks(score, *decimate(audio, synth.sample_rate))
+
+    try:
+        return transform()
+    except AttributeError:
+        if "torch" not in sys.modules:
+            raise
+        return transform()  # torch began to import under it
 
 
 class SpectrogramService(QObject):
