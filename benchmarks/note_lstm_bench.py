@@ -34,7 +34,8 @@ import torch  # noqa: E402
 
 from models.common.note_tokens import LENGTHS, Vocabulary  # noqa: E402
 from models.common.sampling import make_generator  # noqa: E402
-from models.common.train_loop import TrainConfig, train  # noqa: E402
+from models.common.train_loop import train  # noqa: E402
+from models.common.train_task import TrainConfig  # noqa: E402
 from models.note_lstm.codec import NoteCodec, PieceSet  # noqa: E402
 from models.note_lstm.generate import KindRules, carried_state_generate, window_refeed_generate  # noqa: E402
 from models.note_lstm.model import NoteLSTM, NoteLSTMConfig, count_parameters  # noqa: E402

@@ -70,7 +70,7 @@ def bench_markov(quick: bool) -> dict:
 
 def _abc_task(batch: int):
     from models.abc_lstm.train import AbcLSTMTask
-    from models.common.train_loop import TrainConfig
+    from models.common.train_task import TrainConfig
 
     cfg = TrainConfig(epochs=1, batch_size=batch, device="auto", checkpoint_every=0, patience=0, warmup_steps=1)
     return AbcLSTMTask(["corpus:folk-abc"], cfg, seq_len=SEQ_LEN, limit=ABC_TUNES), cfg

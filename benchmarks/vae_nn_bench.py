@@ -32,7 +32,8 @@ import torch  # noqa: E402
 from app.core.formats import load_score  # noqa: E402
 from models.common.generator import GenerationRequest, run_generation  # noqa: E402
 from models.common.options import GenerationOptions
-from models.common.train_loop import TrainConfig, train  # noqa: E402
+from models.common.train_loop import train  # noqa: E402
+from models.common.train_task import TrainConfig  # noqa: E402
 from models.registry import load_generator  # noqa: E402
 
 BARS = 16

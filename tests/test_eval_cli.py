@@ -122,7 +122,8 @@ def abc_tune(number: int, rng: np.random.Generator) -> str:
 @pytest.fixture(scope="module")
 def abc_checkpoint(env):
     from models.abc_lstm.train import train_abc_lstm
-    from models.common.train_loop import TrainConfig, run_training
+    from models.common.train_loop import run_training
+    from models.common.train_task import TrainConfig
 
     folder = env / "abc"
     folder.mkdir()

@@ -176,11 +176,6 @@ class Synth:
         return self._path
 
     @property
-    def float_output(self) -> bool:
-        """True when FluidSynth renders floats directly (else its int16 output is converted)."""
-        return self._write_float is not None
-
-    @property
     def contended(self) -> bool:
         """True while a render that cannot wait (one without ``cancelled``) waits for this synth.
 

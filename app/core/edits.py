@@ -39,14 +39,6 @@ def replace_notes(score: Score, track: int, old: Iterable[Note], new: Iterable[N
     return score.with_tracks(tracks)
 
 
-def add_notes(score: Score, track: int, notes: Iterable[Note]) -> Score:
-    return replace_notes(score, track, (), notes)
-
-
-def remove_notes(score: Score, track: int, notes: Iterable[Note]) -> Score:
-    return replace_notes(score, track, notes, ())
-
-
 def set_track(score: Score, index: int, **changes) -> Score:
     """Change a track's name, program, is_drum, volume, mute or solo."""
     if "notes" in changes:
@@ -106,11 +98,6 @@ def set_velocity(notes: Sequence[Note], velocity: int) -> list[Note]:
     return [replace(n, velocity=velocity) for n in notes]
 
 
-def scale_velocity(notes: Sequence[Note], delta: int) -> list[Note]:
-    """Every velocity moved by ``delta``, kept in 1-127."""
-    return [replace(n, velocity=max(1, min(127, n.velocity + delta))) for n in notes]
-
-
 def quantize_notes(notes: Sequence[Note], grid: int, strength: float = 1.0) -> list[Note]:
     """Starts (and ends) pulled toward the nearest ``grid`` tick by ``strength`` (1 = fully)."""
     if grid <= 0:
@@ -145,12 +132,6 @@ def paste_notes(notes: Sequence[Note], at: int) -> list[Note]:
         return []
     first = min(n.start for n in notes)
     return [replace(n, start=n.start - first + at) for n in notes]
-
-
-def notes_in(score: Score, track: int, start: int, end: int, low: int = 0, high: int = MAX_PITCH) -> list[Note]:
-    """Notes of a track that overlap ``[start, end)`` with pitch in ``[low, high]``."""
-    return [n for n in score.tracks[track].notes
-            if n.start < end and n.end > start and low <= n.pitch <= high]
 
 
 def extract(score: Score, tracks: Sequence[int] | None = None,

@@ -17,7 +17,6 @@ from app.core.formats import AUDIO_EXTS, load_score, read_kind, save_score
 from app.core.score import Score
 
 OPEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".mxl", ".cadenza")
-SAVE_EXTS = (".cadenza", ".mid", ".abc", ".musicxml")
 OPEN_FILTER = "Scores (*.mid *.midi *.abc *.musicxml *.xml *.mxl *.cadenza);;All files (*)"
 
 

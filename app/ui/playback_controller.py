@@ -36,7 +36,6 @@ class PlaybackController(QObject):
         roll.playhead_moved.connect(self._on_roll_playhead_moved)
         roll.key_pressed.connect(self._on_roll_key_pressed)
         roll.key_released.connect(self.player.release_note)
-        self._return_to = 0
 
     def play(self) -> None:
         """Start from the selection, or from the playhead (looping when Loop is on)."""
@@ -52,7 +51,6 @@ class PlaybackController(QObject):
             self.status_message.emit("Nothing to play yet: draw notes, type ABC, or open a file.")
             self.play_action.setChecked(False)
             return
-        self._return_to = start
         self.player.play(lambda: self.doc.score, start, end, loop)
 
     def stop(self) -> None:

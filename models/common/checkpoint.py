@@ -25,7 +25,7 @@ from safetensors.torch import load_file, save_file
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import CheckpointError
 
-from models.common.card import CARD, WEIGHTS, read_card, sha256_file, verified_weights, write_card  # noqa: F401
+from models.common.card import WEIGHTS, read_card, verified_weights, write_card
 
 RESUME_TENSORS = "resume.safetensors"
 RESUME_JSON = "resume.json"

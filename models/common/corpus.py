@@ -28,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 from app.core.errors import CadenzaError, DatasetError, ParseTimeoutError
 from app.core.formats import READ_KINDS, read_file_kind
@@ -218,7 +218,3 @@ def abc_tunes(spec: str = "corpus:folk-abc") -> list[AbcTune]:
             key = f"{path.relative_to(root)}#{number}"
             tunes.append(AbcTune(key, chunk, split_of(key)))
     return tunes
-
-
-def iter_split(items: Iterable, name: str) -> list:
-    return [i for i in items if i.split == name]

@@ -43,8 +43,6 @@ from app.core.score import Note, Score
 
 #: Length classes in quarter notes, in MGEval's order.
 LENGTH_CLASSES = (4.0, 2.0, 1.0, 0.5, 0.25, 3.0, 1.5, 0.75, 0.375, 4 / 3, 2 / 3, 1 / 3)
-LENGTH_NAMES = ("whole", "half", "quarter", "8th", "16th", "dotted half", "dotted quarter", "dotted 8th",
-                "dotted 16th", "half triplet", "quarter triplet", "8th triplet")
 
 
 def piece_notes(score: Score) -> list[Note]:

@@ -108,8 +108,3 @@ class VaeNN(nn.Module):
         warm = self.cfg.kl_warmup_steps
         return self.cfg.beta if warm <= 0 else self.cfg.beta * min(1.0, float(self.trained_steps) / warm)
 
-    def next_latents(self, lead_prev: torch.Tensor, prev: list[torch.Tensor]) -> list[torch.Tensor]:
-        """One segment on: the lead's next latent from its previous one, then every other track's."""
-        lead = self.melody(lead_prev)
-        return [lead] + [net(p, lead) for net, p in zip(self.conditional, prev[1:])]
-

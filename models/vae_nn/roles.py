@@ -14,7 +14,7 @@ list ``name[:LOW-HIGH][:PROGRAM]``, lead first, matched by name.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from app.core.errors import GenerationError
@@ -144,16 +144,3 @@ def seed_programs(score: Score | None, roles: Sequence[Role]) -> list[int]:
             seen.add(index)
     return programs
 
-
-@dataclass(frozen=True)
-class RoleSet:
-    """The roles a checkpoint was trained with (stored in its card)."""
-
-    roles: tuple[Role, ...] = field(default_factory=lambda: PRESETS["chorales"])
-
-    def to_list(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in self.roles]
-
-    @classmethod
-    def from_list(cls, data: Sequence[dict[str, Any]]) -> "RoleSet":
-        return cls(tuple(Role.from_dict(d) for d in data))

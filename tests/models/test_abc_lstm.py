@@ -10,7 +10,8 @@ from models.abc_lstm.train import AbcLSTMTask, train_abc_lstm
 from models.common.checkpoint import load_checkpoint, save_checkpoint
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
-from models.common.train_loop import TrainConfig, run_training
+from models.common.train_loop import run_training
+from models.common.train_task import TrainConfig
 
 TINY = dict(embed=16, hidden=32, layers=2, dropout=0.0)
 

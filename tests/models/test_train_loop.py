@@ -15,8 +15,8 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 from models.common.checkpoint import load_checkpoint
-from models.common.train_loop import (TrainConfig, TrainTask, final_weights, has_resume_state, lr_at, run_training,
-                                      shard, train)
+from models.common.train_loop import final_weights, has_resume_state, lr_at, run_training, train
+from models.common.train_task import TrainConfig, TrainTask, shard
 
 V = 12
 
@@ -184,7 +184,8 @@ DDP_SCRIPT = """
 import json, sys
 sys.path[:0] = [{tests!r}, {repo!r}]
 from test_train_loop import ToyTask
-from models.common.train_loop import TrainConfig, run_training, train
+from models.common.train_loop import run_training, train
+from models.common.train_task import TrainConfig
 metrics = run_training(train(ToyTask(), TrainConfig(epochs=2, batch_size=4, lr=1e-2, warmup_steps=2,
                                                     device="cpu", checkpoint_every=3), sys.argv[1]))
 print("METRICS", json.dumps(metrics))

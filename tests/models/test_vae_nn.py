@@ -205,7 +205,8 @@ def test_lpd5_files_read_as_five_named_tracks(tmp_path):
 
 
 def test_vae_nn_trains_on_an_lpd5_folder_and_generates_five_tracks(tmp_path):
-    from models.common.train_loop import TrainConfig, run_training
+    from models.common.train_loop import run_training
+    from models.common.train_task import TrainConfig
     from models.vae_nn.train import train_vae_nn
 
     folder = tmp_path / "lpd5"

@@ -6,7 +6,8 @@ import numpy as np
 
 from app.core.score import Note, Score, TimeSignature, Track
 from models.common.corpus import CorpusItem
-from models.common.train_loop import TrainConfig, run_training, train
+from models.common.train_loop import run_training, train
+from models.common.train_task import TrainConfig
 from models.vae_nn.data import prepare
 from models.vae_nn.model import VaeNNConfig
 from models.vae_nn.roles import PRESETS

@@ -51,14 +51,8 @@ class ExportDialog(QDialog):
     def extension(self) -> str:
         return self.format.currentData()
 
-    def set_extension(self, ext: str) -> None:
-        self.format.setCurrentIndex([e for _, e in FORMATS].index(ext))
-
     def chosen_scope(self) -> str:
         return SCOPES[self.scope.checkedId()]
-
-    def set_scope(self, scope: str) -> None:
-        self.scope.button(SCOPES.index(scope)).setChecked(True)
 
     def chosen_tracks(self) -> list[int]:
         return [i for i in range(self.tracks.count()) if self.tracks.item(i).checkState() == Qt.CheckState.Checked]
