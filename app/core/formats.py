@@ -50,6 +50,28 @@ def read_file_kind(kind: str, path: str, tune: int | None) -> Score:
     return load_project(path)[0]
 
 
+def read_project_file(path: str) -> tuple[Score, dict]:
+    """A project's score and editor state (runs in the bounded child process)."""
+    from app.core.project import load_project
+
+    return load_project(path)
+
+
+def load_project_file(path: str | Path, time_limit: float = PARSE_TIME_LIMIT_S) -> tuple[Score, dict]:
+    """Read a ``.cadenza`` project with every limit the CLI applies: ``(score, editor_state)``.
+
+    The same bounded reader as :func:`load_score` (size checked before reading,
+    notes counted before they are built, a child process under a time limit),
+    keeping the editor state that ``load_score`` drops. The GUI opens projects
+    and autosaves through this.
+    """
+    path = Path(path)
+    check_size(path)
+    score, state = call_with_time_limit(read_project_file, (str(path),), path, time_limit)
+    check_score(score, path)
+    return score, state
+
+
 def read_kind(path: Path) -> str:
     """The reader for ``path``'s extension, or UnsupportedFormatError."""
     kind = READ_KINDS.get(path.suffix.lower())

@@ -44,12 +44,17 @@ def check_size(path: Path) -> None:
         raise FileFormatError(path, "the file is empty")
 
 
+def check_note_count(count: int, path: Path) -> None:
+    """Refuse more than ``MAX_NOTES`` notes; readers call it before building the notes when they can."""
+    if count > MAX_NOTES:
+        raise LimitExceededError(path, f"it has {count} notes, more than the limit of {MAX_NOTES}")
+
+
 def check_score(score, path: Path) -> None:
     """Refuse a parsed score that is too large to edit or render."""
     from app.core.timing import duration_seconds
 
-    if score.note_count > MAX_NOTES:
-        raise LimitExceededError(path, f"it has {score.note_count} notes, more than the limit of {MAX_NOTES}")
+    check_note_count(score.note_count, path)
     if score.end > MAX_TICK:
         raise LimitExceededError(path, f"its last note ends at tick {score.end}, beyond the limit of {MAX_TICK}")
     seconds = duration_seconds(score)

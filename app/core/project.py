@@ -22,6 +22,7 @@ from typing import Any
 
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import FileFormatError
+from app.core.limits import check_note_count, check_size
 from app.core.provenance import Provenance
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 
@@ -85,10 +86,27 @@ def save_project(score: Score, path: str | Path, state: dict[str, Any] | None = 
     atomic_write_bytes(path, dumps_project(score, state))
 
 
+def note_count_of(data: Any) -> int:
+    """How many notes a project's ``score`` object holds, counted before any Note is built."""
+    tracks = data.get("tracks") if isinstance(data, dict) else None
+    if not isinstance(tracks, list):
+        return 0
+    return sum(len(t["notes"]) for t in tracks if isinstance(t, dict) and isinstance(t.get("notes"), list))
+
+
 def load_project(path: str | Path) -> tuple[Score, dict[str, Any]]:
-    """Read a project: ``(score, editor_state)``; failures raise FileFormatError."""
+    """Read a project: ``(score, editor_state)``; failures raise FileFormatError.
+
+    Bounded: the file's size is checked before it is read and its note count
+    before any note is built (``app.core.limits``), so a huge project is
+    refused with the same sentence wherever it is opened. For untrusted files
+    use :func:`app.core.formats.load_project_file`, which also runs this under
+    a time limit in a child process.
+    """
+    path = Path(path)
+    check_size(path)
     try:
-        doc = json.loads(Path(path).read_bytes().decode("utf-8"))
+        doc = json.loads(path.read_bytes().decode("utf-8"))
     except OSError as exc:
         raise FileFormatError(path, exc.strerror or str(exc)) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -100,6 +118,7 @@ def load_project(path: str | Path) -> tuple[Score, dict[str, Any]]:
         raise FileFormatError(path, "its format version is missing or invalid")
     if version > VERSION:
         raise FileFormatError(path, f"it was saved by a newer Cadenza (format {version}; this one reads up to {VERSION})")
+    check_note_count(note_count_of(doc.get("score")), path)
     try:
         score = score_from_dict(doc["score"])
     except (KeyError, TypeError, ValueError) as exc:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import FileFormatError
-from app.core.formats import AUDIO_EXTS, load_score, read_kind, save_score
+from app.core.formats import AUDIO_EXTS, load_project_file, load_score, read_kind, save_score
+from app.core.limits import check_size
 from app.core.score import Score
 
 OPEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".mxl", ".cadenza")
@@ -36,10 +37,9 @@ def open_file(path: str | Path, tune: int | None = None) -> Opened:
     """Read ``path`` (bounded in size and time); CadenzaError in one sentence if it is broken."""
     path = Path(path)
     kind = read_kind(path)
-    if kind == "project":
-        from app.core.project import load_project
-
-        score, state = load_project(path)
+    check_size(path)  # before anything reads it (the ABC tune list included)
+    if kind == "project":  # the CLI's bounded reader: size, notes counted before they are built, time
+        score, state = load_project_file(path)
         return Opened(path, score, state=state)
     if kind == "abc":
         from app.core.abc.tunes import list_tunes
