@@ -104,6 +104,15 @@ class Settings:
     def autosave_interval_s(self, value: int) -> None:
         self._set("files/autosave_interval_s", int(value))
 
+    @property
+    def autosave_keep_days(self) -> int:
+        """How long an autosave the user has been shown (and not discarded) is kept: removed at start after this."""
+        return max(1, self._get("files/autosave_keep_days", 30, int))
+
+    @autosave_keep_days.setter
+    def autosave_keep_days(self, value: int) -> None:
+        self._set("files/autosave_keep_days", max(1, int(value)))
+
     # -- audio ------------------------------------------------------------------
     @property
     def soundfont(self) -> str:
