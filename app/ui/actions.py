@@ -31,6 +31,7 @@ SPECS = (
     # file
     Spec("new", "&New Sketch", SK.New),
     Spec("open", "&Open…", SK.Open),
+    Spec("recover", "Recover &Unsaved Work…", None, "Open or discard unsaved work left by a Cadenza that closed badly"),
     Spec("save", "&Save", SK.Save),
     Spec("save_as", "Save &As…", "Ctrl+Shift+S"),
     Spec("export", "&Export…", "Ctrl+E", "Export MIDI, WAV/FLAC, ABC or MusicXML: the score, some tracks or the selection"),

@@ -3,8 +3,15 @@
 Reading and writing run in workers (``app.services.files``); a broken file
 gives one sentence in a dialog and the current work stays as it was. A save
 marks the document clean only if nothing was edited while it was written.
-Dialogs go through :meth:`FileController.ask_path`, :meth:`warn` and
-:meth:`ask_save`, which tests replace.
+Dialogs go through :meth:`FileController.ask_path`, :meth:`warn`,
+:meth:`ask_save`, :meth:`choose_recovery` and :meth:`ask_reopen`, which tests
+replace.
+
+Recovery: at a plain start (and from File ▸ Recover Unsaved Work…) every
+autosave of a dead session is offered; opening a file by name (command line,
+File ▸ Open, Open Recent) first offers an autosave of that file newer than
+it. Recovered work is written to this session's autosave before the old one
+is removed, so no moment exists where it lives nowhere.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from app.services.files import OPEN_EXTS, OPEN_FILTER, Opened, export_file, open
 from app.settings import Settings
 from app.tasks import TaskKind, TaskRunner
 from app.ui.dialogs.export_dialog import ExportDialog
+from app.ui.dialogs.recovery import RecoveryDialog, ask_reopen
 
 SAVE_FILTER = "Cadenza project (*.cadenza);;MIDI file (*.mid);;ABC notation (*.abc);;MusicXML (*.musicxml)"
 
@@ -36,6 +44,7 @@ class FileController(QObject):
     saved = Signal(str)
     status_message = Signal(str)
     recent_changed = Signal(list)
+    recovered = Signal(object)  # the Recoverable whose work became the document
 
     def __init__(self, window: QWidget, doc: Document, runner: TaskRunner, settings: Settings,
                  state: Callable[[], dict[str, Any]], selection: Callable[[], dict[int, list]]) -> None:
@@ -44,6 +53,7 @@ class FileController(QObject):
         self.state, self.selection = state, selection
         self.autosave = Autosave(doc, settings.autosave_interval_s, parent=self)
         self.autosave.failed.connect(self.status_message)
+        self.autosave.stopped.connect(lambda message: self.warn("Autosave is not working", message))
 
     # -- dialogs (tests replace these) -------------------------------------
     def warn(self, title: str, message: str) -> None:
@@ -64,10 +74,15 @@ class FileController(QObject):
             path, _ = QFileDialog.getSaveFileName(self.window, "Save As" if kind == "save" else "Export", folder, filters)
         return path
 
-    def ask_recover(self, description: str) -> bool:
-        answer = QMessageBox.question(self.window, "Recover unsaved work",
-                                      f"Cadenza did not close properly. Recover {description}?")
-        return answer == QMessageBox.StandardButton.Yes
+    def choose_recovery(self, items: list[recovery.Recoverable]) -> recovery.Recoverable | None:
+        """The recovery list: the autosave to open, or None (the rest are kept; Discard deletes at once)."""
+        dialog = RecoveryDialog(items, recovery.forget, self.window)
+        dialog.exec()
+        return dialog.chosen
+
+    def ask_reopen(self, item: recovery.Recoverable, path: Path) -> str:
+        """'autosave', 'file' or 'cancel': ``path`` has an autosave newer than the file."""
+        return ask_reopen(self.window, item, path.name)
 
     # -- new / open --------------------------------------------------------------
     def maybe_save(self) -> bool:
@@ -98,6 +113,13 @@ class FileController(QObject):
             return None
         if ask and not self.maybe_save():
             return None
+        newer = recovery.newer_autosaves(path, self.autosave.folder)
+        if newer:  # a crash left work on this file that is newer than the file
+            choice = self.ask_reopen(newer[0], path)
+            if choice == "autosave":
+                return self.recover(newer[0], path)
+            if choice != "file":
+                return None
         self.status_message.emit(f"Opening {path.name}…")
         return self.runner.start(TaskKind.OPEN, open_file, path, tune, on_result=self._on_open_finished,
                                  on_error=lambda msg: self._on_open_failed(path, msg))
@@ -194,21 +216,40 @@ class FileController(QObject):
                                  on_error=lambda msg: self.warn("Cannot export", msg))
 
     # -- recovery ------------------------------------------------------------------
-    def offer_recovery(self) -> bool:
-        """After a crash: offer the newest orphaned autosave; True if work was recovered."""
-        found = recovery.find_recoverable(self.autosave.folder)
+    def offer_recovery(self, asked: bool = False) -> bool:
+        """Offer every dead session's autosave (at start, or asked from the menu); True if one is being opened.
+
+        Autosaves the user was shown before and that are older than the keep-days setting go first.
+        """
+        folder = self.autosave.folder
+        recovery.expire(folder, self.settings.autosave_keep_days)
+        found = recovery.mark_shown(recovery.find_recoverable(folder))
         if not found:
+            if asked:
+                self.status_message.emit("There is no unsaved work to recover.")
             return False
-        item = found[0]
-        if not self.ask_recover(item.describe()):
-            for other in found:
-                recovery.forget(other)
+        item = self.choose_recovery(found)
+        left = len(recovery.find_recoverable(folder)) - (item is not None)
+        if left > 0:
+            self.status_message.emit(f"{left} autosave(s) kept: File ▸ Recover Unsaved Work… offers them again.")
+        if item is None or not self.maybe_save():
             return False
-        score = recovery.recover(item)
-        self.doc.replace_all(empty_sketch(), item.original)
+        return self.recover(item) is not None
+
+    def recover(self, item: recovery.Recoverable, path: Path | None = None):
+        """Read ``item`` (bounded, in a worker); it becomes the document as unsaved work. Returns the task."""
+        return self.runner.start(TaskKind.OPEN, recovery.recover, item,
+                                 on_result=lambda score: self._on_recover_finished(item, score, path),
+                                 on_error=lambda message: self.warn("Cannot recover", message))
+
+    def _on_recover_finished(self, item: recovery.Recoverable, score, path: Path | None) -> None:
+        self.doc.replace_all(empty_sketch(), path or item.original)
         self.doc.undo_stack.push(ReplaceScoreCommand(self.doc, score, "Recover unsaved work"))
-        for other in found:
-            recovery.forget(other)
-        self.autosave.save_now()
-        self.status_message.emit(f"Recovered {item.describe()}.")
-        return True
+        if path is not None:
+            self._remember(path)
+        if self.autosave.save_now():  # the work now lives in this session's autosave: the old one can go
+            recovery.forget(item)
+            self.status_message.emit(f"Recovered {item.describe()}.")
+        else:
+            self.status_message.emit(f"Recovered {item.describe()}; its autosave is kept (autosave is not working).")
+        self.recovered.emit(item)

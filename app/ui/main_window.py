@@ -101,7 +101,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         a = self.actions
         sections = {
-            "&File": ["new", "open", "recent", "save", "save_as", None, "export", None, "preferences", None, "quit"],
+            "&File": ["new", "open", "recent", "recover", "save", "save_as", None, "export", None, "preferences",
+                      None, "quit"],
             "&Edit": ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         a, roll, doc = self.actions, self.roll, self.doc
         handlers = {
             "new": self.files.new, "open": self.files.open_dialog, "save": self.files.save,
+            "recover": lambda: self.files.offer_recovery(asked=True),
             "save_as": self.files.save_as, "export": self.files.export_dialog, "preferences": self._preferences,
             "quit": self.close, "undo": doc.undo_stack.undo, "redo": doc.undo_stack.redo,
             "cut": roll.cut, "copy": roll.copy, "paste": roll.paste, "duplicate": roll.duplicate,

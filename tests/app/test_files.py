@@ -1,4 +1,8 @@
-"""Files in the editor: open (workers), broken files, save and reopen, export, autosave and crash recovery."""
+"""Files in the editor: open (workers), broken files, save and reopen, export, autosave and crash recovery.
+
+The crash-recovery scenarios (several killed sessions, Escape, Discard, reopening by name, an unwritable
+autosave folder, huge projects) are in test_recovery.py.
+"""
 
 import os
 import signal
@@ -135,9 +139,11 @@ def test_autosave_then_crash_then_recovery(files, doc, qtbot, tmp_path):
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     offered = []
-    files.ask_recover = lambda description: offered.append(description) or True
-    assert files.offer_recovery()
-    assert offered and "Untitled" in offered[0]
+    files.choose_recovery = lambda items: offered.extend(items) or items[0]
+    with qtbot.waitSignal(files.recovered, timeout=20000):
+        assert files.offer_recovery()
+    assert [item.describe().split(" — ")[0] for item in offered] == ["Untitled"]
+    assert offered[0].describe().endswith(", 2 notes")
     assert doc.score.tracks[0].notes == (Note(0, 64, 480, 77), Note(480, 67, 960))
     assert doc.modified  # recovered work is unsaved work
     doc.undo_stack.undo()
