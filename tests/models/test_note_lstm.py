@@ -182,7 +182,11 @@ def test_generator_refuses_other_arch(tmp_path):
 
 
 def generate(gen, **kw):
-    return run_generation(gen.generate(GenerationRequest(**kw)))
+    """Generate with request fields and options (any of the options table's) as keywords."""
+    names = set(GenerationOptions.__dataclass_fields__)
+    options = GenerationOptions(**{k: v for k, v in kw.items() if k in names})
+    return run_generation(gen.generate(GenerationRequest(options=options, **{k: v for k, v in kw.items()
+                                                                             if k not in names})))
 
 
 def tokens_of(scores):
@@ -221,7 +225,7 @@ def test_generation_without_seed_and_bad_options(checkpoint):
     gen = NoteLSTMGenerator(checkpoint, "cpu")
     (score,) = generate(gen, bars=2)
     assert 4 * 480 < score.end <= 8 * 480 and score.time_signatures[0].numerator == 4
-    with pytest.raises(GenerationError, match="no --noise-sd"):
+    with pytest.raises(GenerationError, match="has no Latent noise sd option"):
         generate(gen, noise_sd=0.5)
 
 

@@ -126,7 +126,7 @@ def test_style_alpha_zero_ignores_the_style_song(gen):
 def test_the_style_mixer_sets_noise_per_track(gen):
     seed = chorale(107, bars=4)
     start = gen.encode_seed(seed)
-    noise = gen.per_role(0.0, {"bass": 1.0}, 0.0)
+    noise = gen.per_role(0.0, {"bass": 1.0})
     assert noise == [0.0, 0.0, 0.0, 1.0]
     a, b = (gen.walk(start, 4, 2, noise, [0.0] * 4, None, make_generator(r, gen.device)).outputs for r in (0, 1))
     assert torch.equal(a[0], b[0]) and not torch.equal(a[3], b[3])  # only the bass varies
@@ -137,7 +137,7 @@ def test_the_style_mixer_sets_noise_per_track(gen):
 def test_requests_out_of_range_are_refused_in_one_sentence(gen):
     with pytest.raises(GenerationError, match="noise sd must be between 0 and 5"):
         run_generation(gen.generate(GenerationRequest(bars=2, options=GenerationOptions(noise_sd=-1.0))))
-    with pytest.raises(GenerationError, match="no --top-k option"):
+    with pytest.raises(GenerationError, match="has no Top-k option"):
         run_generation(gen.generate(GenerationRequest(bars=2, options=GenerationOptions(top_k=5))))
 
 
