@@ -23,7 +23,8 @@ from torch import nn
 from app.core.errors import CheckpointError, DatasetError
 from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
-from models.common.train_loop import TrainConfig, TrainRun, TrainTask, base_card, shard, train
+from models.common.train_loop import base_card, train
+from models.common.train_task import TrainConfig, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 
 from models.abc_lstm.codec import END, CharVocab, normalize_tune, transpose_tune

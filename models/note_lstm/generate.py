@@ -27,7 +27,7 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.note_tokens import KINDS, Vocabulary, token_kind
 from models.common.sampling import make_generator, sample_next
 
-from models.common.note_tokens import bar_steps, continuation_context  # noqa: F401  (re-exported)
+from models.common.note_tokens import bar_steps, continuation_context
 
 from models.note_lstm.codec import NoteCodec, seed_ids
 from models.note_lstm.model import NoteLSTM, NoteLSTMConfig, State, expand_state

@@ -28,7 +28,8 @@ from app.core.errors import CheckpointError, DatasetError
 from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
-from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, base_card, shard, train
+from models.common.train_loop import base_card, train
+from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 
 from models.note_lstm.codec import PAD, NoteCodec, PieceSet, make_windows, tempo_variants, window_count

@@ -32,7 +32,8 @@ from torch import nn
 
 from models.common.card import update_card
 from models.common.checkpoint import load_checkpoint
-from models.common.train_loop import TrainConfig, TrainProgress, TrainRun, TrainTask, shard, train
+from models.common.train_loop import train
+from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 
 from models.vae_nn.data import VaeData, load_items, pair_batches, prepare

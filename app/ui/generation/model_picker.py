@@ -18,7 +18,6 @@ from app.core.model_cards import summarize_card
 from app.services.generation import ModelInfo
 from app.ui.generation.boxes import column
 
-NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
 def item_text(info: ModelInfo) -> str:
