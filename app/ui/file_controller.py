@@ -129,9 +129,9 @@ class FileController(QObject):
         self.doc.tune_index = opened.tune or 0
         self.autosave.discard()
         self._remember(opened.path)
-        self.opened.emit(opened)
         self.status_message.emit(f"Opened {opened.path.name}: {opened.score.note_count} notes, "
                                  f"{len(opened.score.tracks)} track(s).")
+        self.opened.emit(opened)  # last: a listener's own status message stays visible
 
     def _on_open_failed(self, path: Path, message: str) -> None:
         self.warn("Cannot open", message)
@@ -235,6 +235,16 @@ class FileController(QObject):
         if item is None or not self.maybe_save():
             return False
         return self.recover(item) is not None
+
+    def mention_recoverable(self, opening: Path | None = None) -> int:
+        """In the status bar: how many dead sessions' autosaves wait (a start that opened a file skips the list)."""
+        target = Path(opening).resolve() if opening else None
+        count = sum(1 for item in recovery.find_recoverable(self.autosave.folder)
+                    if target is None or item.original is None or item.original.resolve() != target)
+        if count:
+            self.status_message.emit(f"{count} autosave(s) of unsaved work from a crash are kept: "
+                                     "File ▸ Recover Unsaved Work… opens or discards them.")
+        return count
 
     def recover(self, item: recovery.Recoverable, path: Path | None = None):
         """Read ``item`` (bounded, in a worker); it becomes the document as unsaved work. Returns the task."""

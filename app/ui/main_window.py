@@ -313,7 +313,10 @@ def run_gui(files: list[str]) -> int:
     if files:
         from app.core.formats import resolve
 
-        QTimer.singleShot(0, lambda: window.files.open_path(resolve(files[0]), ask=False))
+        path = resolve(files[0])
+        window.files.opened.connect(lambda _opened: window.files.mention_recoverable(path),
+                                    Qt.ConnectionType.SingleShotConnection)  # other crashed work: say it waits
+        QTimer.singleShot(0, lambda: window.files.open_path(path, ask=False))
     else:
         QTimer.singleShot(0, window.files.offer_recovery)
     return app.exec()

@@ -201,8 +201,30 @@ def test_reopening_the_file_by_name_offers_the_newer_autosave(files, folder, qtb
     assert path == song and text.startswith("song.cadenza — autosaved today at ") and text.endswith("7 notes")
 
 
+def test_escape_on_the_real_reopen_question_opens_nothing_and_keeps_the_autosave(files, folder, qtbot, doc, tmp_path):
+    """Scenario 8: the real question box, Escape: the document is untouched and the autosave stays offered."""
+    song = tmp_path / "song.cadenza"
+    save_project(Score(tracks=(Track("Piano", 0, False, (Note(0, 60, 480),)),)), song)
+    old = time.time() - 120
+    os.utime(song, (old, old))
+    left = crash(folder, "ignored", 4, song)
+    texts = []
+
+    def escape():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            return QTimer.singleShot(10, escape)
+        texts.append(box.text())
+        QTest.keyClick(box, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, escape)
+    assert files.open_path(song, ask=False) is None
+    assert doc.path is None and left.exists()
+    assert "song.cadenza — autosaved today at" in texts[0] and "4 notes" in texts[0]
+
+
 def test_an_autosave_older_than_the_file_is_not_offered_on_reopen(files, folder, qtbot, tmp_path):
-    """Scenario 8: the file was saved after the crash's autosave: it opens without asking."""
+    """Scenario 9: the file was saved after the crash's autosave: it opens without asking."""
     song = tmp_path / "song.cadenza"
     save_project(Score(tracks=(Track("Piano", 0, False, (Note(0, 60, 480),)),)), song)
     crash(folder, "ignored", 3, song)
@@ -231,7 +253,7 @@ def unwritable(folder: Path):
 
 
 def test_an_unwritable_autosave_folder_is_said_once_in_words(files, folder, doc):
-    """Scenario 9: the first failure opens one dialog naming the folder; the next failures do not."""
+    """Scenario 10: the first failure opens one dialog naming the folder; the next failures do not."""
     doc.undo_stack.push(commands.NotesCommand(doc, 0, [], [Note(0, 60, 480)], "Draw"))
     status = []
     files.status_message.connect(status.append)
@@ -248,7 +270,7 @@ def test_an_unwritable_autosave_folder_is_said_once_in_words(files, folder, doc)
 
 
 def test_a_full_disk_is_said_in_words():
-    """Scenario 10: ENOSPC (a real one, from /dev/full) reads 'The disk is full'."""
+    """Scenario 11: ENOSPC (a real one, from /dev/full) reads 'The disk is full'."""
     try:
         with open("/dev/full", "wb") as fh:
             fh.write(b"x" * 4096)
@@ -279,7 +301,7 @@ def dead_autosave(folder: Path, title: str, saved_days_ago: float, shown: bool) 
 
 
 def test_old_autosaves_go_only_once_seen(files, folder, settings):
-    """Scenario 11: older than the setting and already shown: removed at start; unseen or recent ones stay."""
+    """Scenario 12: older than the setting and already shown: removed at start; unseen or recent ones stay."""
     assert settings.autosave_keep_days == 30
     seen_old = dead_autosave(folder, "seen old", 31, shown=True)
     unseen_old = dead_autosave(folder, "unseen old", 90, shown=False)
@@ -307,7 +329,7 @@ def peak_rss_mb(who) -> float:
 
 
 def test_the_gui_refuses_a_huge_project_with_the_cli_sentence(files, qtbot, doc, tmp_path):
-    """Scenario 12: a 1,000,000-note project: the GUI's open says the CLI's one sentence, memory stays bounded."""
+    """Scenario 13: a 1,000,000-note project: the GUI's open says the CLI's one sentence, memory stays bounded."""
     huge = tmp_path / "huge.cadenza"
     write_huge_project(huge)
     cli = subprocess.run([sys.executable, "-m", "app", "info", str(huge)], capture_output=True, text=True, cwd=ROOT,
@@ -337,7 +359,7 @@ def test_the_bounded_reader_counts_before_building_notes(tmp_path, monkeypatch):
 
 
 def test_a_huge_autosave_is_refused_in_words_not_loaded(files, folder, qtbot, doc):
-    """Scenario 13: recovery reads autosaves through the same bounded reader."""
+    """Scenario 14: recovery reads autosaves through the same bounded reader."""
     folder.mkdir(parents=True)
     huge = folder / "session-0123456789ab.cadenza"
     write_huge_project(huge)
@@ -350,4 +372,4 @@ def test_a_huge_autosave_is_refused_in_words_not_loaded(files, folder, qtbot, do
     assert huge.exists() and doc.score.note_count == 0  # kept: only Discard deletes it
 
 
-SCENARIOS = 13  # recovery scenarios above (the parametrized reopen test counts as three)
+SCENARIOS = 14  # recovery scenarios above (the parametrized reopen test counts as three)
