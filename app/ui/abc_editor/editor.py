@@ -38,7 +38,7 @@ from app.core.abc.errors import AbcProblem, AbcReading, check_and_read_abc
 from app.core.score import Score
 from app.document import Document
 from app.settings import Settings
-from app.tasks import TaskRunner
+from app.tasks import TaskKind, TaskRunner
 from app.ui.abc_editor.code_view import ERROR_COLOUR, AbcTextEdit
 from app.ui.abc_editor.highlighter import AbcHighlighter
 from app.ui.abc_editor.text_sync import Span, edit_span, merge_parsed, rewrite_tune, same_music
@@ -154,7 +154,7 @@ class AbcEditor(QWidget):
         self._parse_timer.stop()
         self._parse_token += 1
         token, text = self._parse_token, self.view.toPlainText()
-        self.runner.start("abc-parse", check_and_read_abc, text, self._tune, self.doc.score.ppq,
+        self.runner.start(TaskKind.ABC_PARSE, check_and_read_abc, text, self._tune, self.doc.score.ppq,
                           on_result=lambda reading: self._on_parse_finished(reading, token, text, command_text),
                           on_error=lambda message: self._on_parse_error(message, token))
 
@@ -231,7 +231,7 @@ class AbcEditor(QWidget):
             return
         self._write_token += 1
         token, base = self._write_token, self.view.toPlainText()
-        self.runner.start("abc-write", rewrite_tune, score, base, self._tune,
+        self.runner.start(TaskKind.ABC_WRITE, rewrite_tune, score, base, self._tune,
                           on_result=lambda result: self._on_write_finished(result, token, base, score),
                           on_error=lambda message: self.status_message.emit(f"ABC text not updated: {message}"))
 

@@ -24,6 +24,7 @@ from app.document import Document
 from app.services.generation import GenerationService, Job, ModelInfo, job_from_controls
 from app.services.generation_controls import SliderState
 from app.settings import Settings
+from app.tasks import TaskKind
 from app.ui.generation.audition import Audition
 from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.model_picker import ModelPicker
@@ -275,7 +276,7 @@ class GenerationPanel(QWidget):
             return
         self._say(f"Listening to {source_label(source)}…")
         self.service.load_source(source, on_result=lambda score: score and self.audition.play(key, score),
-                                 kind="generate-audition")
+                                 kind=TaskKind.GENERATE_AUDITION)
 
     @Slot(object)
     def _on_service_started(self, job) -> None:

@@ -26,13 +26,13 @@ from app.services.training import (CANCELLED, FAILED, FINISHED, PAUSED, PAUSING,
                                    TrainArgs, TrainingProcess, bundled_card, compare_base, compute_devices,
                                    read_model_card, resume_info)
 from app.services.training_estimate import Estimate, SpeedProbe, card_estimate, format_duration
-from app.tasks import TaskRunner
+from app.tasks import TaskKind, TaskRunner
 from app.ui.training.form import FOLDER, TrainingForm, spec_named
 from app.ui.training.loss_plot import LossPlot
 from app.ui.training.result import COMPARE_KIND, CompareView, card_summary
 from app.ui.training.runs import UnfinishedRuns
 
-DEVICES_KIND = "training-devices"
+DEVICES_KIND = TaskKind.TRAINING_DEVICES
 ERROR_STYLE = "color: #e0605a;"
 BUSY = (RUNNING, PAUSING, STOPPING)
 

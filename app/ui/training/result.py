@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
 from app.core.score import Score
 from app.services.training import compare_job
 from app.services.training_estimate import format_duration
+from app.tasks import TaskKind
 from app.ui.panels.track_colours import track_colour
 from models.common.options import option
 from models.registry import model_specs
 
-COMPARE_KIND = "training-compare"
+COMPARE_KIND = TaskKind.TRAINING_COMPARE
 TEMPERATURE = option("temperature")  # the one options table's range and default
 
 
