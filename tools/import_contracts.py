@@ -61,3 +61,48 @@ class ForbiddenSubmodulesContract(Contract):
         for importer, line, name in check.metadata["offences"]:
             output.print_error(f"{importer} is not allowed to import {name} (l.{line})", bold=False)
         output.new_line()
+
+
+class ModelFoldersContract(Contract):
+    """The model folders under ``container`` never import each other, directly or through other modules.
+
+    A model folder is a package directly under ``container`` whose ``__init__.py`` defines ``SPEC``
+    (found when the contract runs, so a new model is covered without naming it here); the shared
+    packages (``models.common`` and the like) define none and may be imported by every model.
+    """
+
+    type_name = "model_folders"
+
+    container = fields.ModuleField()
+
+    def _model_packages(self, graph) -> list[str]:
+        import importlib.util
+        from pathlib import Path
+
+        name = self.container.name  # type: ignore[attr-defined]
+        spec = importlib.util.find_spec(name)
+        root = Path(next(iter(spec.submodule_search_locations)))
+        found = []
+        for child in sorted(graph.find_children(name)):
+            init = root / child.rpartition(".")[2] / "__init__.py"
+            if init.is_file() and "SPEC" in init.read_text(encoding="utf-8", errors="replace"):
+                found.append(child)
+        return found
+
+    def check(self, graph, verbose: bool) -> ContractCheck:
+        packages = self._model_packages(graph)
+        offences = []
+        for a in packages:
+            for b in packages:
+                if a != b and graph.chain_exists(importer=a, imported=b, as_packages=True):
+                    chain = graph.find_shortest_chains(importer=a, imported=b)
+                    offences.append((a, b, sorted(chain)[0] if chain else ()))
+        return ContractCheck(kept=not offences and len(packages) >= 2,
+                             metadata={"offences": offences, "packages": packages})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        if len(check.metadata["packages"]) < 2:
+            output.print_error("fewer than two model folders were found; the contract checks nothing", bold=False)
+        for a, b, chain in check.metadata["offences"]:
+            output.print_error(f"{a} imports {b}: {' -> '.join(chain)}", bold=False)
+        output.new_line()
