@@ -14,6 +14,13 @@ the next step and saves the resume state; ``--resume DIR`` continues it. A
 second Ctrl+C, or one before the first step, stops at once. ``--fine-tune``
 starts from a bundled or user checkpoint's weights (and its sizes and
 vocabulary).
+
+``--checkpoint-every N`` (steps) or ``Nm`` (minutes) sets how often the
+resume state is saved; a kill loses at most that much. A run's request is
+kept beside it, and ``--resume`` checks the folder's training state and the
+options before any data is loaded: an option that would change the run is
+refused with its name, options not given are the run's own (only
+``--checkpoint-every`` may change).
 """
 
 from __future__ import annotations
@@ -80,7 +87,11 @@ def register(sub) -> None:
         p.add_argument(extra.flag, metavar=extra.metavar, help=f"{extra.help} (models: {', '.join(takers)})")
     p.add_argument("--fine-tune", metavar="NAME|DIR", help="start from a bundled or user checkpoint's weights")
     p.add_argument("--out", help="output folder (default: a new user model)")
-    p.add_argument("--resume", metavar="DIR", help="continue the run saved in this folder")
+    p.add_argument("--resume", metavar="DIR", help="continue the run saved in this folder (its own options are "
+                                                   "kept; only --checkpoint-every may change)")
+    p.add_argument("--checkpoint-every", metavar="N|Nm",
+                   help="save the resume state every N steps (default 200) or every N minutes (e.g. 10m); "
+                        f"a kill loses at most that much{not_for}")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--json-progress", action="store_true", help="one JSON line per progress report")
     p.set_defaults(func=cmd_train, size_names=tuple(sizes), extra_names=tuple(extras))
@@ -94,12 +105,15 @@ def default_out(model: str) -> Path:
 
 def build_request(args: argparse.Namespace):
     """The TrainRequest of the command line (not yet checked against the model's spec)."""
-    from models.common.train_request import TrainRequest
+    from models.common.train_request import TrainRequest, parse_interval
 
     given = lambda names: {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+    every = getattr(args, "checkpoint_every", None)
+    steps, minutes = parse_interval(every) if every is not None else (None, None)
     return TrainRequest(
         data=tuple(args.data) if args.data else None, out=Path(args.resume or args.out or default_out(args.model)),
-        **given(name for name, _, _ in HYPERPARAMETERS), device=args.device, resume=bool(args.resume),
+        **given(name for name, _, _ in HYPERPARAMETERS), checkpoint_every=steps, checkpoint_minutes=minutes,
+        device=args.device, resume=bool(args.resume),
         fine_tune=args.fine_tune or "", sizes=given(args.size_names), extras=given(args.extra_names),
         command=shlex.join(["cadenza", *getattr(args, "argv", [])]))
 
@@ -118,7 +132,8 @@ def base_folder(name_or_dir: str, model: str) -> str:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from models.common.card import read_card
-    from models.common.train_request import check_request
+    from models.common.file_unit import resolve
+    from models.common.train_request import RUN_RECORD, check_request, record_request, resume_request
     from models.registry import get_spec
 
     spec = get_spec(args.model)
@@ -128,10 +143,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         if request.sizes:
             raise CadenzaError(KEEP_SIZES)
         request = replace(request, fine_tune=base_folder(request.fine_tune, spec.name))
+    if request.resume:  # before the data loads (the folk corpus takes minutes)
+        request = resume_request(request, spec.name)
+    record = not request.resume or not (request.out / RUN_RECORD).is_file()
     run = spec.training.entry.load()(request)
-    metrics = drive(run, args.json_progress)
+    metrics = drive(run, args.json_progress, on_start=(lambda: record_request(request, spec.name)) if record else None)
     out = request.out
-    report(out, read_card(out) if (out / "config.json").exists() else {"metrics": metrics}, args.json_progress)
+    report(out, read_card(out) if resolve(out, "config.json").exists() else {"metrics": metrics}, args.json_progress)
     return 0
 
 
@@ -163,8 +181,10 @@ class _StopRequest:
             return
 
 
-def drive(run, json_lines: bool) -> dict:
-    """Consume the training generator; a stop request saves resumable state and says how to go on."""
+def drive(run, json_lines: bool, on_start=None) -> dict:
+    """Consume the training generator; a stop request saves resumable state and says how to go on.
+
+    ``on_start`` is called once the data is loaded and the first step is about to run."""
     stop, bar = _StopRequest(), None
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, stop.on_signal) if main_thread else None
@@ -180,6 +200,8 @@ def drive(run, json_lines: bool) -> dict:
                 p = next(run)
             except StopIteration as done:
                 return done.value or {}
+            if not stop.started and p.total_steps > 0 and on_start is not None:
+                on_start()
             stop.started = stop.started or p.total_steps > 0
             show(p, json_lines, bar)
             if stop.asked and stop.started:

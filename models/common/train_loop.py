@@ -11,8 +11,16 @@ every model:
   after ``patience`` evaluations without improvement, the best model written
   as a checkpoint folder (safetensors + card, see ``checkpoint.py``), then
   measured on the held-out test split;
-* pickle-free resume state every ``checkpoint_every`` steps, at the end, and
-  when the caller cancels by closing the generator. Resuming is *exact*: the
+* pickle-free resume state every ``checkpoint_every`` steps (or every
+  ``checkpoint_minutes``), with every new best model, at the end, and when the
+  caller cancels by closing the generator. Each save is one unit
+  (``file_unit.py``): the best model (weights + card) and the resume state
+  are written to a staging folder, fsynced, and committed by one rename with a
+  manifest naming the step, so a kill at any moment leaves the previous
+  complete set or the new one, and a kill loses at most one interval. A
+  resume checks the manifest (every file's sha256, the counters' step) and
+  refuses settings that would change the run (see ``RESULT_SETTINGS``).
+  Resuming is *exact*: the
   data order depends only on (seed, epoch), the batches of the current epoch
   already done are skipped, and the dropout RNG is reseeded from
   (seed, rank, step) before every step, so a resumed run ends with the very
@@ -48,13 +56,19 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 
-from models.common.card import WEIGHTS, read_card, write_card
-from models.common.checkpoint import RESUME_JSON, RESUME_TENSORS, load_checkpoint, load_resume, save_checkpoint, save_resume
+from models.common import file_unit
+from models.common.card import CARD, WEIGHTS, read_card, write_card
+from models.common.checkpoint import (RESUME_JSON, RESUME_TENSORS, checkpoint_writers, load_checkpoint, load_resume,
+                                      resume_writers, save_unit, verify_files, writers_for)
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard  # noqa: F401  (re-exported)
 
 OOM_HINT = "lower the batch size or the model size, or train on the CPU"
+# TrainConfig fields a resumed run must keep: any other value would change the result
+# (checkpoint_every/checkpoint_minutes only say how often the state is saved; the device is checked by the CLI)
+RESULT_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "grad_clip", "warmup_steps", "min_lr_ratio",
+                   "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from")
 
 
 def lr_at(step: int, cfg: TrainConfig, total_steps: int) -> float:
@@ -75,7 +89,7 @@ def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
     """The weights of the last step (from the resume state), as opposed to the best ones."""
     from safetensors.torch import load_file
 
-    tensors = load_file(str(Path(out_dir) / RESUME_TENSORS))
+    tensors = load_file(str(file_unit.resolve(out_dir, RESUME_TENSORS)))
     return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
 
 
@@ -88,8 +102,10 @@ def base_card(folder: str | Path, arch: str) -> dict[str, Any]:
 
 
 def has_resume_state(out_dir: str | Path) -> bool:
-    """Whether ``out_dir`` holds a resume state (so ``train(..., resume=True)`` can continue)."""
-    return (Path(out_dir) / RESUME_JSON).is_file() and (Path(out_dir) / RESUME_TENSORS).is_file()
+    """Whether ``out_dir`` holds a complete resume state (so ``train(..., resume=True)`` can continue)."""
+    from models.common.train_request import has_training_state
+
+    return has_training_state(out_dir)
 
 
 def run_training(run: TrainRun, on_progress: Callable[[TrainProgress], None] | None = None,
@@ -175,8 +191,9 @@ class _Run:
         self.total = min(sum(self.per_epoch), cfg.max_steps or sum(self.per_epoch))
         self.c = _Counters()
         self.best_state: dict[str, torch.Tensor] | None = None
+        self.best_unsaved = False  # a new best model waits for the next save
         self.session_steps = self.session_tokens = 0
-        self.started = time.perf_counter()
+        self.started = self.last_save = time.perf_counter()
         self.fingerprint = _fingerprint(task.card())
         self.base = base_card(cfg.init_from, task.card()["arch"]) if cfg.init_from else None
 
@@ -237,6 +254,7 @@ class _Run:
                 if c.batch >= n:
                     c.epoch, c.batch = epoch + 1, 0
                 message = self.after_step(end_of_epoch=c.batch == 0)
+                file_unit.pause_point("step", c.step)
                 yield self.progress(message, epoch + 1)
             c.epoch, c.batch = epoch + 1, 0
 
@@ -276,9 +294,15 @@ class _Run:
         message = ""
         if (every and step % every == 0) or (not every and end_of_epoch) or step >= self.total:
             message = self.evaluate_and_keep()
-        if self.cfg.checkpoint_every and step % self.cfg.checkpoint_every == 0:
+        if self.best_unsaved or self.save_due():
             self.save_state()
         return message
+
+    def save_due(self) -> bool:
+        """Whether an interval (``checkpoint_every`` steps, or ``checkpoint_minutes``) has passed."""
+        steps, minutes = self.cfg.checkpoint_every, self.cfg.checkpoint_minutes
+        return bool((steps and self.c.step % steps == 0)
+                    or (minutes and time.perf_counter() - self.last_save >= minutes * 60))
 
     def autocast(self):
         return nullcontext() if self.amp_dtype is None else torch.autocast(self.device.type, dtype=self.amp_dtype)
@@ -317,8 +341,7 @@ class _Run:
             return f"valid {valid:.4f} (best {c.best_loss:.4f} at step {c.best_step})"
         c.bad_evals, c.best_loss, c.best_acc, c.best_step = 0, valid, c.last_acc, c.step
         self.best_state = {k: _as_saved(v, self.cfg.half_weights) for k, v in self.raw.state_dict().items()}
-        if self.main:
-            save_checkpoint(self.out_dir, self.best_state, self.card(), half=self.cfg.half_weights)
+        self.best_unsaved = True  # saved with the resume state of this step, as one unit
         return f"valid {valid:.4f} (best)" if valid is not None else "saved"
 
     # -- files -----------------------------------------------------------------
@@ -351,31 +374,57 @@ class _Run:
         return card
 
     def save_state(self, finished: bool = False) -> None:
-        """Write the resume state: counters, optimiser, RNG, last weights (rank 0 only)."""
+        """Write the resume state (counters, optimiser, RNG, last weights) and, when there is a new one,
+        the best model, as one unit naming this step (rank 0 only)."""
         if self.main:
             info = dict(asdict(self.c), seconds=self.seconds(), task=self.fingerprint, total_steps=self.total,
-                        finished=finished,
+                        finished=finished, config=asdict(self.cfg),
                         scaler=self.scaler.state_dict() if self.scaler is not None else None)
-            save_resume(self.out_dir, self.opt, info, {"model." + k: v for k, v in self.raw.state_dict().items()})
+            resume = resume_writers(self.opt, info, {"model." + k: v for k, v in self.raw.state_dict().items()})
+            best = checkpoint_writers(self.best_state, self.card(), self.cfg.half_weights) \
+                if self.best_unsaved and self.best_state is not None else {}
+            save_unit(self.out_dir, writers_for(best, resume), self.c.step)
+        self.best_unsaved = False
+        self.last_save = time.perf_counter()
 
     def restore(self) -> None:
-        """Load the resume state in ``out_dir`` (weights, optimiser, counters, best model)."""
+        """Load the resume state in ``out_dir`` (weights, optimiser, counters, best model), all of one step."""
         info, extra = load_resume(self.out_dir, self.opt)
         if info.get("task") != self.fingerprint:
             raise CheckpointError(f"The training state in {self.out_dir} belongs to another model, vocabulary "
                                   "or dataset; use a new output folder or drop --resume.")
-        self.raw.load_state_dict({k[len("model."):]: v for k, v in extra.items() if k.startswith("model.")})
-        self.c = _Counters(**{f.name: info[f.name] for f in fields(_Counters)})
+        self.check_settings(info.get("config"))
+        try:
+            self.raw.load_state_dict({k[len("model."):]: v for k, v in extra.items() if k.startswith("model.")})
+            self.c = _Counters(**{f.name: info[f.name] for f in fields(_Counters)})
+        except (KeyError, RuntimeError, TypeError):
+            raise CheckpointError(f"The training state in {self.out_dir} is damaged; start a new run.") from None
         if self.scaler is not None and info.get("scaler"):
             self.scaler.load_state_dict(info["scaler"])
-        if (self.out_dir / WEIGHTS).is_file() and self.c.last_eval_step >= 0:
+        manifest = file_unit.read_manifest(self.out_dir)
+        if manifest is not None and WEIGHTS in manifest["files"]:
+            verify_files(self.out_dir, manifest, (WEIGHTS, CARD))
             self.best_state, _ = load_checkpoint(self.out_dir, self.device)
+        elif manifest is None and (self.out_dir / WEIGHTS).is_file() and self.c.last_eval_step >= 0:
+            self.best_state, _ = load_checkpoint(self.out_dir, self.device)
+
+    def check_settings(self, saved: dict[str, Any] | None) -> None:
+        """Refuse, naming them, settings that differ from the saved run's and would change its result."""
+        if not isinstance(saved, dict):
+            return  # a state saved before settings were kept
+        now = asdict(self.cfg)
+        differ = [f"{_flag(k)} was {saved[k]} (now {now[k]})" for k in RESULT_SETTINGS
+                  if k in saved and saved[k] != now[k]]
+        if differ:
+            raise CheckpointError(f"The run in {self.out_dir} cannot continue with other settings: "
+                                  f"{'; '.join(differ)}; resume with the run's own settings, or start a new run "
+                                  "in another folder.")
 
     def finish(self) -> dict[str, Any]:
         """Evaluate the last step if needed, save state, test the best model, complete its card."""
         if self.c.last_eval_step != self.c.step:
             self.evaluate_and_keep()
-        self.save_state(finished=True)
+        self.save_state(finished=True)  # with the best model, if it is new: one unit
         test: dict[str, Any] = {}
         if self.best_state is not None:
             self.raw.load_state_dict(self.best_state)
@@ -383,7 +432,7 @@ class _Run:
             if result is not None:
                 test = {"test_cross_entropy": round(result[0], 4), "test_accuracy": round(result[1], 4),
                         "test_tokens": result[2]}
-        if self.main and (self.out_dir / WEIGHTS).is_file():
+        if self.main and file_unit.resolve(self.out_dir, WEIGHTS).is_file():
             write_card(self.out_dir, self.card(test), "float16" if self.cfg.half_weights else "float32")
         return dict(self.metrics(), **test)
 
@@ -430,6 +479,10 @@ def _fingerprint(card: dict[str, Any]) -> str:
     keys = {k: card.get(k) for k in ("arch", "config", "vocabulary")}
     keys["data"] = card.get("training", {}).get("data")
     return hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

@@ -30,7 +30,8 @@ class TrainConfig:
     min_lr_ratio: float = 0.1  # cosine decay after warm-up ends at lr * min_lr_ratio
     patience: int = 3  # evaluations without improvement before stopping (0: never stop early)
     eval_every: int = 0  # 0: at the end of every epoch, else every N steps
-    checkpoint_every: int = 200  # steps between resume states
+    checkpoint_every: int = 200  # steps between resume states (0: none by steps)
+    checkpoint_minutes: float = 0.0  # minutes between resume states (0: none by time)
     seed: int = 0
     device: str = "auto"
     amp: bool = True  # CUDA only: autocast (bf16, else fp16 + GradScaler)

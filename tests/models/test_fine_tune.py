@@ -130,15 +130,18 @@ def test_abc_lstm_takes_the_base_sizes_and_needs_its_character_set(tmp_path):
     tunes.mkdir()
     tune = "X:{0}\nT:t{0}\nM:4/4\nL:1/8\nK:D\n|:defg abag|fdec d4:|\n\n"
     (tunes / "t.abc").write_text("".join(tune.format(i) for i in range(1, 9)))
+    from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
+    from models.common.checkpoint import save_checkpoint
+
     scratch = AbcLSTMTask([str(tunes)], cfg())
     base = tmp_path / "abc-base"
-    base.mkdir()
     card = {"arch": "abc-lstm", "config": dict(scratch.model_cfg.to_dict(), hidden=24, embed=8, layers=1),
             "vocabulary": scratch.vocab.to_list()}
-    (base / "config.json").write_text(json.dumps(card))
+    save_checkpoint(base, AbcLSTM(AbcLSTMConfig(**card["config"])).state_dict(), card)
     tuned = AbcLSTMTask([str(tunes)], cfg(init_from=str(base)))
     assert tuned.model_cfg.to_dict() == card["config"]
-    (base / "config.json").write_text(json.dumps(dict(card, vocabulary=card["vocabulary"][:-1])))
+    fewer = dict(card, vocabulary=card["vocabulary"][:-1], config=dict(card["config"], vocab_size=len(card["vocabulary"]) - 1))
+    save_checkpoint(base, AbcLSTM(AbcLSTMConfig(**fewer["config"])).state_dict(), fewer)  # another character set
     sentence = f"{base} uses another character set; train from scratch instead."
     with pytest.raises(CheckpointError, match=re.escape(sentence)):
         AbcLSTMTask([str(tunes)], cfg(init_from=str(base)))
