@@ -37,6 +37,42 @@ class FileWriteError(CadenzaError):
         return (type(self), (self.path, self.problem))
 
 
+class ReadOnlyFileError(FileWriteError):
+    """The file to be replaced is write-protected: it is left as it is."""
+
+    def __init__(self, path: object, problem: str = "it is read-only") -> None:
+        self.path, self.problem = str(path), problem
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        CadenzaError.__init__(self, f"{name} is read-only; save it under another name.")
+
+
+class DiskFullError(FileWriteError):
+    """The disk (or the user's quota) ran out of space while a file was written.
+
+    ``last`` names the last of several files written as one unit (the first is ``path``).
+    """
+
+    def __init__(self, path: object, needed_bytes: int | None = None, last: str | None = None) -> None:
+        self.path, self.needed_bytes, self.last = str(path), needed_bytes, last
+        self.problem = "the disk is full"
+        name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if last:
+            what, verb, it = f"{name} to {last}", "were", "they need"
+        else:
+            what, verb, it = name, "was", "it needs"
+        need = f" ({it} about {megabytes(needed_bytes)} MB)" if needed_bytes else ""
+        CadenzaError.__init__(self, f"The disk is full: {what} {verb} not written{need}.")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.needed_bytes, self.last))
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes in MB as a musician reads it: 0.1 at least, one decimal below 10, whole above."""
+    mb = max(size / 1e6, 0.1)
+    return f"{mb:.1f}" if mb < 10 else f"{mb:.0f}"
+
+
 class LimitExceededError(FileFormatError):
     """An untrusted file exceeded a size, note, tick or time limit."""
 
