@@ -88,11 +88,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from app.core.summary import format_info, score_info
+    from app.core.summary import format_info, json_safe, score_info
 
     info = score_info(load_score(args.input, tune=args.tune))
     info["file"] = args.input
-    print(json.dumps(info, indent=2) if args.json else format_info(info))
+    # strict JSON: NaN or infinity (e.g. in a damaged provenance) is written as null
+    print(json.dumps(json_safe(info), indent=2, allow_nan=False, default=str) if args.json else format_info(info))
     return 0
 
 

@@ -1,13 +1,14 @@
 """Open and save scores by file extension, with limits on untrusted input.
 
 ``load_score`` accepts a path or ``seed:NAME`` (a bundled seed). Every music
-file is parsed in a child process under a time limit (see ``limits.py``);
-failures are the project's own errors with one sentence.
+file is parsed in a child process under processor-time and memory limits (see
+``limits.py``); failures are the project's own errors with one sentence.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import UnsupportedFormatError
@@ -57,7 +58,19 @@ def read_project_file(path: str) -> tuple[Score, dict]:
     return load_project(path)
 
 
-def load_project_file(path: str | Path, time_limit: float = PARSE_TIME_LIMIT_S) -> tuple[Score, dict]:
+def reading_progress(path: Path, report: Callable[[str], None] | None) -> Callable[[float], None] | None:
+    """A ``call_with_time_limit`` progress hook that reports "Reading NAME (12 MB)… 3 s" through ``report``."""
+    if report is None:
+        return None
+    try:
+        size = f" ({max(1, path.stat().st_size >> 20)} MB)" if path.stat().st_size >= 1 << 20 else ""
+    except OSError:
+        size = ""
+    return lambda elapsed: report(f"Reading {path.name}{size}… {elapsed:.0f} s")
+
+
+def load_project_file(path: str | Path, time_limit: float = PARSE_TIME_LIMIT_S,
+                      progress: Callable[[str], None] | None = None) -> tuple[Score, dict]:
     """Read a ``.cadenza`` project with every limit the CLI applies: ``(score, editor_state)``.
 
     The same bounded reader as :func:`load_score` (size checked before reading,
@@ -67,7 +80,8 @@ def load_project_file(path: str | Path, time_limit: float = PARSE_TIME_LIMIT_S) 
     """
     path = Path(path)
     check_size(path)
-    score, state = call_with_time_limit(read_project_file, (str(path),), path, time_limit)
+    score, state = call_with_time_limit(read_project_file, (str(path),), path, time_limit,
+                                        progress=reading_progress(path, progress))
     check_score(score, path)
     return score, state
 
@@ -82,12 +96,18 @@ def read_kind(path: Path) -> str:
 
 
 def load_score(spec: str | Path, tune: int | None = None,
-               time_limit: float = PARSE_TIME_LIMIT_S) -> Score:
-    """Read a score from a file or ``seed:NAME``; ``tune`` picks an ABC tune by X:."""
+               time_limit: float = PARSE_TIME_LIMIT_S, progress: Callable[[str], None] | None = None) -> Score:
+    """Read a score from a file or ``seed:NAME``; ``tune`` picks an ABC tune by X:.
+
+    ``time_limit`` is processor seconds of the reading child (a busy machine does
+    not make a valid file fail); ``progress`` receives a short message about once
+    a second while a slow file is read (for a status bar).
+    """
     path = resolve(spec)
     kind = read_kind(path)
     check_size(path)
-    score = call_with_time_limit(read_file_kind, (kind, str(path), tune), path, time_limit)
+    score = call_with_time_limit(read_file_kind, (kind, str(path), tune), path, time_limit,
+                                 progress=reading_progress(path, progress))
     check_score(score, path)
     return score
 

@@ -22,6 +22,7 @@ from music21.musicxml.m21ToXml import GeneralObjectExporter
 
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import FileFormatError, FileWriteError
+from app.core.limits import MAX_XML_BYTES, check_inflated_size, describe_exception
 from app.core.music21_bridge import quiet_music21, score_to_stream, stream_to_score
 from app.core.score import DEFAULT_PPQ, Score
 
@@ -41,8 +42,10 @@ def read_musicxml(path: str | Path, ppq: int = DEFAULT_PPQ) -> Score:
             parsed = converter.parseData(data, format="musicxml")
             _restore_programs(parsed, data)
             score = stream_to_score(parsed, ppq=ppq)
-    except Exception as exc:  # music21 raises many kinds; all become one sentence
-        raise FileFormatError(target, f"it is not valid MusicXML ({_first_line(exc)})") from None
+    except MemoryError:
+        raise  # the bounded reader says how much memory it may use
+    except Exception as exc:  # music21 raises many kinds; all become one sentence in words
+        raise FileFormatError(target, f"it is not valid MusicXML ({describe_exception(exc)})") from None
     if not score.tracks:
         raise FileFormatError(target, "it holds no parts")
     return score
@@ -64,8 +67,14 @@ def _xml_bytes(path: Path) -> bytes:
             root = _rootfile(archive) or (names[0] if names else None)
             if root is None:
                 raise FileFormatError(path, "the compressed MusicXML file holds no score")
-            return _as_utf8(archive.read(root))
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError):
+            info = archive.getinfo(root)
+            check_inflated_size(path, info.file_size, info.compress_size)  # before inflating anything
+            with archive.open(info) as member:
+                data = member.read(MAX_XML_BYTES + 1)  # never more than the header promised
+            if len(data) > MAX_XML_BYTES:
+                check_inflated_size(path, len(data), info.compress_size)
+            return _as_utf8(data)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, NotImplementedError, RuntimeError):
         raise FileFormatError(path, "it is not a valid compressed MusicXML (.mxl) file") from None
 
 

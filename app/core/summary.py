@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from app.core.score import Score
@@ -15,6 +16,17 @@ def gm_instrument_name(program: int, is_drum: bool = False) -> str:
     from pretty_midi import program_to_instrument_name
 
     return program_to_instrument_name(program)
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity (which JSON cannot hold) replaced by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def score_info(score: Score) -> dict[str, Any]:
@@ -36,7 +48,7 @@ def score_info(score: Score) -> dict[str, Any]:
         "time_signature_changes": len(score.time_signatures) - 1,
         "key": score.key,
         "ppq": score.ppq,
-        "provenance": dict(score.provenance),
+        "provenance": json_safe(dict(score.provenance)),
     }
 
 

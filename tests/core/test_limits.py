@@ -27,7 +27,7 @@ def _crashes():
 def test_time_limit_kills_a_slow_reader(tmp_path):
     start = time.monotonic()
     with pytest.raises(LimitExceededError) as err:
-        limits.call_with_time_limit(_sleepy, (30,), tmp_path / "x.abc", seconds=0.5)
+        limits.call_with_time_limit(_sleepy, (30,), tmp_path / "x.abc", seconds=0.5, wall_seconds=0.5)
     assert time.monotonic() - start < 5
     assert "longer than 0.5 seconds" in str(err.value)
 
@@ -35,8 +35,9 @@ def test_time_limit_kills_a_slow_reader(tmp_path):
 def test_child_errors_arrive_as_our_errors(tmp_path):
     with pytest.raises(FileFormatError, match="a planted problem"):
         limits.call_with_time_limit(_raises_ours, (str(tmp_path / "y.mid"),), tmp_path / "y.mid")
-    with pytest.raises(FileFormatError, match="could not be understood .ZeroDivisionError: boom"):
+    with pytest.raises(FileFormatError, match="something Cadenza does not understand") as err:
         limits.call_with_time_limit(_crashes, (), tmp_path / "z.mid")
+    assert "ZeroDivisionError" not in str(err.value)
 
 
 def test_oversized_and_empty_files_are_refused_before_reading(tmp_path, monkeypatch):
