@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import CadenzaError
+from app.core.errors import CadenzaError, DiskFullError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
 from models.common.options import DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, OptionError, OptionSpec, option
 from models.registry import model_specs, spec_names
@@ -149,22 +149,39 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def write_variations(scores, out: Path) -> list[str]:
-    """One .abc file of K tunes, or OUT-01.ext ... OUT-K.ext (one file when K is 1)."""
+    """One .abc file of K tunes, or OUT-01.ext ... OUT-K.ext (one file when K is 1): all of them or none.
+
+    The files are written into a hidden folder next to ``out`` and moved into
+    place only when every one is complete, so a full disk (or a kill) on the
+    fourth leaves no first three behind.
+    """
+    from app.core.atomic import atomic_write_bytes, mode_for, replace_all, staging_folder
+
     ext = out.suffix.lower()
     if ext == ".abc":
-        from app.core.atomic import atomic_write_bytes
-
         tunes = [_abc_text(s, i + 1) for i, s in enumerate(scores)]
         atomic_write_bytes(out, ("\n".join(tunes)).encode(), keep_backup=False)
         return [str(out)]
     paths = [out] if len(scores) == 1 else [out.with_name(f"{out.stem}-{i + 1:02d}{out.suffix}") for i in range(len(scores))]
-    for score, path in zip(scores, paths):
-        if ext in AUDIO_EXTS:
-            from app.audio.export import render_to_file
+    for path in paths:
+        mode_for(path)  # a write-protected take is refused before anything is rendered
+    with staging_folder(out.parent if str(out.parent) else Path("."), out.name) as stage:
+        staged = [stage / p.name for p in paths]
+        for done, (score, path) in enumerate(zip(scores, staged)):
+            try:
+                if ext in AUDIO_EXTS:
+                    from app.audio.export import render_to_file
 
-            render_to_file(score, path)
-        else:
-            save_score(score, path)
+                    render_to_file(score, path)
+                else:
+                    save_score(score, path)
+            except DiskFullError as exc:
+                if len(paths) == 1:
+                    raise
+                written = sum(p.stat().st_size for p in staged[:done])
+                needed = written + (len(paths) - done) * (exc.needed_bytes or 0)
+                raise DiskFullError(paths[0], needed or None, last=paths[-1].name) from None
+        replace_all(list(zip(staged, paths)))
     return [str(p) for p in paths]
 
 
