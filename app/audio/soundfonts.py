@@ -3,7 +3,8 @@
 Search order: the path given explicitly, the app setting, the
 ``CADENZA_SOUNDFONT`` environment variable, then the usual system folders of
 Linux distributions and Homebrew. When nothing is found the error says what
-to install.
+to install; an environment variable naming no SoundFont is warned about and
+passed over when the system has one.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from pathlib import Path
 
 from app.core.errors import SoundFontError
+from app.core.notices import warn_once
 
 ENV_VAR = "CADENZA_SOUNDFONT"
 
@@ -77,9 +79,11 @@ def find_soundfont(explicit: str | os.PathLike | None = None,
                    setting: str | os.PathLike | None = None) -> Path:
     """The SoundFont to use: ``explicit``, then ``setting``, then $CADENZA_SOUNDFONT, then system paths.
 
-    A path that is given (by argument, setting or environment) but is missing
-    or not a SoundFont raises :class:`SoundFontError` naming it, rather than
-    silently falling back to another sound.
+    A path that is given (by argument or setting) but is missing or not a
+    SoundFont raises :class:`SoundFontError` naming it, rather than silently
+    falling back to another sound. A stale ``$CADENZA_SOUNDFONT`` (set once,
+    long forgotten) does not block rendering: a warning names it, once, and
+    a system SoundFont is used; without one it is the error.
     """
     if explicit:
         return _checked(explicit, "given explicitly")
@@ -87,8 +91,20 @@ def find_soundfont(explicit: str | os.PathLike | None = None,
         return _checked(setting, "from the settings")
     env = os.environ.get(ENV_VAR)
     if env:
-        return _checked(env, f"from {ENV_VAR}")
-    for path in system_candidates():
-        if is_soundfont(path):
-            return path
-    raise SoundFontError(NOT_FOUND)
+        try:
+            return _checked(env, f"from {ENV_VAR}")
+        except SoundFontError as exc:  # a stale variable: fall back to the system's, and say so once
+            found = _system_soundfont()
+            if found is None:
+                raise
+            warn_once(f"{str(exc)[:-1]}; using {found} instead.")
+            return found
+    found = _system_soundfont()
+    if found is None:
+        raise SoundFontError(NOT_FOUND)
+    return found
+
+
+def _system_soundfont() -> Path | None:
+    """The first SoundFont in the usual system folders, or None."""
+    return next((path for path in system_candidates() if is_soundfont(path)), None)

@@ -1,8 +1,11 @@
-"""SoundFont discovery: explicit path, setting, $CADENZA_SOUNDFONT, system paths, clear errors."""
+"""SoundFont discovery: explicit path, setting, $CADENZA_SOUNDFONT (a stale one warned about), system paths, clear errors."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,10 +55,36 @@ def test_file_that_is_not_a_soundfont(tmp_path):
         find_soundfont(bogus)
 
 
-def test_bad_environment_value_is_an_error_not_a_silent_fallback(monkeypatch, tmp_path):
+def test_a_stale_environment_value_is_warned_about_once_and_the_system_soundfont_used(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "gone.sf2"))
+    assert find_soundfont() == SYSTEM_SF2
+    assert find_soundfont() == SYSTEM_SF2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"warning: The SoundFont {tmp_path / 'gone.sf2'} (from {ENV_VAR}) does not exist; "
+                   f"using {SYSTEM_SF2} instead."]
+
+
+def test_a_stale_environment_value_without_a_system_soundfont_is_the_error(monkeypatch, tmp_path):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "gone.sf2"))
+    monkeypatch.setattr(soundfonts, "system_candidates", lambda: [])
     with pytest.raises(SoundFontError, match="gone.sf2"):
         find_soundfont()
+
+
+def test_a_stale_environment_value_does_not_block_rendering(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, ENV_VAR: "/nonexistent/FluidR3_GM.sf2", "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-m", "app", "render", "seed:fishers-hornpipe", "--out",
+                           str(tmp_path / "a.wav")], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"warning: The SoundFont /nonexistent/FluidR3_GM.sf2 (from {ENV_VAR}) "
+                                        f"does not exist; using {SYSTEM_SF2} instead."]
+    assert (tmp_path / "a.wav").stat().st_size > 100_000
+
+
+def test_a_setting_that_names_no_soundfont_is_still_the_error(tmp_path):
+    with pytest.raises(SoundFontError, match="from the settings"):
+        find_soundfont(setting=tmp_path / "gone.sf2")
 
 
 def test_nothing_found_says_what_to_install(monkeypatch):
