@@ -261,7 +261,7 @@ def check_config_fits(card: dict[str, Any], header: Header, card_path: Path, wei
     name = weights.name
     for key in sorted(expected.keys() - header.keys())[:1]:
         raise CheckpointError(f"{where} does not fit its weights: its config needs a tensor {key}, "
-                              f"which {name} lacks{_hint(card, expected[key][1], ())}.")
+                              f"which {name} lacks (the config describes a larger or different model).")
     for key in sorted(header.keys() - expected.keys())[:1]:
         raise CheckpointError(f"{where} does not fit its weights: {name} holds a tensor {key}, "
                               "which its config does not give.")
@@ -277,10 +277,16 @@ def check_config_fits(card: dict[str, Any], header: Header, card_path: Path, wei
 
 
 def _hint(card: dict[str, Any], shape: tuple, stored: tuple) -> str:
-    """`` (config.hidden is 6000)``: the config sizes found in the expected shape and not in the stored one."""
-    found = [f"config.{k} is {v}" for k, v in card.get("config", {}).items()
-             if isinstance(v, int) and not isinstance(v, bool) and v > 1 and v in shape and v not in stored]
-    return f" ({', '.join(found[:2])})" if found else ""
+    """`` (config.hidden is 6000; the weights were saved with 8)``: the config size behind the first dimension
+    that differs (the dimension itself, or a multiple such as an LSTM's 4 x hidden)."""
+    sizes = {k: v for k, v in card.get("config", {}).items() if isinstance(v, int) and not isinstance(v, bool) and v > 1}
+    for want, have in zip(shape, stored):
+        if want == have:
+            continue
+        for key, value in sizes.items():
+            if want % value == 0 and have % (want // value) == 0:
+                return f" (config.{key} is {value}; the weights were saved with {have // (want // value)})"
+    return ""
 
 
 def verify_files(folder: Path, manifest: dict[str, Any], names: tuple[str, ...]) -> None:
