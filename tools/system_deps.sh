@@ -1,7 +1,8 @@
 #!/bin/sh
 # System packages Cadenza needs: libfluidsynth (the synthesizer), a General
 # MIDI SoundFont, and on Linux PulseAudio with its tools (the tests play into a
-# private null sink and record it with parec). Installs them with apt-get where
+# private null sink and record it with parec) and abcmidi (the tests compare the
+# ABC reader with abc2midi, the reference player). Installs them with apt-get where
 # that is possible (root or sudo); elsewhere prints exactly what to install.
 # Quick when all is present.
 set -u
@@ -35,6 +36,7 @@ have_soundfont || missing="$missing fluid-soundfont-gm"
 if [ "$(uname -s)" = Linux ]; then
     have_command pulseaudio || missing="$missing pulseaudio"
     { have_command parec && have_command pactl; } || missing="$missing pulseaudio-utils"
+    have_command abc2midi || missing="$missing abcmidi"
     # Qt's X11 platform plugin (the window on a desktop) needs these since Qt 6.5
     have_library libxcb-cursor.so.0 || missing="$missing libxcb-cursor0"
     have_library libxkbcommon-x11.so.0 || missing="$missing libxkbcommon-x11-0"
@@ -52,8 +54,8 @@ if command -v apt-get >/dev/null 2>&1; then
         echo "apt-get could not install:$missing" >&2
     fi
 fi
-echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
+echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio and abcmidi for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
 echo "  Debian/Ubuntu: sudo apt-get install$missing" >&2
-echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils" >&2
+echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils abcMIDI" >&2
 echo "  macOS:         brew install fluid-synth   (and set CADENZA_SOUNDFONT to a .sf2 file)" >&2
 exit 1
