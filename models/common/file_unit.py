@@ -96,6 +96,25 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def file_mode() -> int:
+    """The mode a new file gets from the umask (safetensors writes 0600; a user's models are shared as
+    their other files are). Read once: a run closed while the interpreter exits still saves."""
+    return _FILE_MODE
+
+
+def _umask_mode() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            mask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()
+
+
 def _pending(folder: Path) -> dict[str, Any] | None:
     """The manifest of a commit being applied, or None."""
     try:
@@ -167,14 +186,16 @@ def commit(folder: str | Path, writers: Mapping[str, Writer], manifest: dict[str
         recover(folder)
         staging = folder / f"{STAGING}{uuid.uuid4().hex[:8]}"
         staging.mkdir()
-        files = dict(keep or {})
+        files, mode = dict(keep or {}), file_mode()
         for name, write in writers.items():
             write(staging / name)
+            os.chmod(staging / name, mode)
             fsync_file(staging / name)
             files[name] = sha256_file(staging / name)
             pause_point(f"staged:{name}", manifest.get("step"))
         manifest = dict(manifest, files=files, written=time.strftime("%Y-%m-%dT%H:%M:%S"))
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        os.chmod(staging / MANIFEST, mode)
         fsync_file(staging / MANIFEST)
         fsync_dir(staging)
         os.rename(staging, folder / COMMIT)  # the commit point

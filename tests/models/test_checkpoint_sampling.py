@@ -76,6 +76,47 @@ def test_resume_state_round_trip(tmp_path):
     assert not list(tmp_path.glob("*.pt")) and json.loads((tmp_path / "resume.json").read_text())["info"]["step"] == 3
 
 
+def test_a_unit_reads_whole_at_every_moment_and_an_interrupted_commit_is_finished(tmp_path):
+    from models.common import file_unit
+
+    def writer(text):
+        return lambda path: path.write_text(text)
+
+    file_unit.commit(tmp_path, {"a": writer("a1"), "b": writer("b1")}, {"step": 1})
+    assert file_unit.read_manifest(tmp_path)["step"] == 1
+    assert (tmp_path / "a").stat().st_mode & 0o777 == file_unit.file_mode()
+    # a commit stopped after its first file moved into place: readers see the whole new set
+    staged = tmp_path / file_unit.COMMIT
+    staged.mkdir()
+    (staged / "b").write_text("b2")
+    (staged / file_unit.MANIFEST).write_text(json.dumps({"step": 2, "files": {"a": "x", "b": "y"}}))
+    (tmp_path / "a").write_text("a2")  # already moved
+    read = {n: file_unit.resolve(tmp_path, n).read_text() for n in ("a", "b")}
+    assert read == {"a": "a2", "b": "b2"} and file_unit.read_manifest(tmp_path)["step"] == 2
+    (tmp_path / ".staging-dead").mkdir()  # a kill before the commit point
+    file_unit.recover(tmp_path)
+    assert (tmp_path / "b").read_text() == "b2" and not staged.exists() and not (tmp_path / ".staging-dead").exists()
+    assert file_unit.read_manifest(tmp_path)["step"] == 2
+
+
+def test_a_checkpoint_replaced_keeps_the_resume_state_and_the_card_update_renews_the_manifest(tmp_path):
+    from models.common import file_unit
+    from models.common.card import update_card
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    save_resume(tmp_path, opt, {"step": 3})
+    save_checkpoint(tmp_path, tiny_state(), {"arch": "test", "training": {"steps": 3}})
+    manifest = file_unit.read_manifest(tmp_path)
+    assert set(manifest["files"]) == {"resume.safetensors", "resume.json", "model.safetensors", "config.json"}
+    update_card(tmp_path, metrics={"x": 1})
+    after = file_unit.read_manifest(tmp_path)
+    assert after["files"]["config.json"] != manifest["files"]["config.json"]
+    assert {k: v for k, v in after["files"].items() if k != "config.json"} == \
+        {k: v for k, v in manifest["files"].items() if k != "config.json"}
+    assert load_checkpoint(tmp_path)[1]["metrics"] == {"x": 1}
+
+
 def test_devices():
     assert resolve_device("auto").type in ("cpu", "cuda", "mps")
     assert resolve_device("cpu").type == "cpu"

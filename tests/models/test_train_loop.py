@@ -168,6 +168,46 @@ def test_resume_refuses_other_task_and_missing_state(tmp_path):
         next(train(Other(), cfg(), tmp_path, resume=True))
 
 
+def test_resume_refuses_settings_that_change_the_run(tmp_path):
+    run_until(ToyTask(), cfg(), tmp_path, 6)
+    with pytest.raises(CheckpointError, match=r"--batch-size was 4 \(now 8\); --lr was 0.01 \(now 0.02\)"):
+        next(train(ToyTask(), cfg(batch_size=8, lr=2e-2), tmp_path, resume=True))
+    run = train(ToyTask(), cfg(checkpoint_every=2), tmp_path, resume=True)  # the interval may change
+    assert next(run).step == 6 and next(run).step == 7
+    run.close()
+
+
+def test_checkpoint_every_minutes_saves_by_time(tmp_path, monkeypatch):
+    import models.common.train_loop as loop
+
+    clock = iter(range(0, 10_000, 20))  # 20 s a call: every step crosses the 0.5-minute interval
+    monkeypatch.setattr(loop.time, "perf_counter", lambda: float(next(clock)))
+    run = train(ToyTask(), cfg(checkpoint_every=0, checkpoint_minutes=0.5, eval_every=100), tmp_path)
+    saved = []
+    for progress in run:
+        if progress.step:
+            saved.append(json.loads((tmp_path / "resume.json").read_text())["info"]["step"])
+        if progress.step == 5:
+            run.close()
+    assert saved == [1, 2, 3, 4, 5]  # one state per step: each crossed the interval
+    run = train(ToyTask(), cfg(checkpoint_every=0, checkpoint_minutes=10**6, eval_every=100), tmp_path / "long")
+    assert [next(run).step for _ in range(5)] == [0, 1, 2, 3, 4] and not has_resume_state(tmp_path / "long")
+    run.close()  # closing saves
+    assert has_resume_state(tmp_path / "long")
+
+
+def test_a_resume_state_of_another_step_is_refused(tmp_path):
+    from models.common import file_unit
+
+    run_until(ToyTask(), cfg(), tmp_path / "a", 5)
+    run_until(ToyTask(), cfg(), tmp_path / "b", 6)
+    manifest = file_unit.read_manifest(tmp_path / "a")
+    assert manifest["step"] == 5 and set(manifest["files"]) == {"resume.safetensors", "resume.json"}
+    (tmp_path / "a" / "resume.safetensors").write_bytes((tmp_path / "b" / "resume.safetensors").read_bytes())
+    with pytest.raises(CheckpointError, match="inconsistent .resume.safetensors does not match the manifest of step 5"):
+        next(train(ToyTask(), cfg(), tmp_path / "a", resume=True))
+
+
 def test_early_stopping(tmp_path):
     metrics = run_training(train(ToyTask(), cfg(epochs=10, lr=0.0, warmup_steps=0, patience=2), tmp_path))
     assert metrics["stopped_early"] and metrics["steps"] == 3 * 8  # best, then two evaluations no better
