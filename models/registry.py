@@ -142,6 +142,14 @@ def find_checkpoint(name: str) -> Path:
     for entry in list_models():
         if entry.name == name:
             return entry.path
+    mine = user_models_dir() / name if name and "/" not in name and name not in (".", "..") else None
+    if mine is not None and mine.is_dir():  # there, but not listed: its card cannot be read
+        try:
+            read_card(mine)
+        except CheckpointError as exc:
+            reason = str(exc)
+            reason = "the" + reason[3:] if reason.startswith("The ") else reason
+            raise CheckpointError(f"The model '{name}' cannot be read: {reason}") from None
     known = ", ".join(e.name for e in list_models()) or "none"
     raise GenerationError(f"There is no model called '{name}' (available: {known}).")
 

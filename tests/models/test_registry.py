@@ -48,3 +48,31 @@ def test_a_plugin_spec_is_found_through_its_entry_point(toy_plugin):
 
 def test_without_the_plugin_it_is_gone():
     assert "toy-arpeggio" not in spec_names()
+
+
+def test_an_unreadable_user_model_says_why_it_cannot_be_read(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from app.core.errors import CheckpointError
+    from models.registry import BUNDLED_DIR, find_checkpoint
+
+    monkeypatch.setenv("CADENZA_MODELS_DIR", str(tmp_path))
+    mine = tmp_path / "mine"
+    shutil.copytree(BUNDLED_DIR / "markov", mine)
+    assert find_checkpoint("mine") == mine
+    card = json.loads((mine / "config.json").read_text())
+    del card["weights_sha256"]
+    (mine / "config.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError) as err:
+        find_checkpoint("mine")
+    assert str(err.value) == (f"The model 'mine' cannot be read: the model card {mine / 'config.json'} is not valid: "
+                              "it lacks 'weights_sha256' (the checksum of its weights).")
+    (mine / "config.json").write_text("{")
+    with pytest.raises(CheckpointError, match=r"^The model 'mine' cannot be read: the model card .* is damaged"):
+        load_generator("mine")
+    (mine / "config.json").unlink()
+    with pytest.raises(CheckpointError, match=r"cannot be read: .*mine is not a Cadenza checkpoint \(it has no config.json\)\.$"):
+        find_checkpoint("mine")
+    with pytest.raises(GenerationError, match="There is no model called 'yours'"):
+        find_checkpoint("yours")
