@@ -5,17 +5,28 @@
 frame and the centre frequency of each mel band), which the GUI paints and
 :func:`save_png` draws with matplotlib's object API (no pyplot, no GUI
 backend) and writes atomically.
+
+librosa compiles parts of itself with numba, which caches the machine code
+next to librosa's files; run by another user than the one who installed it
+(or with a read-only home) it has nowhere to write and librosa fails on
+import. :func:`prepare_caches` points numba (and matplotlib's config folder)
+at this user's cache folder, before they are imported, when their own
+folders cannot be written.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from app.core.atomic import atomic_write_bytes
+from app.core.paths import cache_dir
 
 N_FFT = 2048
 HZ_TICKS = (0, 500, 1000, 2000, 4000, 8000, 16000)
@@ -40,6 +51,60 @@ class Spectrogram:
         return float(self.times[-1]) if len(self.times) else 0.0
 
 
+def prepare_caches() -> None:
+    """Give numba and matplotlib cache folders this user can write, unless their own can be written.
+
+    numba's cache goes to the user's cache folder (``cache_dir("numba")``)
+    only when librosa's own folder is not writable: there the installer's
+    compiled functions are already waiting, and compiling them again costs
+    seconds (half a minute on a busy machine), once per user.
+    """
+    try:
+        if not os.environ.get("NUMBA_CACHE_DIR") and not _writable(_librosa_cache()):
+            os.environ["NUMBA_CACHE_DIR"] = str(cache_dir("numba"))
+            numba = sys.modules.get("numba")
+            if numba is not None:  # imported already (by another library): its config read the variable too early
+                numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
+        if not os.environ.get("MPLCONFIGDIR") and not _writable(_matplotlib_config()):
+            os.environ["MPLCONFIGDIR"] = str(cache_dir("matplotlib"))
+    except OSError:  # not even a temporary folder: numba's own error is then shown in words
+        pass
+
+
+def _librosa():
+    """librosa, imported once numba has a cache folder it can write."""
+    if "librosa" not in sys.modules:
+        prepare_caches()
+    import librosa
+
+    return librosa
+
+
+def _librosa_cache() -> Path | None:
+    """Where numba caches librosa's functions by default (its package folder's ``__pycache__``)."""
+    spec = importlib.util.find_spec("librosa")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "core" / "__pycache__"
+
+
+def _matplotlib_config() -> Path:
+    """matplotlib's default config folder (it warns on stderr and makes a temp one when it cannot write it)."""
+    home = Path.home()
+    if sys.platform.startswith(("linux", "freebsd")):
+        return Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib"
+    return home / ".matplotlib"
+
+
+def _writable(folder: Path | None) -> bool:
+    """True when ``folder`` (or the nearest folder above it that exists) can be written."""
+    if folder is None:
+        return True
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    return os.access(folder, os.W_OK)
+
+
 def to_mono(audio: np.ndarray) -> np.ndarray:
     """(frames, channels) or (frames,) audio as a float32 mono signal (frames,)."""
     data = np.asarray(audio, dtype=np.float32)
@@ -57,8 +122,7 @@ def _top(sample_rate: float, fmax: float | None) -> float:
 
 def mel_band_centres(sample_rate: float, n_mels: int, fmax: float | None = None) -> np.ndarray:
     """Centre frequency in Hz of each of librosa's ``n_mels`` bands from 0 Hz to ``fmax`` (default Nyquist)."""
-    import librosa
-
+    librosa = _librosa()
     edges = librosa.mel_frequencies(n_mels=n_mels + 2, fmin=0.0, fmax=_top(sample_rate, fmax))
     return edges[1:-1]
 
@@ -67,8 +131,7 @@ def mel_spectrogram(audio: np.ndarray, sample_rate: float, n_mels: int = 128,
                     hop_length: int = 512, fmax: float | None = None) -> Spectrogram:
     """The mel spectrogram of ``audio`` ((frames, 2) or mono), in dB relative to its maximum,
     with bands from 0 Hz to ``fmax`` (default: Nyquist)."""
-    import librosa
-
+    librosa = _librosa()
     mono = to_mono(audio)  # (samples,)
     freqs = mel_band_centres(sample_rate, n_mels, fmax)
     if len(mono) == 0:
@@ -86,7 +149,7 @@ def mel_spectrogram(audio: np.ndarray, sample_rate: float, n_mels: int = 128,
 
 def _hz_axis(ax, spec: Spectrogram) -> None:
     """A mel-spaced frequency axis labelled in Hz."""
-    import librosa
+    librosa = _librosa()
 
     def forward(hz):
         return librosa.hz_to_mel(np.maximum(np.asarray(hz, dtype=float), 0.0))
@@ -105,6 +168,7 @@ def _hz_axis(ax, spec: Spectrogram) -> None:
 def render_png(spec: Spectrogram, title: str = "", width: float = 10.0, height: float = 4.0,
                dpi: int = 100) -> bytes:
     """The spectrogram drawn as PNG bytes: time in seconds across, frequency in Hz up, 'magma' colours."""
+    prepare_caches()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
