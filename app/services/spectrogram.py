@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.core.errors import AudioError
 from app.core.score import Score
 from app.core.timing import TempoMap
 from app.services.player import Player
@@ -131,11 +132,24 @@ def compute_spectrogram(synth_at: Callable[[int], object], rate: int, score: Sco
         return spectrogram_on_ticks(score, *decimate(audio, synth.sample_rate))
 
     try:
-        return transform()
-    except AttributeError:
-        if "torch" not in sys.modules:
-            raise
-        return transform()  # torch began to import under it
+        try:
+            return transform()
+        except AttributeError:
+            if "torch" not in sys.modules:
+                raise
+            return transform()  # torch began to import under it
+    except (ImportError, RuntimeError) as exc:
+        raise AudioError(_analysis_failure(exc)) from None
+
+
+def _analysis_failure(exc: ImportError | RuntimeError) -> str:
+    """Why the audio analysis could not run, in one sentence (what else it could be is a bug: re-raised)."""
+    if isinstance(exc, ImportError):
+        return f"The audio analysis library ({exc.name or 'librosa'}) is not installed."
+    if "cannot cache function" in str(exc):  # numba, under librosa, found no folder it may write
+        return ("numba, which the audio analysis uses, cannot write its cache; "
+                "set NUMBA_CACHE_DIR to a folder you can write.")
+    raise exc
 
 
 class SpectrogramService(QObject):

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.commands import ReplaceScoreCommand
 from app.core import edits
-from app.core.errors import UnsupportedFormatError
+from app.core.atomic import is_read_only
+from app.core.errors import ReadOnlyFileError, UnsupportedFormatError
 from app.document import Document, empty_sketch
 from app.services import autosave as recovery
 from app.services.autosave import Autosave
@@ -161,7 +162,15 @@ class FileController(QObject):
             path = path.with_suffix(".cadenza")
         return self._save_to(path, wait)
 
+    def ask_save_as(self, message: str) -> bool:
+        """True when the user takes the offer to save under another name (after a read-only file)."""
+        answer = QMessageBox.warning(self.window, "Cannot save", f"{message}\n\nSave it under another name?",
+                                     QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Save
+
     def _save_to(self, path: Path, wait: bool) -> bool:
+        if is_read_only(path):  # never replaced behind the user's back: offer Save As
+            return self.save_as(wait) if self.ask_save_as(str(ReadOnlyFileError(path))) else False
         index = self.doc.undo_stack.index()
         result: dict[str, Any] = {}
 

@@ -6,14 +6,16 @@ synth, in a worker), and this view only displays what it delivers.
 :meth:`SpectrogramView.set_view` takes the piano roll's first visible tick and
 ticks per pixel, and ``left_margin_px`` (the width of the roll's keyboard) is
 the width of the frequency axis, so the same tick lands on the same x pixel in
-both. The piano roll drives the view, so the mouse does nothing here.
+both. The piano roll drives the view, so the mouse does nothing here. When
+no spectrogram can be made (no SoundFont, no audio analysis library), the
+reason is written across the view instead of leaving it blank.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 import pyqtgraph as pg  # after PySide6, so pyqtgraph binds to it
 
@@ -28,6 +30,7 @@ class SpectrogramView(QWidget):
     """A pyqtgraph image of the score's mel spectrogram, in ticks, with a playhead."""
 
     computed = Signal()  # a spectrogram from the service is shown
+    failed = Signal(str)  # the reason no spectrogram could be made is shown
 
     def __init__(self, service: SpectrogramService, parent: QWidget | None = None, left_margin_px: int = 0) -> None:
         super().__init__(parent)
@@ -36,6 +39,7 @@ class SpectrogramView(QWidget):
         self._first_tick, self._tpp = 0.0, 4.0
         self._build(left_margin_px)
         service.spectrogram_ready.connect(self._on_service_spectrogram_ready)
+        service.failed.connect(self._on_service_failed)
 
     def _build(self, left_margin_px: int) -> None:
         self.plot = pg.PlotWidget(self, background=(12, 8, 20))
@@ -62,6 +66,11 @@ class SpectrogramView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self.notice = QLabel(self)  # the reason there is no spectrogram, over the plot
+        self.notice.setWordWrap(True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setStyleSheet("color: #ddd; background: rgba(12, 8, 20, 200); padding: 8px;")
+        self.notice.hide()
         self.set_left_margin(left_margin_px)
 
     # -- public API -------------------------------------------------------------
@@ -88,6 +97,10 @@ class SpectrogramView(QWidget):
         """(db (n_mels, columns), start tick of each column) as shown, or None before the first one."""
         return self._result
 
+    def message(self) -> str:
+        """The reason shown instead of a spectrogram ('' while one is shown)."""
+        return self.notice.text() if not self.notice.isHidden() else ""
+
     def tick_to_x(self, tick: float) -> float:
         """The x pixel of ``tick`` in this widget, through pyqtgraph's own mapping (for tests and overlays)."""
         scene = self.viewbox.mapViewToScene(QPointF(float(tick), 0.0))
@@ -98,7 +111,21 @@ class SpectrogramView(QWidget):
         width = max(self.viewbox.width(), 1.0)
         self.viewbox.setXRange(self._first_tick, self._first_tick + width * self._tpp, padding=0)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self.notice.setGeometry(self.rect())
+
+    def _on_service_failed(self, message: str) -> None:
+        self._result = None
+        self.image.clear()
+        self.notice.setText(message)
+        self.notice.setGeometry(self.rect())
+        self.notice.show()
+        self.notice.raise_()
+        self.failed.emit(message)
+
     def _on_service_spectrogram_ready(self, score: Score, result: TickSpectrogram | None) -> None:
+        self.notice.hide()
         if result is None:
             self._result = None
             self.image.clear()

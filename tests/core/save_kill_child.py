@@ -51,7 +51,7 @@ def _fd_name(fd: int) -> str:
 
 def arm(path: Path, moment: str) -> None:
     """Wrap the calls the first save makes so that it pauses at ``moment``."""
-    real_fsync, real_replace, real_link, real_copy = os.fsync, os.replace, os.link, shutil.copyfileobj
+    real_fsync, real_replace = os.fsync, os.replace
     project_temp = f".{path.name}."
     if moment == "temp":
         def fsync(fd):
