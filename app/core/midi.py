@@ -8,6 +8,17 @@ note; note-offs with nothing sounding are ignored. Writing applies the same
 rule, so a file read and written back keeps every note exactly, and a score
 with overlapping same-pitch notes writes the earlier one cut at the re-strike.
 
+Unisons (two notes of one pitch starting together on one channel: two voices
+on one pitch) are kept when the file gives each its own note-off: note-ons at
+the same tick stack, and each note-off ends the earliest of them. A stacked
+note-on that never gets its own note-off (a re-strike or the track's end
+comes first) is a doubled trigger, not a note, and is dropped as before.
+Notes of one pitch on different tracks or channels never interact.
+
+Text meta events (track names, the title, provenance) are written as UTF-8
+and read as UTF-8, falling back to Latin-1 (``app.core.text``); names are
+cleaned of control characters both ways.
+
 Provenance (``app.core.provenance``) and the title travel as text meta events in the first track.
 """
 
@@ -24,6 +35,7 @@ from app.core.keys import key_from_mido, key_to_mido
 from app.core.limits import MAX_NOTES, MAX_TICK
 from app.core.provenance import Provenance
 from app.core.score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
+from app.core.text import decode_midi_bytes, from_midi_text, midi_text
 
 PROVENANCE_PREFIX = "cadenza:provenance "
 
@@ -94,7 +106,7 @@ def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) 
     programs = [0] * 16
     volumes: list[int | None] = [None] * 16  # the first CC 7 per channel
     parts: dict[tuple[int, int], _Part] = {}
-    sounding: dict[tuple[int, int], tuple[int, int, _Part]] = {}  # (ch, pitch) -> (start, vel, part)
+    sounding: dict[tuple[int, int], _Sounding] = {}  # (channel, pitch) -> the notes it holds
     tick = 0
     count = 0
     for msg in track:
@@ -103,7 +115,7 @@ def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) 
             raise FileFormatError(path, f"an event lies at tick {tick}, beyond the limit of {MAX_TICK}")
         kind = msg.type
         if kind == "track_name" and not name:
-            name = msg.name.strip()
+            name = from_midi_text(msg.name)
             if index == 0 and not conductor.title:
                 conductor.title = name  # the first track's name is the sequence name
         elif kind == "program_change":
@@ -112,24 +124,65 @@ def _read_track(path, index: int, track: mido.MidiTrack, conductor: _Conductor) 
             volumes[msg.channel] = msg.value
         elif kind in ("note_on", "note_off"):
             key = (msg.channel, msg.note)
-            if key in sounding:  # a re-strike or a note-off: the sounding note ends here
-                count += _close(sounding.pop(key), msg.note, tick)
+            held = sounding.get(key)
             if kind == "note_on" and msg.velocity > 0:
-                prog = programs[msg.channel]
-                part = parts.get((msg.channel, prog))
-                if part is None:
-                    part = parts[(msg.channel, prog)] = _Part("", msg.channel, prog)
-                sounding[key] = (tick, msg.velocity, part)
+                if held is not None and held.stacks_at(tick):
+                    held.notes.append((tick, msg.velocity, _part_of(parts, msg.channel, programs)))
+                    continue
+                if held is not None:  # a re-strike: the sounding note ends here
+                    count += held.restrike(msg.note, tick)
+                sounding[key] = _Sounding([(tick, msg.velocity, _part_of(parts, msg.channel, programs))])
+            elif held is not None:  # a note-off ends the earliest sounding note of the pitch
+                count += held.release(msg.note, tick)
+                if not held.notes:
+                    del sounding[key]
             if count > MAX_NOTES:
                 raise FileFormatError(path, f"it has more than {MAX_NOTES} notes")
         elif msg.is_meta:
             _read_meta(msg, tick, index, conductor)
-    for (_, pitch), item in sounding.items():  # notes never released end with the track
-        _close(item, pitch, max(tick, item[0] + 1))
+    for (_, pitch), held in sounding.items():  # notes never released end with the track
+        held.restrike(pitch, max(tick, held.notes[0][0] + 1))
     for part in parts.values():
         part.name = name
         part.volume = 100 if volumes[part.channel] is None else volumes[part.channel]
     return list(parts.values())
+
+
+def _part_of(parts: dict[tuple[int, int], _Part], channel: int, programs: list[int]) -> _Part:
+    prog = programs[channel]
+    part = parts.get((channel, prog))
+    if part is None:
+        part = parts[(channel, prog)] = _Part("", channel, prog)
+    return part
+
+
+@dataclass
+class _Sounding:
+    """The notes of one pitch sounding on one channel: one, or a unison stacked at one tick.
+
+    ``released``: a note-off has ended one of them, so the rest wait for their own.
+    """
+
+    notes: list[tuple[int, int, _Part]]  # (start, velocity, part), earliest note-on first
+    released: bool = False
+
+    def stacks_at(self, tick: int) -> bool:
+        """Whether a note-on at ``tick`` joins these notes as a unison."""
+        return not self.released and self.notes[0][0] == tick
+
+    def release(self, pitch: int, tick: int) -> int:
+        """A note-off: the earliest note ends at ``tick``; returns the notes kept (0 or 1)."""
+        self.released = True
+        return _close(self.notes.pop(0), pitch, tick)
+
+    def restrike(self, pitch: int, tick: int) -> int:
+        """A new note-on (or the track's end): the note still unreleased ends at ``tick``.
+
+        Notes stacked beside it that no note-off confirmed are doubled triggers, dropped.
+        """
+        kept = 0 if self.released else _close(self.notes[0], pitch, tick)
+        self.notes.clear()
+        return kept
 
 
 def _close(item: tuple[int, int, _Part], pitch: int, tick: int) -> int:
@@ -155,7 +208,8 @@ def _read_meta(msg, tick: int, index: int, conductor: _Conductor) -> None:
         conductor.key = key_from_mido(msg.key)
     elif kind == "text" and msg.text.startswith(PROVENANCE_PREFIX):
         try:
-            conductor.provenance = Provenance.from_dict(json.loads(msg.text[len(PROVENANCE_PREFIX):])).to_dict()
+            text = decode_midi_bytes(msg.text)
+            conductor.provenance = Provenance.from_dict(json.loads(text[len(PROVENANCE_PREFIX):])).to_dict()
         except (ValueError, TypeError, RecursionError):
             pass  # not Cadenza's provenance after all: the notes still load
 
@@ -214,7 +268,8 @@ def assign_channels(tracks: tuple[Track, ...] | list[Track]) -> list[int]:
 # An event is (tick, order, message); order puts note-offs before note-ons at
 # the same tick, and meta/program events first.
 def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
-    events = [(0, 0, mido.MetaMessage("track_name", name=score.title))] if score.title else []
+    title = midi_text(score.title)
+    events = [(0, 0, mido.MetaMessage("track_name", name=title))] if title else []
     for t in score.tempos:
         events.append((t.tick, 0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(t.bpm))))
     for s in score.time_signatures:
@@ -225,12 +280,12 @@ def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
     provenance = Provenance.of(score).to_dict()
     if provenance:
         text = PROVENANCE_PREFIX + json.dumps(provenance, sort_keys=True)
-        events.append((0, 0, mido.MetaMessage("text", text=text)))
+        events.append((0, 0, mido.MetaMessage("text", text=text.encode("utf-8").decode("latin-1"))))
     return events
 
 
 def _track_events(track: Track, channel: int) -> list[tuple[int, int, mido.Message]]:
-    events = [(0, 0, mido.MetaMessage("track_name", name=track.name))]
+    events = [(0, 0, mido.MetaMessage("track_name", name=midi_text(track.name)))]
     if not track.is_drum:
         events.append((0, 1, mido.Message("program_change", channel=channel, program=track.program)))
     if track.volume != 100:

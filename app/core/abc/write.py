@@ -3,6 +3,8 @@
 The output is plain ABC 2.1 that any reader understands and that reads back
 to the same notes:
 
+* Texts (``T:``, voice names) are one clean line each (``text.py``: no
+  control characters or line breaks; ``%`` escaped as ``\\%`` in ``T:``).
 * ``X:1``, ``T:``, ``M:``, ``L:`` (ABC's default for the meter, ``header.default_unit``),
   ``Q:1/4=bpm`` and ``K:`` from the score; several tracks become voices
   (``V:n name="..."``), each with ``%%MIDI program N`` (and
@@ -31,6 +33,7 @@ from app.core.abc.header import default_unit, format_meter, format_unit, key_to_
 from app.core.keys import key_alterations, key_fifths, spell
 from app.core.score import Score, Track
 from app.core.slicing import Slice, bar_end, quantized_end, slice_track
+from app.core.text import abc_text, plain_line
 from app.core.timing import bar_lines
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
@@ -52,14 +55,15 @@ def write_abc(score: Score) -> str:
     end = bar_end(score, quantized_end(score, grid))
     key = _usable_key(score.key)
     lines = ["X:1"]
-    if score.title:
-        lines.append("T:" + " ".join(score.title.split()))
+    title = abc_text(score.title)
+    if title:
+        lines.append("T:" + title)
     lines += [f"M:{format_meter(meter)}", f"L:{format_unit(unit_length)}",
               f"Q:1/4={_bpm(score.tempos[0].bpm)}", f"K:{key_to_abc(key)}"]
     tracks = score.tracks or (Track(),)
     for index, track in enumerate(tracks):
         if len(tracks) > 1:
-            name = " ".join((track.name or f"Track {index + 1}").replace('"', "'").split())
+            name = plain_line(track.name).replace('"', "'") or f"Track {index + 1}"  # % is text inside quotes
             lines.append(f'V:{index + 1} name="{name}"')
         lines.append(f"%%MIDI program {track.program}")
         if track.is_drum:
