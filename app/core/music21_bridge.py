@@ -205,21 +205,25 @@ def _place_graces(graces, start: int | None, end: int | None, ppq: int, events: 
 
 
 def _merge_ties(events: list[_Event]) -> list[_Event]:
-    """Join tied notes: an open tie absorbs the next same pitch starting at its end."""
+    """Join tied notes: an open tie absorbs the next same pitch starting at its end.
+
+    Each open tie waits for its own continuation, so a unison (two notes of one
+    pitch at once, one of them tied on) keeps both notes and the tie.
+    """
     events.sort(key=lambda e: (e.start, e.pitch))
-    open_ties: dict[int, _Event] = {}
+    open_ties: dict[tuple[int, int], list[_Event]] = {}  # (pitch, end) -> notes whose tie leads on
     merged: list[_Event] = []
     for ev in events:
-        prev = open_ties.pop(ev.pitch, None)
-        if prev is not None and prev.end == ev.start:
+        waiting = open_ties.get((ev.pitch, ev.start))
+        if waiting:
+            prev = waiting.pop(0)
             prev.end = ev.end
             prev.tie_open = ev.tie_open
-            if ev.tie_open:
-                open_ties[ev.pitch] = prev
-            continue
-        merged.append(ev)
-        if ev.tie_open:
-            open_ties[ev.pitch] = ev
+        else:
+            prev = ev
+            merged.append(ev)
+        if prev.tie_open:
+            open_ties.setdefault((ev.pitch, prev.end), []).append(prev)
     return merged
 
 
@@ -260,17 +264,34 @@ def _meters(flat: stream.Stream, ppq: int, shift: Fraction) -> list[TimeSignatur
 
 
 def _key_name(flats: list[stream.Stream]) -> str | None:
-    """The first key or key signature as a name like ``"G major"``."""
+    """The first key or key signature as a name like ``"G major"``.
+
+    A non-traditional signature (MusicXML ``<key-step>``/``<key-alter>`` pairs,
+    no ``<fifths>``) has a name only when its accidentals are those of a
+    traditional one; otherwise None (the notes carry their own accidentals).
+    """
     for flat in flats[:1]:
         ks = flat.getElementsByClass(key.KeySignature).first()
         if ks is None:
             return None
-        if isinstance(ks, key.Key):
+        fifths = ks.sharps if ks.sharps is not None else _traditional_fifths(ks)
+        if isinstance(ks, key.Key) and fifths is not None:
             try:
                 return normalize_key(f"{ks.tonic.name.replace('-', 'b')} {ks.mode}")
             except ValueError:
-                return key_from_fifths(ks.sharps, "minor" if ks.mode == "minor" else "major")
-        return key_from_fifths(ks.sharps, "major")
+                return key_from_fifths(fifths, "minor" if ks.mode == "minor" else "major")
+        return key_from_fifths(fifths, "major") if fifths is not None else None
+    return None
+
+
+def _traditional_fifths(ks: key.KeySignature) -> int | None:
+    """Sharps (+) or flats (-) of a non-traditional signature that matches a traditional one, else None."""
+    altered = {p.step: p.alter for p in ks.alteredPitches}
+    count = len(altered)
+    if count <= 7 and set(altered.values()) <= {1.0} and set(altered) == set("FCGDAEB"[:count]):
+        return count
+    if count <= 7 and set(altered.values()) <= {-1.0} and set(altered) == set("BEADGCF"[:count]):
+        return -count
     return None
 
 

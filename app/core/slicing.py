@@ -17,8 +17,9 @@ Deliberate policies:
   :func:`slice_track`: notation formats (and music21) cannot hold them.
 * Overlapping notes of one pitch (after quantising) cannot both sound in
   notation: the earlier note is cut where the later one starts, as the MIDI
-  reader does with a re-strike. Two of them starting together merge into the
-  longer one, with the louder velocity.
+  reader does with a re-strike. Two of them starting together are a unison
+  (two voices on one pitch, ``[cc]`` in ABC): both are kept, each with its
+  own length, and a slice then holds the pitch twice.
 """
 
 from __future__ import annotations
@@ -71,26 +72,31 @@ def snap(tick: int, grid: int) -> int:
 
 def quantize(notes: Iterable[Note], grid: int = 1) -> list[Note]:
     """Notes snapped to ``grid`` ticks, same-pitch overlaps resolved (see module doc)."""
-    snapped: dict[tuple[int, int], Note] = {}
+    step = max(grid, 1)
+    snapped = []
     for note in notes:
         start = snap(note.start, grid)
-        end = max(snap(note.end, grid), start + max(grid, 1))
-        key = (note.pitch, start)
-        old = snapped.get(key)
-        if old is not None:
-            end = max(end, old.end)
-            velocity = max(note.velocity, old.velocity)
-        else:
-            velocity = note.velocity
-        snapped[key] = Note(start, note.pitch, end - start, velocity)
-    by_pitch = sorted(snapped.values(), key=lambda n: (n.pitch, n.start))
+        end = max(snap(note.end, grid), start + step)
+        snapped.append(Note(start, note.pitch, end - start, note.velocity))
+    return sorted(cut_at_restrikes(snapped))
+
+
+def cut_at_restrikes(notes: Iterable[Note]) -> list[Note]:
+    """Each note cut where a later note of its pitch starts; notes starting together (unisons) are kept."""
+    by_pitch = sorted(notes, key=lambda n: (n.pitch, n.start))
     result = []
-    for i, note in enumerate(by_pitch):
+    later = None  # start of the next same-pitch note with a later start
+    for i in range(len(by_pitch) - 1, -1, -1):
+        note = by_pitch[i]
         nxt = by_pitch[i + 1] if i + 1 < len(by_pitch) else None
-        if nxt is not None and nxt.pitch == note.pitch and nxt.start < note.end:
-            note = Note(note.start, note.pitch, nxt.start - note.start, note.velocity)
+        if nxt is None or nxt.pitch != note.pitch:
+            later = None
+        elif nxt.start > note.start:
+            later = nxt.start
+        if later is not None and later < note.end:
+            note = Note(note.start, note.pitch, later - note.start, note.velocity)
         result.append(note)
-    return sorted(result)
+    return result
 
 
 def slice_notes(notes: Iterable[Note], cuts: Iterable[int] = (), end: int | None = None,

@@ -72,10 +72,16 @@ def test_quantize_snaps_to_grid_and_keeps_tiny_notes():
     assert [(n.start, n.pitch, n.duration, n.velocity) for n in notes] == [(10, 60, 10, 90), (240, 62, 250, 80)]
 
 
-def test_same_pitch_overlaps_cut_the_earlier_note():
-    notes = quantize([Note(0, 60, 960, 90), Note(480, 60, 960, 50), Note(2000, 62, 100, 40), Note(2000, 62, 300, 70)])
+def test_same_pitch_overlaps_cut_the_earlier_note_and_unisons_stay_two_notes():
+    notes = quantize([Note(0, 60, 960, 90), Note(480, 60, 960, 50), Note(2000, 62, 100, 40), Note(2000, 62, 300, 70),
+                      Note(2200, 62, 100, 60)])
     assert [(n.start, n.pitch, n.duration, n.velocity) for n in notes] == [
-        (0, 60, 480, 90), (480, 60, 960, 50), (2000, 62, 300, 70)]
+        (0, 60, 480, 90), (480, 60, 960, 50), (2000, 62, 100, 40), (2000, 62, 200, 70), (2200, 62, 100, 60)]
+
+
+def test_a_unison_is_one_slice_holding_the_pitch_twice():
+    slices = slice_notes([Note(0, 60, 480, 90), Note(0, 60, 960, 50)])
+    assert as_tuples(slices) == [(0, 480, [(60, 90, False), (60, 50, True)]), (480, 480, [(60, 50, False)])]
 
 
 def test_slice_is_a_plain_tuple():
