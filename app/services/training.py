@@ -57,6 +57,7 @@ class TrainArgs:
     lr: float | None = None
     max_steps: int | None = None
     seed: int | None = None
+    checkpoint_every: str | None = None  # "200" (steps) or "10m" (minutes); None: the default (200 steps)
     sizes: dict[str, Any] = field(default_factory=dict)  # the spec's size fields, e.g. {"hidden": 64, "cell": "gru"}
     extras: dict[str, str] = field(default_factory=dict)  # the spec's own training options
     fine_tune: str = ""
@@ -70,6 +71,8 @@ class TrainArgs:
             value = getattr(self, name)
             if value is not None:
                 args += [_flag(name), str(value)]
+        if self.checkpoint_every:
+            args += ["--checkpoint-every", str(self.checkpoint_every)]
         for name, value in [*self.sizes.items(), *self.extras.items()]:
             if value not in (None, ""):
                 args += [_flag(name), str(value)]

@@ -281,6 +281,13 @@ def test_the_form_offers_what_each_models_spec_has(qtbot, dialog, models_dir):
     assert argv[argv.index("--roles") + 1] == "lpd5" and argv[argv.index("--hidden") + 1] == "256"
     f.size_fields["hidden"].setValue(f.size_fields["hidden"].minimum())  # "model's default": not passed
     assert f.size_fields["hidden"].text() == "model's default" and "--hidden" not in f.args(models_dir).argv()
+    assert "--checkpoint-every" not in argv and f.checkpoint_every.value() == 200 and f.checkpoint_every.isEnabled()
+    f.checkpoint_every.setValue(5)
+    argv = f.args(models_dir).argv()
+    assert argv[argv.index("--checkpoint-every") + 1] == "5"
+    f.checkpoint_unit.setCurrentIndex(f.checkpoint_unit.findText("minutes"))
+    argv = f.args(models_dir).argv()
+    assert argv[argv.index("--checkpoint-every") + 1] == "5m" and "loses at most" in f.checkpoint_every.toolTip()
 
 
 def test_a_plugin_model_is_offered_with_its_one_pass_training(qtbot, toy_plugin, models_dir, runner):
@@ -295,6 +302,7 @@ def test_a_plugin_model_is_offered_with_its_one_pass_training(qtbot, toy_plugin,
     assert f.data_specs() == ["corpus:chorales"] and not f.start_from.isEnabled()
     assert not f.epochs.isEnabled() and f.epochs.toolTip() == "The toy-arpeggio model counts pitch classes in one pass."
     assert not any(field.isEnabled() for field in f.size_fields.values()) and not dialog.measure.isEnabled()
+    assert not f.checkpoint_every.isEnabled() and not f.checkpoint_unit.isEnabled()
     assert dialog.estimate.text().startswith("The toy-arpeggio model goes over the files once")
     f.name.setText("toy")
     assert f.args(models_dir).argv() == ["train", "--model", "toy-arpeggio", "--data", "corpus:chorales", "--out",

@@ -18,6 +18,17 @@ def test_run_arguments_round_trip_and_resume(tmp_path):
     assert TrainArgs.load(tmp_path) is None
 
 
+def test_the_checkpoint_interval_is_passed_and_kept(tmp_path):
+    from models.common.train_request import parse_interval
+
+    args = TrainArgs("note-lstm", ["corpus:chorales"], str(tmp_path / "m"), seed=1, checkpoint_every="10m")
+    argv = args.argv(resume=True)
+    assert argv[argv.index("--checkpoint-every") + 1] == "10m" and parse_interval("10m") == (None, 10.0)
+    args.save()
+    assert TrainArgs.load(tmp_path / "m").checkpoint_every == "10m"
+    assert "--checkpoint-every" not in TrainArgs("note-lstm", ["corpus:chorales"], str(tmp_path / "n")).argv()
+
+
 def test_a_run_saved_before_sizes_were_a_mapping_loads(tmp_path):
     saved = {"model": "note-lstm", "data": ["corpus:chorales"], "out": str(tmp_path), "device": "cpu", "epochs": 2,
              "batch_size": None, "lr": None, "max_steps": None, "seed": 0, "hidden": 64, "layers": None, "fine_tune": ""}

@@ -31,6 +31,10 @@ CORPORA = {"corpus:chorales": "Bach chorales", "corpus:classical": "Classical pi
            "corpus:folk-abc": "Folk tunes in ABC"}
 FALLBACK = {"epochs": 20, "batch_size": 64, "lr": 2e-3}  # TrainConfig's defaults
 HYPERPARAMETER_FIELDS = ("epochs", "batch_size", "lr", "max_steps", "seed")
+CHECKPOINT_EVERY = 200  # steps: the training loop's default
+CHECKPOINT_UNITS = (("steps", ""), ("minutes", "m"))
+CHECKPOINT_HELP = ("How often the run's state is saved: quitting, a crash or a power cut loses at most this much, "
+                   "and Resume continues from there.")
 FOLDER = "folder"
 MODEL_DEFAULT = "model's default"  # an int size field at its lowest: the model's own default
 DEVICES = (("auto", "Automatic (the GPU when there is one)"), ("cpu", "CPU"), ("cuda", "GPU (CUDA)"),
@@ -89,6 +93,10 @@ class TrainingForm(QWidget):
             box.setRange(low, high)
         self.lr.setRange(1e-5, 1.0)
         self.max_steps.setSpecialValueText("no cap")
+        self.checkpoint_every = QSpinBox(minimum=1, maximum=10_000_000, value=CHECKPOINT_EVERY)
+        self.checkpoint_unit = QComboBox()
+        for text, suffix in CHECKPOINT_UNITS:
+            self.checkpoint_unit.addItem(text, suffix)
         self.size_fields: dict[str, QSpinBox | QComboBox] = {}  # every size field of every model, by name
         self.size_labels: dict[str, str] = {}
         self.extra_fields: dict[str, QLineEdit] = {}  # every model's own options, by name
@@ -103,9 +111,9 @@ class TrainingForm(QWidget):
         self.set_devices(None)
         self._on_kind_changed()
         self.kind.currentIndexChanged.connect(self._on_kind_changed)  # first: the others react to its result
-        for combo in (self.kind, self.data, self.start_from, self.device):
+        for combo in (self.kind, self.data, self.start_from, self.device, self.checkpoint_unit):
             combo.currentIndexChanged.connect(self.changed)
-        for box in (self.epochs, self.batch_size, self.max_steps, self.seed, self.lr):
+        for box in (self.epochs, self.batch_size, self.max_steps, self.seed, self.lr, self.checkpoint_every):
             box.valueChanged.connect(self.changed)
         for field in self.size_fields.values():
             (field.valueChanged if isinstance(field, QSpinBox) else field.currentIndexChanged).connect(self.changed)
@@ -132,6 +140,9 @@ class TrainingForm(QWidget):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder)
         folder_row.addWidget(self.browse)
+        checkpoint_row = QHBoxLayout()
+        checkpoint_row.addWidget(self.checkpoint_every, 1)
+        checkpoint_row.addWidget(self.checkpoint_unit)
         self.what, self.how = QFormLayout(), QFormLayout()
         extras = tuple((self.extra_labels[n], f) for n, f in self.extra_fields.items())
         sizes = tuple((self.size_labels[n], f) for n, f in self.size_fields.items())
@@ -140,7 +151,8 @@ class TrainingForm(QWidget):
                                         ("Save as", self.name))),
                            (self.how, (("Epochs", self.epochs), ("Batch size", self.batch_size),
                                        ("Learning rate", self.lr), ("Stop after steps", self.max_steps),
-                                       ("Random seed", self.seed), *sizes))):
+                                       ("Random seed", self.seed), ("Checkpoint every", checkpoint_row),
+                                       *sizes))):
             for label, field in rows:
                 form.addRow(label, field)
         columns = QHBoxLayout(self)
@@ -177,6 +189,8 @@ class TrainingForm(QWidget):
             getattr(self, name).setValue(defaults[name])
         self.max_steps.setValue(0)
         self.seed.setValue(0)
+        self.checkpoint_every.setValue(CHECKPOINT_EVERY)
+        self.checkpoint_unit.setCurrentIndex(0)
         for name, field in self.size_fields.items():
             self._reset_size(field, spec.training.size(name), defaults.get(name))
         for name, edit in self.extra_fields.items():
@@ -245,6 +259,9 @@ class TrainingForm(QWidget):
             box = getattr(self, name)
             box.setEnabled(stepped)
             box.setToolTip("" if stepped else one_pass_sentence(spec))
+        for box in (self.checkpoint_every, self.checkpoint_unit):
+            box.setEnabled(stepped)
+            box.setToolTip(CHECKPOINT_HELP if stepped else one_pass_sentence(spec))
         for name, field in self.size_fields.items():
             own = spec.training.size(name) is not None
             field.setEnabled(own and stepped and not tuning)
@@ -304,6 +321,11 @@ class TrainingForm(QWidget):
         first = {s.name: s.choices[0] for s in self.spec().training.sizes if s.choices}  # a card from before a choice
         return all(config.get(name, first.get(name)) == value for name, value in self.size_values().items())
 
+    def checkpoint_interval(self) -> str | None:
+        """``--checkpoint-every``: "500" (steps) or "10m" (minutes); None at the default (200 steps)."""
+        value, suffix = self.checkpoint_every.value(), self.checkpoint_unit.currentData()
+        return None if (value, suffix) == (CHECKPOINT_EVERY, "") else f"{value}{suffix}"
+
     def args(self, models_dir: Path) -> TrainArgs:
         """The run's arguments; CadenzaError with one sentence when the form is not complete."""
         spec, specs, name = self.spec(), self.data_specs(), self.name.text().strip()
@@ -320,6 +342,7 @@ class TrainingForm(QWidget):
             return args
         args.epochs, args.batch_size, args.lr = self.epochs.value(), self.batch_size.value(), self.lr.value()
         args.max_steps, args.seed = self.max_steps.value() or None, self.seed.value()
+        args.checkpoint_every = self.checkpoint_interval()
         args.fine_tune = (self.start_from.currentData() or "") if spec.can_fine_tune else ""
         if not args.fine_tune:
             args.sizes = self.size_values()
