@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -141,7 +142,8 @@ def _load_one(path: Path, cache: Path) -> tuple[str, dict]:
     except CadenzaError as exc:
         entry = {"error": str(exc)}
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = entry_path.with_suffix(".tmp")
+    # a temp name of this thread's own: two files with the same content (one cache entry) load at once
+    tmp = entry_path.with_name(f"{entry_path.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(entry))
     os.replace(tmp, entry_path)
     return "parsed", entry
