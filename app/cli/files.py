@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from app.core.errors import CadenzaError
@@ -82,7 +83,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
         write_midi(score, out, midi_type=0)
     else:
-        save_score(score, out)
+        for sentence in save_score(score, out):
+            print(f"note: {sentence}.", file=sys.stderr)
     print(f"wrote {out}")
     return 0
 

@@ -112,8 +112,12 @@ def load_score(spec: str | Path, tune: int | None = None,
     return score
 
 
-def save_score(score: Score, path: str | Path) -> None:
-    """Write ``score`` in the format its extension names (not audio: see app.audio)."""
+def save_score(score: Score, path: str | Path) -> list[str]:
+    """Write ``score`` in the format its extension names (not audio: see app.audio).
+
+    Returns what the user should know about the written file, one sentence
+    each (MusicXML: notes moved or lengthened to what notation can show).
+    """
     target = Path(path)
     ext = target.suffix.lower()
     if ext in (".mid", ".midi"):
@@ -127,7 +131,7 @@ def save_score(score: Score, path: str | Path) -> None:
     elif ext in (".musicxml", ".xml", ".mxl"):
         from app.core.musicxml import write_musicxml
 
-        write_musicxml(score, target)
+        return write_musicxml(score, target)
     elif ext == ".cadenza":
         from app.core.project import save_project
 
@@ -135,3 +139,4 @@ def save_score(score: Score, path: str | Path) -> None:
     else:
         known = " ".join(SCORE_WRITE_EXTS + AUDIO_EXTS)
         raise UnsupportedFormatError(f"Cadenza cannot write '{ext or target.name}' files; it writes {known}.")
+    return []

@@ -2,9 +2,10 @@
 
 Reading and writing cross ``music21_bridge.py``: repeats are expanded, ties
 merged, grace notes given a short sounding length, a pickup bar shifted to
-keep bar lines on the meter; writing quantises to 1/48 of a quarter note,
-turns overlapping notes into tied chords and keeps each track's GM program
-(drums are written as an unpitched-percussion part on MIDI channel 10).
+keep bar lines on the meter; writing (``music21_export.py``) quantises each
+beat to 64th notes or 32nd-note triplets and says so, turns overlapping notes
+into tied chords and keeps each track's GM program (drums are written as an
+unpitched-percussion part on MIDI channel 10).
 Saves are atomic (temporary file in the same folder, then ``os.replace``).
 Failures are :class:`FileFormatError` / :class:`FileWriteError` with one sentence.
 """
@@ -18,12 +19,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from music21 import converter, instrument, stream
-from music21.musicxml.m21ToXml import GeneralObjectExporter
+from music21 import defaults as music21_defaults
+from music21.musicxml.m21ToXml import ScoreExporter
 
 from app.core.atomic import atomic_write_bytes
 from app.core.errors import FileFormatError, FileWriteError
 from app.core.limits import MAX_XML_BYTES, check_inflated_size, describe_exception
 from app.core.music21_bridge import quiet_music21, score_to_stream, stream_to_score
+from app.core.notation_grid import GridReport
 from app.core.score import DEFAULT_PPQ, Score
 
 CONTAINER_XML = (
@@ -129,22 +132,44 @@ def _restore_programs(parsed, data: bytes) -> None:
             inst.midiChannel = 9
 
 
-def musicxml_bytes(score: Score) -> bytes:
-    """The score as uncompressed MusicXML (UTF-8 bytes)."""
+def musicxml_bytes(score: Score, report: GridReport | None = None) -> bytes:
+    """The score as uncompressed MusicXML (UTF-8 bytes); quantising is counted in ``report``.
+
+    The stream already holds measures, ties, beams and accidentals
+    (``music21_export``), so music21's exporter runs without ``makeNotation``:
+    no copy of the score, no second pass over it.
+    """
     with quiet_music21():
-        return GeneralObjectExporter(score_to_stream(score)).parse()
+        exporter = ScoreExporter(score_to_stream(score, report), makeNotation=False)
+        root = exporter.parse()
+        _drop_default_composer(root)
+        return exporter.asBytes()
 
 
-def write_musicxml(score: Score, path: str | Path) -> None:
-    """Write ``score`` as MusicXML; ``.mxl`` is compressed. Atomic: all or nothing."""
+def _drop_default_composer(root: ET.Element) -> None:
+    """music21 names itself the composer of a score without one; Cadenza's scores name none."""
+    for identification in root.iter("identification"):
+        for creator in identification.findall("creator"):
+            if creator.get("type") == "composer" and creator.text == music21_defaults.author:
+                identification.remove(creator)
+
+
+def write_musicxml(score: Score, path: str | Path) -> list[str]:
+    """Write ``score`` as MusicXML; ``.mxl`` is compressed. Atomic: all or nothing.
+
+    Returns what the user should know about the file (one sentence each):
+    notes moved or lengthened to what notation can show.
+    """
     target = Path(path)
+    report = GridReport()
     try:
-        data = musicxml_bytes(score)
+        data = musicxml_bytes(score, report)
     except Exception as exc:  # music21 could not notate it
         raise FileWriteError(target, f"the score could not be turned into MusicXML ({_first_line(exc)})") from None
     if target.suffix.lower() == ".mxl":
         data = _compress(data)
     atomic_write_bytes(target, data, keep_backup=False)
+    return report.sentences()
 
 
 def _compress(xml: bytes) -> bytes:
