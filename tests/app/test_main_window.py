@@ -144,7 +144,7 @@ def test_spectrogram_is_aligned_with_the_piano_roll(window, qtbot):
 
     window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], [Note(0, 69, 1920)], "Draw"))
     window.roll.zoom_horizontal(1.7)
-    qtbot.waitUntil(lambda: window.spectrogram.spectrogram() is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.spectrogram.spectrogram() is not None, timeout=60000)  # the first render also imports librosa
     for tick in (480, 1920):
         roll_x = window.roll.view.viewport().mapToGlobal(QPoint(0, 0)).x() + window.roll.view.tick_to_x(tick)
         spec_x = window.spectrogram.mapToGlobal(QPoint(0, 0)).x() + window.spectrogram.tick_to_x(tick)
