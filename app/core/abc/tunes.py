@@ -2,16 +2,19 @@
 
 A file may hold many tunes: one starts at each ``X:`` line (its number; without
 one, its place in the file) and ends at the next ``X:`` or at a blank line after
-its ``K:``. Without any ``X:`` line the whole text is one tune. Here are
+its ``K:`` (a blank line inside a ``%%begin...`` ``%%end...`` block, such as
+``%%beginsvg``, does not end it). Without any ``X:`` line the whole text is one tune. Here are
 :func:`list_tunes` and :func:`tune_spans` (number, title, lines),
 :func:`split_tunes` (the tunes' numbered lines), :func:`read_text` (a file's
 text, UTF-8 or Latin-1), :func:`comment_start`, :func:`strip_comment` and
-:func:`looks_like_music` (``|A:B`` is music, not an ``A:`` field).
+:func:`looks_like_music` (``|A:B`` is music, not an ``A:`` field) and
+:func:`in_blocks` (the lines of ``%%begin...`` blocks, which hold no music).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from app.core.abc.header import title_of
 from app.core.errors import FileFormatError
 
 _X_LINE = re.compile(r"^\s*X:\s*(\d*)")
+_BLOCK_START = re.compile(r"^%%begin(\w*)", re.IGNORECASE)
 
 Line = tuple[int, str]  # (line number in the file, text)
 
@@ -74,11 +78,33 @@ def split_tunes(text: str) -> list[Tune]:
 
 def _until_blank(chunk: list[Line]) -> list[Line]:
     seen_key = False
+    inside = in_blocks(line for _, line in chunk)
     for i, (_, line) in enumerate(chunk):
-        if seen_key and not line.strip():
+        if seen_key and not line.strip() and not inside[i]:
             return chunk[:i]
         seen_key = seen_key or line.startswith("K:")
     return chunk
+
+
+def in_blocks(lines: Iterable[str]) -> list[bool]:
+    """For each line: does it belong to a ``%%beginNAME`` ... ``%%endNAME`` block (both ends included)?
+
+    Such blocks (``%%beginsvg``, ``%%begintext``, ``%%beginps``...) hold drawings
+    or text for typesetters, never music. A block left open runs to the end.
+    """
+    marks: list[bool] = []
+    name: str | None = None
+    for line in lines:
+        if name is None:
+            match = _BLOCK_START.match(line.strip())
+            if match:
+                name = match.group(1).lower()
+            marks.append(name is not None)
+            continue
+        marks.append(True)
+        if line.strip().lower().startswith("%%end" + name):
+            name = None
+    return marks
 
 
 def comment_start(line: str) -> int:
