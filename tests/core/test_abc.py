@@ -126,7 +126,7 @@ def test_malformed_abc_names_the_line(tmp_path):
     message = str(err.value)
     assert message.startswith(f"Cannot read {bad}: line 6: ") and message.endswith(".")
     assert "\n" not in message and "Traceback" not in message
-    with pytest.raises(FileFormatError, match=r"line 3: a note length or an L: or M: field divides by zero\.$"):
+    with pytest.raises(FileFormatError, match=r"line 3: the unit note length L:1/0 divides by zero\.$"):
         read_abc_text("X:1\nM:4/4\nL:1/0\nK:C\nCDEF|\n")
 
 

@@ -3,10 +3,13 @@
 The ABC editor shows a parse error at its place in the text. music21, under
 ``read.py``, forgives a lot (an unclosed ``"`` or ``!``, a stray ``]``) and
 names only a line when it does fail, so :func:`find_abc_problem` first checks
-the tune itself, line by line: unknown header fields, ``M: L: Q: K: X:``
+the tune itself, line by line: unknown header fields, ``M: L: Q: K: X: m:``
 values it cannot read, unclosed chord symbols, decorations, chords, inline
 fields and grace notes, ``]`` or ``}`` that close nothing, an accidental
-without a note, and note lengths of zero or divided by zero.
+without a note, and note lengths of zero or divided by zero. It accepts what
+the reader reads (``header.py``): ``M:2``, ``M:(2+3)/8``, ``M:2/4 3/4``,
+``Q:1/4=ca. 80``, ``K:bass``, ``K:HP``; lines of ``%%begin...`` blocks are
+not ABC and are not checked.
 
 :func:`check_and_read_abc` is what the editor runs in a worker: the check,
 then :func:`app.core.abc.read.read_abc_text` in a child process under the parse
@@ -20,22 +23,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.abc.header import MODE_ABBREVIATIONS
+from app.core.abc.header import MODE_ABBREVIATIONS, is_clef, read_meter, read_tempo
+from app.core.abc.macros import read_macro
 from app.core.abc.read import read_abc_text
-from app.core.abc.tunes import looks_like_music, strip_comment, tune_spans
+from app.core.abc.tunes import in_blocks, looks_like_music, strip_comment, tune_spans
 from app.core.errors import FileFormatError
 from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
 from app.core.score import DEFAULT_PPQ, Score
 
-FIELD_LETTERS = frozenset("ABCDFGHIKLMNOPQRSTUVWXZmrsw+")  # ABC 2.1 information fields
+FIELD_LETTERS = frozenset("ABCDFGHIKLMNOPQRSTUVWXZdmrsw+")  # ABC 2.1 information fields
 _FIELD = re.compile(r"^([A-Za-z+]):(.*)$")
 _INLINE = re.compile(r"\[([A-Za-z]):([^\]]*)(\]?)")
 _NOTE = re.compile(r"(\^{1,2}|_{1,2}|=)?([A-Ga-gzxZ])([,']*)")
 _LENGTH = re.compile(r"(\d*)(/*)(\d*)")
-_METER = re.compile(r"\s*(C\|?|none|\(?\d+(?:\+\d+)*\)?/(\d+))?\s*")
+_METER_ZERO = re.compile(r".*/\s*0+\s*$")
 _UNIT = re.compile(r"\s*\d+(?:/(\d+))?\s*")
-_TEMPO = re.compile(r'\s*(?:"[^"]*"\s*)?'  # "Allegro" 1/4=120, 3/8=60, C=100, 120, "Slowly"
-                    r'(?:(?:\d+/\d+\s*)+=\s*\d+(?:\.\d+)?|C\d*\s*=\s*\d+|\d+(?:\.\d+)?)?\s*(?:"[^"]*")?\s*')
 _KEY = re.compile(r"\s*([A-G])([#b]?)(\s*)([A-Za-z]*)(=?)")
 _MODES = (*MODE_ABBREVIATIONS, "exp")  # and "m"; "exp" is ABC 2.1's explicit key signature
 _MIDI = re.compile(r"^\s*%%MIDI\s+(program|channel)\b", re.IGNORECASE)
@@ -75,7 +77,10 @@ class _Found(Exception):
 def find_abc_problem(lines: list[str], first: int = 1, last: int | None = None) -> AbcProblem | None:
     """The first problem in lines ``first``..``last`` (counted from 1) of ABC text, or None."""
     last = len(lines) if last is None else min(last, len(lines))
+    blocks = in_blocks(lines[:last])
     for number in range(max(1, first), last + 1):
+        if blocks[number - 1]:
+            continue
         try:
             check_line(lines[number - 1])
         except _Found as found:
@@ -100,29 +105,39 @@ def _check_field(letter: str, value: str, offset: int) -> None:
         raise _Found(offset - 2, f"'{letter}:' is not an ABC field", 2)
     width = max(1, len(value.rstrip()))
     if letter == "M":
-        match = _METER.fullmatch(value)
-        if not match:
-            raise _Found(offset, "the meter (M:) should read like 4/4, 6/8, C or C|", width)
-        if match.group(2) is not None and int(match.group(2)) == 0:
+        text = strip_comment(value).strip()
+        if _METER_ZERO.match(text):
             raise _Found(offset, "the meter (M:) divides by zero", width)
+        if read_meter(text) is None and text.lower() not in ("none", ""):
+            raise _Found(offset, "the meter (M:) should read like 4/4, 6/8, C or C|", width)
     elif letter == "L":
         match = _UNIT.fullmatch(value)
         if not match:
             raise _Found(offset, "the unit note length (L:) should read like 1/8", width)
         if match.group(1) is not None and int(match.group(1)) == 0:
             raise _Found(offset, "the unit note length (L:) divides by zero", width)
-    elif letter == "Q" and not _TEMPO.fullmatch(value):
+    elif letter == "Q" and not _reads_tempo(value):
         raise _Found(offset, "the tempo (Q:) should read like 1/4=120", width)
+    elif letter == "m" and read_macro(strip_comment(value)) is None:
+        raise _Found(offset, "the macro (m:) should read like m: ~G3 = G{A}G{F}G", width)
     elif letter == "K":
         _check_key(value, offset)
     elif letter == "X" and not re.fullmatch(r"\s*\d*\s*", value):
         raise _Found(offset, "the tune number (X:) should be a whole number", width)
 
 
+def _reads_tempo(value: str) -> bool:
+    try:
+        read_tempo(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_key(value: str, offset: int) -> None:
     text = value.split("%")[0]
     stripped = text.strip()
-    if not stripped or re.match(r"(none|perc|HP|Hp)\b|[a-z]+\s*=", stripped):
+    if not stripped or re.match(r"(none|perc|HP|Hp)\b|[a-z]+\s*=", stripped) or is_clef(stripped.split()[0]):
         return
     match = _KEY.match(text)
     width = max(1, len(text.rstrip()) - (len(text) - len(text.lstrip())))

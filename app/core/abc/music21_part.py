@@ -6,8 +6,12 @@ change inside a tune (``M:``, ``Q:``), loses ties on chords (``[CE]2-``,
 This module therefore splits the tokens into bars itself, lets music21 turn
 each bar's tokens into notes (``abcFormat.translate.parseTokens``), and then
 adds what was lost: chord ties, accidentals carried through the bar (and
-through a tie over the bar line), repeat signs and 1st/2nd-ending brackets
-(for ``expandRepeats``), and the anacrusis padding of a short first bar.
+through a tie over the bar line), and the anacrusis padding of a short first
+bar; and it moves each bar's notes by the playback transposition of the
+``I:shift N`` line (semitones) in force at its first note (written by
+``prepare.py``, from ``K:``/``V:`` clefs marked ``+8``/``-8``, ``octave=`` and
+``transpose=``). Repeats and endings never reach it: ``prepare.py`` has
+played them out.
 As in ABC 2.1, a clef (``K:G clef=bass``) does not change pitches; music21
 would move them two octaves down.
 """
@@ -17,19 +21,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from music21 import abcFormat, chord, harmony, pitch, spanner, stream, tie
+from music21 import abcFormat, chord, harmony, pitch, stream, tie
 from music21.abcFormat import translate
 
 _NOTE_IN_CHORD = re.compile(r"(\^{1,2}|_{1,2}|=)?([A-Ga-g])([,']*)([0-9]*(?:/+[0-9]*)?)(-?)")
 _DECORATION = re.compile(r'"[^"]*"|![^!]*!|\+[^+]*\+')
+_SHIFT = "I:shift "
 
 
 @dataclass
 class _Bar:
-    """The tokens between two bar lines, with the bar-line tokens themselves."""
+    """The tokens between two bar lines."""
 
-    left: abcFormat.ABCBar | None = None
-    right: abcFormat.ABCBar | None = None
     tokens: list = field(default_factory=list)
 
     def has_notes(self) -> bool:
@@ -37,29 +40,31 @@ class _Bar:
 
 
 def voice_part(text: str) -> stream.Part:
-    """A Part (with measures, repeats and endings) from one voice's ABC text."""
+    """A Part (with measures) from one voice's ABC text."""
     handler = abcFormat.ABCHandler()
     handler.process(text)
     bars = split_bars(handler.tokens)
     part = stream.Part()
-    brackets: list[spanner.RepeatBracket] = []
     measures: list[stream.Measure] = []
+    shifts: list[int] = []
+    shift = 0
     for index, bar in enumerate(bars):
         measure = stream.Measure(number=index + 1)
-        _set_barlines(measure, bar, brackets)
         bar_handler = abcFormat.ABCHandlerBar()
-        bar_handler.tokens = bar.tokens
+        bar_handler.tokens = [t for t in bar.tokens if not _is_shift(t)]
         translate.parseTokens(bar_handler, measure, part, True)  # its clef transposition is ignored
         _tie_chords(measure, bar.tokens)
         measures.append(measure)
+        shift, at_first_note = _bar_shift(bar.tokens, shift)
+        shifts.append(at_first_note)
     carry_accidentals(measures)
+    for measure, semitones in zip(measures, shifts):
+        if semitones:
+            _transpose(measure, semitones)
     if len(measures) > 1:
         _pad_anacrusis(measures)
     for measure in measures:
         part.coreAppend(measure)
-    for bracket in brackets:
-        if bracket.completeStatus:
-            part.coreInsert(0, bracket)
     part.coreElementsChanged()
     return part
 
@@ -73,17 +78,35 @@ def split_bars(tokens: list) -> list[_Bar]:
             current.tokens.append(token)
             continue
         if current.has_notes():
-            if not (token.barType == "repeat" and token.repeatForm == "start"):
-                current.right = token
             carried = _trailing_fields(current)
             bars.append(current)
             current = _Bar(tokens=carried)
-        if not (token.barType == "repeat" and token.repeatForm == "end"):
-            if current.left is None or token.isRepeatBracket() or token.barType == "repeat":
-                current.left = token
     if current.has_notes():
         bars.append(current)
     return bars
+
+
+def _is_shift(token) -> bool:
+    return isinstance(token, abcFormat.ABCMetadata) and token.src.startswith(_SHIFT)
+
+
+def _bar_shift(tokens: list, shift: int) -> tuple[int, int]:
+    """(the shift in force after the bar, the one at its first note) from its ``I:shift`` lines."""
+    at_first_note = None
+    for token in tokens:
+        if _is_shift(token):
+            shift = int(token.src[len(_SHIFT):].split()[0])
+        elif at_first_note is None and isinstance(token, abcFormat.ABCNote):
+            at_first_note = shift
+    return shift, shift if at_first_note is None else at_first_note
+
+
+def _transpose(measure: stream.Measure, semitones: int) -> None:
+    for el in measure.notes:
+        if isinstance(el, harmony.Harmony):
+            continue
+        for member in _members(el):
+            member.pitch.transpose(semitones, inPlace=True)
 
 
 def _trailing_fields(bar: _Bar) -> list:
@@ -93,30 +116,6 @@ def _trailing_fields(bar: _Bar) -> list:
     fields = [t for t in tail if isinstance(t, abcFormat.ABCMetadata)]
     bar.tokens = bar.tokens[: last_note + 1] + [t for t in tail if not isinstance(t, abcFormat.ABCMetadata)]
     return fields
-
-
-def _set_barlines(measure: stream.Measure, bar: _Bar, brackets: list[spanner.RepeatBracket]) -> None:
-    """Repeat signs and ending brackets, as music21's own ABC translator places them."""
-    if bar.left is not None:
-        obj = bar.left.getBarObject()
-        if obj is not None:
-            measure.leftBarline = obj
-        number = bar.left.isRepeatBracket()
-        if number:
-            for still_open in (b for b in brackets if not b.completeStatus):
-                still_open.completeStatus = True
-            bracket = spanner.RepeatBracket(measure, number=number)
-            bracket.completeStatus = number > 1  # later endings last one bar in ABC
-            brackets.append(bracket)
-    if bar.right is not None:
-        obj = bar.right.getBarObject()
-        if obj is not None:
-            measure.rightBarline = obj
-        if bar.right.isRepeat():
-            for still_open in (b for b in brackets if not b.completeStatus):
-                if not still_open.hasSpannedElement(measure):
-                    still_open.addSpannedElements(measure)
-                still_open.completeStatus = True
 
 
 def _chord_note_ties(token: abcFormat.ABCChord, count: int) -> list[bool]:

@@ -7,8 +7,8 @@ Cadenza's ABC models read and write (their training normal form
 and their decoding grammar): the ``M:``, ``L:`` and ``K:`` header fields (with the
 rules of ``header.py``), notes with
 accidentals and octave marks, lengths, rests, ``(p`` tuplets, ties and bar
-lines. Repeats (``|:`` ... ``:|``) are played twice, as music21 reads them;
-first and second endings are not told apart. Accidentals follow ABC 2.1: the key signature, and an explicit
+lines. Repeats and 1st/2nd endings are played out as the reader plays them
+(``repeats.py``). Accidentals follow ABC 2.1: the key signature, and an explicit
 accidental carried to the end of the bar for that note letter and octave.
 Anything else in the body is skipped. :func:`abc_notes` gives the notes the
 copying check's events are made of (pitch, length in 16ths; tied notes of one
@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from app.core.abc.header import default_unit, key_signature, read_meter, read_unit
+from app.core.abc import repeats
+from app.core.abc.header import default_unit, key_signature, read_meter, read_unit, reading_key
 from app.core.keys import LETTER_PC, key_alterations
 
 _TOKEN = re.compile(r"""
@@ -54,11 +55,12 @@ def _header(text: str) -> tuple[float, dict[str, int], list[str]]:
         elif line.strip() and not line.startswith("%"):
             body.append(_NOT_MUSIC.sub("", line))
     unit = read_unit(fields.get("L")) or default_unit(read_meter(fields.get("M")))
+    key = reading_key(fields.get("K", ""))
     try:
-        fifths = key_signature(fields["K"]) if "K" in fields else 0
+        fifths = key_signature(key) if key and key != "none" else 0
     except ValueError:
         fifths = 0
-    return float(unit), key_alterations(fifths), body
+    return float(unit), key_alterations(fifths), repeats.expand(body)
 
 
 def abc_notes(text: str) -> list[tuple[int, int]]:
@@ -66,7 +68,7 @@ def abc_notes(text: str) -> list[tuple[int, int]]:
     unit, key, body = _header(text)
     notes: list[list] = []  # [pitch, length in whole notes]
     carried: dict[tuple[str, int], int] = {}
-    tuplet_left, factor, tie_open, section = 0, 1.0, False, 0
+    tuplet_left, factor, tie_open = 0, 1.0, False
     for line in body:
         for m in _TOKEN.finditer(line):
             kind = m.lastgroup
@@ -75,11 +77,6 @@ def abc_notes(text: str) -> list[tuple[int, int]]:
                 tuplet_left, factor = p, _TUPLET_TIME.get(p, 2) / p
             elif kind == "bar":
                 carried.clear()
-                bar = m.group().rstrip("0123456789")
-                if bar.startswith(":"):  # the end of a repeat: play the section again
-                    notes += [list(n) for n in notes[section:]]
-                if bar.startswith(":") or bar.endswith(":"):
-                    section = len(notes)
             elif kind == "tie":
                 tie_open = bool(notes)
             elif kind in ("note", "rest"):

@@ -3,16 +3,20 @@
 Reading goes through music21's ABC tokenizer (``music21_part.py`` adds what its
 translator loses) and ``music21_bridge.stream_to_score``: header fields
 (``T: M: L: Q: K:``), chords, ties, tuplets, grace notes, repeats and 1st/2nd
-endings (expanded), and several voices (``V:``, one Track each) are read. One
+endings, macros, and several voices (``V:``, one Track each) are read. One
 tune is picked from the file by its ``X:`` number (``tunes.py``; fields of the
 file header before the first ``X:`` are not applied), and its text is first
-made ready for music21 (``prepare.py``: inline fields, decorations, ``x``/``Z``
-rests, ``%%MIDI program``/``channel``). An accidental holds until the bar line
+made ready for music21 (``prepare.py``: lines that hold no music left out,
+fields in one form, macros expanded, repeats and endings played out as ABC
+2.1 and abc2midi play them, inline fields, decorations, ``x``/``Z`` rests,
+``%%MIDI program``/``channel``). An accidental holds until the bar line
 (ABC 2.1), which music21 alone does not do.
 
-Every failure is a :class:`FileFormatError` with one sentence, naming the line
-where the parser stopped when it can be found. music21 is imported only when a
-tune is read, so the editor can import the ABC package without it.
+Every failure is a :class:`FileFormatError` with one sentence in a musician's
+words, naming the line where reading stopped when it can be found (never
+Python's own words, such as "could not convert string to float"). music21 is
+imported only when a tune is read, so the editor can import the ABC package
+without it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core.abc.header import title_of
-from app.core.abc.prepare import Voice, prepare
+from app.core.abc.prepare import UnreadableConstruct, Voice, prepare
 from app.core.abc.tunes import Line, read_text, split_tunes
 from app.core.errors import FileFormatError
 from app.core.score import DEFAULT_PPQ, Score
@@ -44,6 +48,8 @@ def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
         score = _build(chosen.lines, ppq)
     except FileFormatError:
         raise
+    except UnreadableConstruct as exc:
+        raise FileFormatError(name, f"line {exc.line}: {exc.message}") from None
     except Exception as exc:  # music21 raises many kinds; all become one sentence
         raise FileFormatError(name, _locate(chosen.lines, exc, ppq)) from None
     if score.note_count == 0:
@@ -65,7 +71,7 @@ def _build_loudly(lines: list[Line], ppq: int) -> Score:
     from app.core.abc.music21_part import voice_part
     from app.core.music21_bridge import stream_to_score
 
-    header, voices = prepare([text for _, text in lines])
+    header, voices = prepare(lines)
     result = stream.Score()
     result.insert(0, metadata.Metadata(title=title_of(header)))
     if not voices:
@@ -90,11 +96,15 @@ def _add_instrument(part, voice: Voice) -> None:
     (first or part).insert(0, inst)
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, text: str) -> str:
+    """What went wrong on the line ``text``, in words a musician knows (never Python's)."""
     if isinstance(exc, ZeroDivisionError):
         return "a note length or an L: or M: field divides by zero"
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+    if isinstance(exc, RecursionError):
+        return "it nests too deeply to be read"
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f'Cadenza cannot read "{shown}" as ABC music (check its notes, chords and bar lines)'
 
 
 def _locate(lines: list[Line], exc: Exception, ppq: int) -> str:
@@ -106,6 +116,8 @@ def _locate(lines: list[Line], exc: Exception, ppq: int) -> str:
             return True
         return False
 
+    if not lines:
+        return _describe(exc, "")
     low, high = 0, len(lines)
     while high - low > 1:
         middle = (low + high) // 2
@@ -113,4 +125,5 @@ def _locate(lines: list[Line], exc: Exception, ppq: int) -> str:
             high = middle
         else:
             low = middle
-    return f"line {lines[high - 1][0]}: {_describe(exc)}" if lines else _describe(exc)
+    number, text = lines[high - 1]
+    return f"line {number}: {_describe(exc, text)}"
