@@ -88,6 +88,9 @@ def replacing(path: str | Path, keep_backup: bool = False, needed_bytes: int | N
         yield Path(tmp)
         _take_over_mode(fd, mode, target)
         os.fsync(fd)
+        if fcntl is None:  # Windows renames no file that is open; there is no lock to hold either
+            os.close(fd)
+            fd = -1
         if keep_backup and os.path.isfile(target):
             backup(target)
         os.replace(tmp, target)
@@ -96,9 +99,10 @@ def replacing(path: str | Path, keep_backup: bool = False, needed_bytes: int | N
     except OSError as exc:
         raise write_error(target, exc, needed_bytes) from None
     finally:
+        if fd >= 0:
+            os.close(fd)
         if not replaced:
             _unlink(tmp)
-        os.close(fd)
 
 
 def backup(target: Path) -> Path:
@@ -172,14 +176,15 @@ def staging_folder(folder: str | Path, name: str) -> Iterator[Path]:
         stage = tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise write_error(folder / name, exc) from None
-    fd = os.open(stage, os.O_RDONLY)
+    fd = os.open(stage, os.O_RDONLY) if fcntl is not None else None  # (Windows opens no folders)
     try:
-        if fcntl is not None:
+        if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield Path(stage)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 def replace_all(pairs: Sequence[tuple[Path, Path]]) -> None:
