@@ -1,6 +1,6 @@
 """abc-lstm: character-level ABC LSTM (folk-rnn style) with grammar-aware decoding."""
 
-from models.common.spec import ABC_TEXT, MONOPHONIC, EntryPoint, EvalSpec, ModelSpec, SizeOption, TrainSpec
+from models.common.spec import ABC_TEXT, MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ModelSpec, SizeOption, TrainSpec
 
 SPEC = ModelSpec(
     name="abc-lstm",
@@ -9,7 +9,7 @@ SPEC = ModelSpec(
     description="Recurrent network over the characters of ABC tunes, decoded under ABC's grammar",
     good_for="folk tunes written as ABC (learns from .abc files)",
     options=("temperature", "top_k", "top_p"),
-    seeds=frozenset({ABC_TEXT, MONOPHONIC}),
+    seeds=frozenset({ABC_TEXT, MONOPHONIC, POLYPHONIC, MULTITRACK}),  # a score seed gives its melody (seed.py)
     roles=("melody",),
     generator=EntryPoint("models.abc_lstm.generate:AbcLSTMGenerator"),
     training=TrainSpec(

@@ -67,10 +67,7 @@ class TuneConstraint:
         meter = parse_meter(self.meter or "4/4")
         unit = self._unit()
         try:
-            body = self.seed_body.replace("`", "")  # ABC 2.1 beaming marks carry no music
-            cleaned = clean_seed_body(body) if body.strip() else ""
-            pickup = AbcBodyGrammar.seed_pickup(cleaned, meter, unit) if cleaned else Fraction(0)
-            cleaned, probe = _fit_seed(cleaned, meter, unit, pickup)
+            cleaned, pickup, probe = fit_seed_body(self.seed_body, meter, unit)
         except ValueError as exc:
             raise GenerationError(f"The seed's tune body cannot be continued ({exc}).") from None
         try:
@@ -155,6 +152,19 @@ class TuneConstraint:
         if not self.body.done:
             self.text += self.body.force_finish()
         return self.text
+
+
+def fit_seed_body(seed_body: str, meter, unit) -> tuple[str, Fraction, AbcBodyGrammar]:
+    """The seed body as the grammar will read it: ``(cleaned text, pickup, grammar that has read it)``.
+
+    Raises ValueError (with a position in the cleaned text) when the body is
+    outside the grammar's subset even after :func:`clean_seed_body`.
+    """
+    body = seed_body.replace("`", "")  # ABC 2.1 beaming marks carry no music
+    cleaned = clean_seed_body(body) if body.strip() else ""
+    pickup = AbcBodyGrammar.seed_pickup(cleaned, meter, unit) if cleaned else Fraction(0)
+    cleaned, probe = _fit_seed(cleaned, meter, unit, pickup)
+    return cleaned, pickup, probe
 
 
 def _fit_seed(cleaned: str, meter, unit, pickup) -> tuple[str, AbcBodyGrammar]:

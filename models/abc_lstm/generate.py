@@ -22,8 +22,9 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.sampling import make_generator, sample_next
 
 from models.abc_lstm.codec import CharVocab
-from models.abc_lstm.constraint import TuneConstraint, seed_fields
+from models.abc_lstm.constraint import TuneConstraint
 from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
+from models.abc_lstm.seed import seed_tune
 
 CHARS_PER_BAR_BUDGET = 80
 
@@ -49,13 +50,9 @@ class AbcLSTMGenerator(Generator):
                 for _ in range(request.variations)]
 
     def _seed(self, request: GenerationRequest) -> tuple[dict[str, str], str]:
-        if request.seed_text:
-            return seed_fields(request.seed_text)
-        if request.seed is not None:
-            from app.core.abc.write import write_abc
-
-            return seed_fields(write_abc(request.seed))
-        return {}, ""
+        """The seed as ABC the grammar continues: an ABC seed's own text when the grammar reads it,
+        else the seed's melody normalised (see ``seed.py``)."""
+        return seed_tune(request.seed_text, request.seed)
 
     def generate(self, request: GenerationRequest) -> GenerationRun:
         request = self.check_request(request)
