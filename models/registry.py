@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import CheckpointError, GenerationError
+from app.core.notices import warn_once
 from app.core.paths import user_models_dir
 from models.common.card import read_card
 from models.common.spec import ModelSpec
@@ -108,9 +109,12 @@ class ModelEntry:
 
 def _entries(root: Path, bundled: bool) -> list[ModelEntry]:
     found = []
-    if not root.is_dir():
+    try:
+        folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    except OSError as exc:
+        warn_once(f"The models folder {root} cannot be read ({exc.strerror or exc}); its models are left out.")
         return found
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+    for folder in folders:
         try:
             card = read_card(folder)
         except CheckpointError:

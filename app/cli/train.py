@@ -98,9 +98,11 @@ def register(sub) -> None:
 
 
 def default_out(model: str) -> Path:
-    from app.core.paths import user_models_dir
+    """A new folder in the user's models folder (one sentence naming it, before any data loads, when it
+    cannot be written)."""
+    from app.core.paths import writable_models_dir
 
-    return user_models_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return writable_models_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def build_request(args: argparse.Namespace):

@@ -76,3 +76,24 @@ def test_an_unreadable_user_model_says_why_it_cannot_be_read(tmp_path, monkeypat
         find_checkpoint("mine")
     with pytest.raises(GenerationError, match="There is no model called 'yours'"):
         find_checkpoint("yours")
+
+
+def test_a_models_folder_that_cannot_be_read_is_left_out_with_one_warning(tmp_path, monkeypatch, capsys):
+    """Root reads every folder, so the refusal a user's session gets (EACCES) is raised here by hand."""
+    from pathlib import Path as RealPath
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    monkeypatch.setenv("CADENZA_MODELS_DIR", str(folder))
+    real_iterdir = RealPath.iterdir
+
+    def iterdir(self):
+        if self == folder:
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(RealPath, "iterdir", iterdir)
+    entries = list_models()
+    assert entries and all(e.bundled for e in entries)  # the bundled models are still offered
+    err = capsys.readouterr().err
+    assert f"The models folder {folder} cannot be read (Permission denied); its models are left out." in err
