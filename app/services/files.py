@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.atomic import clean_stale_temps
 from app.core.errors import FileFormatError
 from app.core.formats import AUDIO_EXTS, load_project_file, load_score, read_kind, save_score
 from app.core.limits import check_size
@@ -38,6 +39,7 @@ def open_file(path: str | Path, tune: int | None = None) -> Opened:
     path = Path(path)
     kind = read_kind(path)
     check_size(path)  # before anything reads it (the ABC tune list included)
+    clean_stale_temps(path.parent)  # what saves killed in this folder left behind (ours only, never a live one)
     if kind == "project":  # the CLI's bounded reader: size, notes counted before they are built, time
         score, state = load_project_file(path)
         return Opened(path, score, state=state)
