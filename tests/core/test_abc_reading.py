@@ -1,6 +1,6 @@
 """Reading ABC as real files write it (ABC 2.1; abc2midi is the reference player).
 
-Repeats and endings, clefs, the Highland pipes' keys, body lines that are no
+Repeats, endings and parts, clefs, the Highland pipes' keys, body lines that are no
 notes, macros, annotations, ``%%begin`` blocks, real-world meters and tempi,
 playback transposition; every failure in a musician's words. The real-world
 set in ``tests/data/abc/realworld`` is checked against abc2midi's figures
@@ -132,6 +132,22 @@ def test_nottingham_style_tunes_no_longer_play_half_as_long_again():
     text = HEAD + "C D E F | G A B c :|\nc B A G | F E D C :|\n"
     score = read_abc_text(text)
     assert figures(score)[:2] == (32, 32.0)  # 4 bars twice, not 6 bars + 4 bars twice
+
+
+@pytest.mark.parametrize("order, heard", [
+    ("ABA", [60, 62, 60, 62, 67, 60, 62, 60, 62]), ("A2B", [60, 62, 60, 62, 60, 62, 60, 62, 67]),
+    ("(AB)2", [60, 62, 60, 62, 67] * 2), ("B.A", [67, 60, 62, 60, 62]), ("A", [60, 62, 60, 62]),
+    (None, [60, 62, 60, 62, 67]),  # no order: the parts as written
+])
+def test_parts_are_played_in_the_headers_order(order, heard):
+    header = f"X:1\nM:2/4\nL:1/4\n{'P:' + order + chr(10) if order else ''}K:C\n"
+    assert pitches(header + "P:A\n|:C D:|\nP:B\nG2||\n") == heard
+
+
+def test_a_part_starts_with_the_key_in_force_where_it_is_written():
+    text = "X:1\nM:2/4\nL:1/4\nP:BAB\nK:C\nP:A\nF2|\nP:B\n[K:G]F2|\n"
+    assert pitches(text) == [66, 65, 66]
+    assert pitches("X:1\nL:1/4\nP:((A9)9)9\nK:C\nP:A\nC|\n") == [60] * 256  # a hostile order is cut
 
 
 # --- keys and clefs -------------------------------------------------------------------------

@@ -25,7 +25,8 @@ and the fields ``T: M: L: Q: K:`` in forms it reads:
   ``V:`` lines switch voices (``name=``/``nm=`` names them); ``%%MIDI
   program``/``%%MIDI channel`` lines give each voice its General MIDI program
   and drum flag (channel 10);
-* each voice's repeats and endings are played out (``repeats.py``).
+* each voice's repeats and endings are played out (``repeats.py``), its
+  parts in the order the header's ``P:`` gives (``parts.py``).
 
 A construct that cannot be read raises :class:`UnreadableConstruct`, which
 names its line and says what is wrong in a musician's words.
@@ -36,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.core.abc import repeats
+from app.core.abc import parts
 from app.core.abc.header import (
     bar_units, default_unit, format_meter, format_unit, read_meter, read_tempo, read_unit, reading_key,
     reading_shift,
@@ -89,6 +90,7 @@ class _State:
     macros: list[Macro] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)  # the header's K: M: L: Q: lines
     shift: tuple[int, int] = (0, 0)  # the header K:'s playback transposition, for new voices
+    parts: str | None = None  # the header's P: (the order the parts are played in)
     line: int = 0
 
 
@@ -125,7 +127,7 @@ def prepare(lines: list[Line]) -> tuple[list[str], list[Voice]]:
         voice.program = defaults.program if voice.program is None else voice.program
         voice.drum = defaults.drum if voice.drum is None else voice.drum
         try:
-            voice.lines = repeats.expand(voice.lines, {**state.header, "I": "I:shift 0"})
+            voice.lines = parts.play(voice.lines, state.parts, {**state.header, "I": "I:shift 0"})
         except ValueError as exc:
             raise UnreadableConstruct(lines[-1][0] if lines else 1, str(exc)) from None
     return header, [v for v in voices.values() if v.lines]
@@ -159,6 +161,8 @@ def _header_field(line: str, header: list[str], voices: dict[str, Voice], state:
         _switch_voice(value, voices, state)
     elif letter == "m":
         _define_macro(value, state)
+    elif letter == "P":
+        state.parts = strip_comment(value).strip()
     elif letter in _HEADER_KEPT:
         if letter == "K":
             words = strip_comment(value).split()
@@ -280,6 +284,8 @@ def _split_inline(line: str, state: _State) -> list[str]:
             return []
         if letter == "V":
             return [line]
+        if letter == "P":
+            return [f"P:{strip_comment(match.group(2)).strip()}"]
         kept = _field(letter, match.group(2), state) if letter in _BODY_KEPT else None
         return [p for p in (kept, _key_options(letter, match.group(2))) if p]
     line = expand_macros(strip_comment(line), state.macros).rstrip("\\ ")
@@ -288,8 +294,8 @@ def _split_inline(line: str, state: _State) -> list[str]:
     for inline in _INLINE_FIELD.finditer(line):
         pieces.append(_music(line[pos:inline.start()], state))
         letter, value = inline.group(1), inline.group(2)
-        if letter == "V":
-            pieces.append(f"V:{value.strip()}")
+        if letter in "VP":
+            pieces.append(f"{letter}:{value.strip()}")
         elif letter in _BODY_KEPT:
             pieces.append(_field(letter, value, state) or "")
             pieces.append(_key_options(letter, value) or "")

@@ -7,8 +7,8 @@ endings, macros, and several voices (``V:``, one Track each) are read. One
 tune is picked from the file by its ``X:`` number (``tunes.py``; fields of the
 file header before the first ``X:`` are not applied), and its text is first
 made ready for music21 (``prepare.py``: lines that hold no music left out,
-fields in one form, macros expanded, repeats and endings played out as ABC
-2.1 and abc2midi play them, inline fields, decorations, ``x``/``Z`` rests,
+fields in one form, macros expanded, repeats, endings and parts (``P:``)
+played out as ABC 2.1 and abc2midi play them, inline fields, decorations, ``x``/``Z`` rests,
 ``%%MIDI program``/``channel``). An accidental holds until the bar line
 (ABC 2.1), which music21 alone does not do.
 
