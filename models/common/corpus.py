@@ -38,7 +38,7 @@ from app.core.paths import corpus_cache_dir
 from app.core.project import score_from_dict, score_to_dict
 from app.core.score import Score
 
-CACHE_VERSION = 2  # bump whenever a reader changes what it returns
+CACHE_VERSION = 3  # bump whenever a reader changes what it returns (3: ABC repeats, parts, macros)
 FILE_TIME_LIMIT_S = 180.0  # a large quartet movement takes ~20 s on an idle core
 FOLK_DIRS = ("ryansMammoth", "oneills1850", "essenFolksong", "airdsAirs")
 CLASSICAL_DIRS = ("beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara", "chopin",
