@@ -9,7 +9,11 @@ yields; a plain function may take a ``cancelled`` callable. Starting a task of
 a kind that is running cancels the old one (its result is dropped), so every
 kind is named once, in :class:`TaskKind`: two features that share a kind
 cancel each other. On close, :meth:`TaskRunner.shutdown` cancels everything
-and waits.
+and waits: for the tasks writing the user's files until they are done, for the
+others briefly (a generator stops at its next step, a fraction of a second).
+One still stuck in a single long call (a model loading) is left behind, and
+:func:`leave_stuck_tasks` ends the application's process without waiting for
+it, so quitting never waits for work whose result nobody will see.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from __future__ import annotations
 import gc
 import inspect
 import logging
+import os
+import sys
 import threading
+import time
 from enum import StrEnum
 from typing import Any, Callable
 
@@ -56,6 +63,35 @@ class TaskKind(StrEnum):
     GENERATE_AUDITION = "generate-audition"  # the song a variation is auditioned in
     TRAINING_DEVICES = "training-devices"  # the training dialog's device list
     TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
+
+
+# kinds whose work is the user's files: shutdown waits for them to finish, however long it takes
+MUST_FINISH = frozenset({TaskKind.SAVE, TaskKind.FILE_EXPORT, TaskKind.GALLERY_EXPORT})
+STOP_GRACE_MS = 1000  # how long shutdown waits for the other tasks to stop at their next step
+_stuck: list["Task"] = []  # tasks still running after a shutdown (kept alive: a worker thread runs them)
+
+
+def stuck_tasks() -> list["Task"]:
+    """Tasks a shutdown cancelled that have not ended yet (each stuck in one long call)."""
+    _stuck[:] = [t for t in _stuck if not t.done]
+    return list(_stuck)
+
+
+def leave_stuck_tasks(exit_code: int) -> None:
+    """For the application's own process, after its event loop ended: if a cancelled task is still stuck
+    in one long call (a model loading), end the process now rather than wait for it (Qt's thread pool
+    would, when it is destroyed). Nothing of the user's is lost: saves and exports were waited for, the
+    settings and autosaves were written on close, and the stuck work's result would be dropped anyway."""
+    if not stuck_tasks():
+        return
+    log.info("leaving %d cancelled task(s) behind at exit", len(_stuck))
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(exit_code)
 
 
 class TaskCancelled(Exception):
@@ -138,6 +174,10 @@ class Task(QRunnable):
         """Block until the job has ended (for shutdown and tests)."""
         return self._finished.wait(timeout)
 
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
     def run(self) -> None:  # worker thread
         try:
             result = self._drive()
@@ -170,7 +210,11 @@ class Task(QRunnable):
                 item = next(out)
             except StopIteration as stop:
                 return stop.value
-            self.signals._worker.progress.emit(item)
+            try:
+                self.signals._worker.progress.emit(item)
+            except RuntimeError:  # the signals' QObject is gone: the window closed under the task
+                out.close()
+                raise TaskCancelled from None
 
     def _emit_end(self, name: str, *args) -> None:
         try:
@@ -237,12 +281,25 @@ class TaskRunner(QObject):
         if task is not None:
             task.cancel()
 
-    def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel every task and wait for the pool (on close); later starts are refused quietly."""
+    def shutdown(self, timeout_ms: int = STOP_GRACE_MS, finish_ms: int = 120_000) -> None:
+        """Cancel every task (on close); later starts are refused quietly, and nothing reports any more.
+
+        Tasks not started yet are dropped. Saves and exports are waited for (up to ``finish_ms``), the
+        other tasks up to ``timeout_ms`` all together: a generator stops at its next step. A task still
+        running then is stuck in one long call; it is left to end on its own (see :func:`leave_stuck_tasks`).
+        """
         self._closed = True
         for task in list(self._all):
             task.cancel()
             task.signals.closed = True
-        self.pool.waitForDone(timeout_ms)
+        for task in list(self._all):
+            if self.pool.tryTake(task):  # queued, never started: it will not run
+                task._finished.set()
+        for task in [t for t in self._all if t.kind in MUST_FINISH]:
+            task.wait(finish_ms / 1000)
+        deadline = time.monotonic() + timeout_ms / 1000
+        for task in list(self._all):
+            task.wait(max(0.0, deadline - time.monotonic()))
+        _stuck.extend(t for t in self._all if not t.done)
         self._all.clear()
         self._running.clear()

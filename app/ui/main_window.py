@@ -23,7 +23,7 @@ from app.services.generation import GenerationService
 from app.services.player import Player
 from app.services.spectrogram import SpectrogramService
 from app.settings import Settings
-from app.tasks import TaskRunner
+from app.tasks import TaskRunner, leave_stuck_tasks
 from app.ui.abc_editor.editor import AbcEditor
 from app.ui.actions import Actions
 from app.ui.dialogs.preferences import PreferencesDialog
@@ -319,4 +319,6 @@ def run_gui(files: list[str]) -> int:
         QTimer.singleShot(0, lambda: window.files.open_path(path, ask=False))
     else:
         QTimer.singleShot(0, window.files.offer_recovery)
-    return app.exec()
+    code = app.exec()
+    leave_stuck_tasks(code)  # a cancelled task stuck in one long call (a model loading) must not hold the exit
+    return code

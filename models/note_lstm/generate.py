@@ -12,6 +12,7 @@ does it Skuldur's way, for the benchmark.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -32,7 +33,8 @@ from models.common.note_tokens import bar_steps, continuation_context
 from models.note_lstm.codec import NoteCodec, seed_ids
 from models.note_lstm.model import NoteLSTM, NoteLSTMConfig, State, expand_state
 
-CHUNK = 32  # tokens between progress reports
+CHUNK = 32  # tokens between progress reports (at most)
+STEP_SECONDS = 0.05  # ... or fewer, so a cancel (quitting the app) lands within this long
 OOM_HINT = "ask for fewer variations, or run on the CPU"
 
 
@@ -117,11 +119,12 @@ class _Rows:
         self.cap = request.tokens + 3 if request.tokens else target + 6
         self.finished = False
 
-    def advance(self, n: int) -> None:
-        """Sample up to ``n`` more tokens per row."""
+    def advance(self, n: int, seconds: float | None = None) -> None:
+        """Sample up to ``n`` more tokens per row (fewer once ``seconds`` have passed)."""
         r = self.request
+        until = time.perf_counter() + seconds if seconds is not None else None
         for _ in range(n):
-            if self.finished:
+            if self.finished or (until is not None and time.perf_counter() > until):
                 return
             token = sample_next(self.logits, self.random, r.options.temperature, r.options.top_k, r.options.top_p,
                                 self.gen.rules.allowed(self.last))  # (B,)
@@ -190,10 +193,12 @@ class NoteLSTMGenerator(Generator):
             rows = _Rows(self, seed_ids(self.codec, request.seed), request, target)
         while not rows.finished:
             with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
-                rows.advance(CHUNK)
+                rows.advance(CHUNK, STEP_SECONDS)
             yield rows.progress()
-        results = []
+        results, last = [], rows.progress()
         for i, ids in enumerate(rows.rows()):
+            if i:  # decoding 16 long variations takes a while: stay cancellable between them
+                yield Progress(last.done, last.total, f"writing variation {i + 1} of {request.variations}")
             score = self.codec.decode(ids, like, end_steps=None if request.tokens else target)
             title = f"{like.title} (note-lstm {i + 1})" if like.title else f"note-lstm variation {i + 1}"
             results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
