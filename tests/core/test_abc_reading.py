@@ -148,6 +148,9 @@ def test_a_part_starts_with_the_key_in_force_where_it_is_written():
     text = "X:1\nM:2/4\nL:1/4\nP:BAB\nK:C\nP:A\nF2|\nP:B\n[K:G]F2|\n"
     assert pitches(text) == [66, 65, 66]
     assert pitches("X:1\nL:1/4\nP:((A9)9)9\nK:C\nP:A\nC|\n") == [60] * 256  # a hostile order is cut
+    long_part = "X:1\nL:1/4\nP:(A9)9\nK:C\nP:A\n" + "C D E F|" * 1200 + "\nP:B\nC|\n"
+    with pytest.raises(FileFormatError, match=r"its part order P:\(A9\)9 plays far more music than it writes"):
+        read_abc_text(long_part)
 
 
 # --- keys and clefs -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from app.core.abc import repeats
 
 _STATE_FIELD = re.compile(r"^[KMLQI]:")
 _MAX_PARTS = 256  # a part order longer than this is cut (a hostile P:(((A9)9)9)9)
+_MAX_GROWTH = 64  # the parts played out are at most this many times the music written
 
 
 def play(lines: list[str], order: str | None, state: dict[str, str]) -> list[str]:
@@ -40,9 +41,14 @@ def play(lines: list[str], order: str | None, state: dict[str, str]) -> list[str
             running[line[0]] = line
         current.append(line)
     played = repeats.expand(intro, state) if intro else []
+    expanded = {label: repeats.expand(music, starts[label]) for label, music in parts.items()}
+    budget = _MAX_GROWTH * sum(len(line) for line in lines) + 10_000
     for label in sequence:
-        if label in parts:
-            played += list(starts[label].values()) + repeats.expand(parts[label], starts[label])
+        if label in expanded:
+            played += list(starts[label].values()) + expanded[label]
+            budget -= sum(len(line) for line in expanded[label])
+            if budget < 0:
+                raise ValueError(f"its part order P:{order} plays far more music than it writes")
     return played
 
 
