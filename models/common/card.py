@@ -42,7 +42,7 @@ Header = dict[str, tuple[str, tuple[int, ...]]]  # tensor name -> (safetensors d
 
 def complete_card(card: dict[str, Any], weights: Path, weights_dtype: str) -> dict[str, Any]:
     """``card`` with the format version, the weights' sha256 and dtype and the hashes; checked."""
-    kept = {k: v for k, v in card.items() if k not in SIGNED}
+    kept = json.loads(json.dumps({k: v for k, v in card.items() if k not in SIGNED}))  # as it will read back
     full = dict(kept, format_version=FORMAT_VERSION, weights_sha256=sha256_file(weights),
                 weights_dtype=weights_dtype, **card_hashes(kept))
     return check_card(full, "The model card being written")
