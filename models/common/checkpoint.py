@@ -92,8 +92,12 @@ def resume_writers(optimizer: torch.optim.Optimizer, info: dict[str, Any],
 def save_unit(folder: str | Path, writers: dict[str, file_unit.Writer], step: int) -> dict[str, Any]:
     """Commit ``writers`` in ``folder`` as one unit naming ``step``; the run's other files are kept."""
     manifest = file_unit.read_manifest(folder) if Path(folder).is_dir() else None
-    keep = {k: v for k, v in (manifest or {}).get("files", {}).items() if k not in writers}
-    keep = {k: v for k, v in keep.items() if file_unit.resolve(folder, k).is_file()}
+    if manifest is None:  # a folder written before manifests: its files join the first unit as they are
+        keep = {k: file_unit.sha256_file(Path(folder) / k) for k in (*CHECKPOINT_FILES, *RESUME_FILES)
+                if k not in writers and (Path(folder) / k).is_file()}
+    else:
+        keep = {k: v for k, v in manifest["files"].items() if k not in writers}
+        keep = {k: v for k, v in keep.items() if file_unit.resolve(folder, k).is_file()}
     return file_unit.commit(folder, writers, {"step": int(step)}, keep)
 
 

@@ -208,6 +208,21 @@ def test_a_resume_state_of_another_step_is_refused(tmp_path):
         next(train(ToyTask(), cfg(), tmp_path / "a", resume=True))
 
 
+def test_a_run_saved_before_manifests_still_resumes(tmp_path):
+    config = cfg(eval_every=3)
+    run_until(ToyTask(), config, tmp_path, 7)
+    (tmp_path / "manifest.json").unlink()  # as an older Cadenza left it: the four files, no manifest
+    assert has_resume_state(tmp_path)
+    run = train(ToyTask(), config, tmp_path, resume=True)
+    assert next(run).step == 7
+    run.close()  # the first unit takes the older files in
+    from models.common import file_unit
+
+    assert set(file_unit.read_manifest(tmp_path)["files"]) == {"model.safetensors", "config.json",
+                                                                 "resume.safetensors", "resume.json"}
+    assert run_training(train(ToyTask(), config, tmp_path, resume=True))["steps"] == 24
+
+
 def test_early_stopping(tmp_path):
     metrics = run_training(train(ToyTask(), cfg(epochs=10, lr=0.0, warmup_steps=0, patience=2), tmp_path))
     assert metrics["stopped_early"] and metrics["steps"] == 3 * 8  # best, then two evaluations no better
