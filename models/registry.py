@@ -147,7 +147,11 @@ def find_checkpoint(name: str) -> Path:
         if entry.name == name:
             return entry.path
     mine = user_models_dir() / name if name and "/" not in name and name not in (".", "..") else None
-    if mine is not None and mine.is_dir():  # there, but not listed: its card cannot be read
+    try:
+        unlisted = mine is not None and mine.is_dir()  # there, but not listed: its card cannot be read
+    except OSError:  # the models folder itself cannot be read (said once by list_models)
+        unlisted = False
+    if unlisted:
         try:
             read_card(mine)
         except CheckpointError as exc:

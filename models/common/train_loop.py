@@ -58,7 +58,7 @@ from app.core.errors import CheckpointError, DatasetError
 
 from models.common import file_unit
 from models.common.card import CARD, WEIGHTS, read_card, write_card
-from models.common.checkpoint import (RESUME_JSON, RESUME_TENSORS, checkpoint_writers, load_checkpoint, load_resume,
+from models.common.checkpoint import (RESUME_TENSORS, checkpoint_writers, load_checkpoint, load_resume,
                                       resume_writers, save_unit, verify_files, writers_for)
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
