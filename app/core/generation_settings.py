@@ -12,6 +12,7 @@ Pure: no Qt, no torch (reading a file goes through ``formats.load_score``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -76,13 +77,27 @@ def source_seed_text(source: Mapping[str, Any]) -> str | None:
 
 
 def abc_seed_text(spec: str | Path | None) -> str | None:
-    """An ABC seed's own text (its first tune), which ABC models continue verbatim; None for other files."""
+    """An ABC seed's own text (its first tune), which ABC models continue verbatim; None for other files.
+
+    The file header's ``M:``, ``L:`` and ``Q:`` fields (before the first ``X:``, as
+    abcm2ps collections write them) are defaults for every tune: they are put
+    right after the tune's ``X:`` line, where the tune's own fields override them.
+    """
     from app.core.formats import resolve
 
     if not spec or resolve(spec).suffix.lower() != ".abc":
         return None
-    text = resolve(spec).read_text(encoding="utf-8", errors="replace")
-    tunes = text.split("\nX:")
-    if tunes[0].lstrip().startswith("X:"):
-        return tunes[0]
-    return "X:" + tunes[1] if len(tunes) > 1 else text
+    from app.core.abc.tunes import read_text
+
+    text = read_text(resolve(spec)).replace("\r\n", "\n").replace("\r", "\n")
+    pieces = re.split(r"(?m)^(?=[ \t]*X:)", text)
+    header = "" if pieces[0].lstrip().startswith("X:") else pieces[0]
+    tunes = [p for p in pieces if p.lstrip().startswith("X:")]
+    if not tunes:
+        return text
+    defaults = [line.strip() for line in header.splitlines() if _HEADER_DEFAULT.match(line)]
+    first, _, rest = tunes[0].partition("\n")
+    return "\n".join([first, *defaults, rest]) if defaults else tunes[0]
+
+
+_HEADER_DEFAULT = re.compile(r"\s*[MLQ]:")

@@ -149,3 +149,15 @@ def test_real_seeds_are_continued_from_their_melody(bundled_abc_lstm):
         else:
             failures.append((name, score.provenance["abc"]))
     assert continued >= 18, failures
+
+
+def test_an_abc_seed_keeps_its_file_header_defaults(tmp_path):
+    from app.core.generation_settings import abc_seed_text
+
+    path = tmp_path / "book.abc"
+    path.write_text("%abc-2.1\n%%pagewidth 21cm\nM:2/4\nL:1/16\n\nX:7\nT:First\nK:D\nd2e2 f2g2|a4 f4|]\n\n"
+                    "X:8\nT:Second\nM:3/4\nK:G\nG4 A4 B4|]\n")
+    text = abc_seed_text(path)
+    assert text.startswith("X:7\nM:2/4\nL:1/16\nT:First\nK:D\nd2e2") and "X:8" not in text
+    fields, body = seed_tune(text, None)
+    assert (fields["M"], fields["L"], body) == ("2/4", "1/16", "d2e2 f2g2|a4 f4|]")
