@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QPoint, QTimer, Qt
+from PySide6.QtCore import QEvent, QPoint, QTimer, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from app.commands import tempo_command
+from app.core import notices
 from app.core.edits import extract
 from app.document import Document
 from app.services.files import OPEN_EXTS, Opened
@@ -40,6 +41,8 @@ from app.ui.transport import TransportBar
 
 class MainWindow(QMainWindow):
     """One document in one window."""
+
+    warned = Signal(str)  # a warning said once per process (a temporary cache, a SoundFont fallback), any thread
 
     def __init__(self, settings: Settings | None = None, doc: Document | None = None) -> None:
         super().__init__()
@@ -172,6 +175,11 @@ class MainWindow(QMainWindow):
         self.transport.snap_chosen.connect(self._set_snap)
         self.spectrogram_service.failed.connect(self._status)
         self.generation_ui.status_message.connect(self._status)
+        self.warned.connect(self._status)  # queued to the UI thread when a worker warns
+        self._tell_warning = self.warned.emit  # one object, to remove on close
+        notices.add_listener(self._tell_warning)
+        for message in notices.said():  # said before this window existed
+            self._status(message)
         self._set_tool("draw")
         self._set_snap(self.settings.snap)
 
@@ -295,6 +303,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = self.saveGeometry()
         self.settings.window_state = self.saveState()
         self.settings.sync()
+        notices.remove_listener(self._tell_warning)
         self.generation_ui.shutdown()
         self.runner.shutdown()  # first: a spectrogram task may be rendering with the player's synth
         self.player.shutdown()

@@ -169,3 +169,13 @@ def test_piano_roll_notes_take_the_track_list_colours(window):
     for index in range(12):
         assert abs(track_color(index, 100).hueF() - track_colour(index).hueF()) < 0.01
     assert len({round(track_color(i).hueF(), 2) for i in range(6)}) == 6
+
+
+def test_a_warning_from_a_worker_thread_reaches_the_status_bar(window, qtbot):
+    import threading
+
+    from app.core import notices
+
+    message = "The cache folder /x cannot be written; a temporary folder is used instead (test)."
+    threading.Thread(target=notices.warn_once, args=(message,)).start()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message, timeout=5000)
