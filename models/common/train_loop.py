@@ -62,7 +62,7 @@ from models.common.checkpoint import (RESUME_TENSORS, checkpoint_writers, load_c
                                       resume_writers, save_unit, verify_files, writers_for)
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
-from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard  # noqa: F401  (re-exported)
+from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask
 
 OOM_HINT = "lower the batch size or the model size, or train on the CPU"
 # TrainConfig fields a resumed run must keep: any other value would change the result
