@@ -260,6 +260,7 @@ PYTHON_WORDS = re.compile(r"unpack|could not convert|invalid literal|NoneType|ob
     ("X:1\nM:fast\nK:C\nCD|\n", 2, "the meter M:fast cannot be read; write it like 4/4, 6/8, C or C|"),
     ("X:1\nL:eighth\nK:C\nCD|\n", 2, "the unit note length L:eighth cannot be read; write it like 1/8"),
     ("X:1\nK:C\nCD|\n[M:3/x] CD|\n", 4, "the meter M:3/x cannot be read"),
+    ("X:1\nM:6594\nK:C\nCD|\n", 2, "the meter M:6594 cannot be read"),  # no bar is that long
     ("X:1\nK:C\nCD|\nC,,,,,,|\n", 4, "notes below C0 (MIDI pitch 12) cannot be read"),
     ("X:1\nK:C\nCDEF [CEG\nGABc|\n", 3, 'Cadenza cannot read "CDEF [CEG" as ABC music'),
 ])

@@ -53,6 +53,7 @@ def parse_meter(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+MAX_METER = 64  #: the most beats, and the shortest beat (1/64), a meter read from a file may have
 _ADDITIVE_METER = re.compile(r"\(?\s*(\d+(?:\s*\+\s*\d+)*)\s*\)?\s*/\s*(\d+)")
 
 
@@ -65,19 +66,20 @@ def read_meter(text: str | None) -> tuple[int, int] | None:
     """
     value = (text or "").strip()
     try:
-        return parse_meter(value)
+        meter = parse_meter(value)
     except ValueError:
-        pass
+        meter = None
     first = value.split()[0] if value.split() else ""
-    if first != value and first:  # "2/4 3/4": the first meter
+    if meter is None and first != value and first:  # "2/4 3/4": the first meter
         return read_meter(first)
     match = _ADDITIVE_METER.fullmatch(value)
-    if match:
-        beats = sum(int(n) for n in match[1].split("+"))
-        return (beats, int(match[2])) if beats > 0 and int(match[2]) > 0 else None
-    if value.isdigit() and int(value) > 0:
-        return int(value), 1
-    return None
+    if meter is None and match:
+        meter = sum(int(n) for n in match[1].split("+")), int(match[2])
+    if meter is None and value.isdigit():
+        meter = int(value), 1
+    if meter is None or not (0 < meter[0] <= MAX_METER and 0 < meter[1] <= MAX_METER):
+        return None  # none, unreadable, or a bar no music has (M:6594)
+    return meter
 
 
 def format_meter(meter: tuple[int, int]) -> str:
