@@ -163,6 +163,12 @@ def test_a_clef_alone_does_not_change_the_key():
     assert [n.pitch for n in score.tracks[0].notes] == [65]
 
 
+def test_accidentals_added_to_the_key_signature_are_played():
+    assert pitches("X:1\nL:1/4\nK:D ^g\nF G =G G|G g [Gc] G|\n") == [66, 68, 67, 67, 68, 80, 68, 73, 68]
+    assert pitches("X:1\nL:1/4\nK:D exp ^f\nF G c C|\n") == [66, 67, 72, 60]  # exp: only these accidentals
+    assert pitches("X:1\nL:1/4\nK:Dphr ^f\nF E B|\nK:G\nF G|\n") == [66, 63, 70, 66, 67]
+
+
 @pytest.mark.parametrize("key", ["HP", "Hp", "Hp clef=treble"])
 def test_the_highland_pipes_play_c_sharp_and_f_sharp(key):
     score = read_abc_text(f"X:1\nL:1/4\nK:{key}\nC F G c f g|\n")

@@ -148,6 +148,18 @@ def is_clef(word: str) -> bool:
     return bool(_CLEF_WORD.fullmatch(word)) and not re.fullmatch(r"[A-G][#b]?", word)
 
 
+_KEY_ACCIDENTAL = re.compile(r"(\^\^|\^|__|_|=)([A-Ga-g])$")
+_ALTERS = {"^^": 2, "^": 1, "=": 0, "_": -1, "__": -2}
+
+
+def key_accidentals(value: str) -> tuple[bool, dict[str, int]]:
+    """The accidentals a ``K:`` value adds to its key signature (ABC 2.1): ``K:D ^g`` ->
+    ``(False, {"G": 1})``; with ``exp`` they are the whole signature: ``K:D exp ^f`` -> ``(True, {"F": 1})``."""
+    words = value.split("%")[0].split()
+    found = {m[2].upper(): _ALTERS[m[1]] for m in map(_KEY_ACCIDENTAL.match, words[1:]) if m}
+    return "exp" in (w.lower() for w in words[1:]), found
+
+
 def reading_key(value: str) -> str | None:
     """The key a ``K:`` value sets, as ABC text music21 reads (``"Amix"``, ``"Em"``, ``"none"``),
     or None when it names no key and the key in force stays (``K:bass``, ``K: clef=treble``).

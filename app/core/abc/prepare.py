@@ -16,8 +16,9 @@ and the fields ``T: M: L: Q: K:`` in forms it reads:
 * field values are put in one form (``header.py``): ``M:(2+3)/8`` ->
   ``M:5/8``, ``M:2/4 3/4`` -> ``M:2/4``, ``M:none`` left out;
   ``Q:"Allegro" 1/4=ca. 80`` -> ``Q:1/4=80``; ``K:HP`` -> ``K:Amix``; a ``K:``
-  that names only a clef (``K:bass``, ``[K:clef=alto]``) keeps the key; ``L:``
-  added by the default rule when missing;
+  that names only a clef (``K:bass``, ``[K:clef=alto]``) keeps the key; the
+  accidentals a ``K:`` adds to its signature (``K:D ^g``, ``K:D exp ^f``) are
+  written on the notes they change; ``L:`` added by the default rule when missing;
 * the playback transposition of ``K:`` and ``V:`` (``treble-8``, ``octave=``,
   ``transpose=``) becomes an ``I:shift N`` line (semitones) in the voice's
   music, which ``music21_part.py`` applies;
@@ -39,8 +40,8 @@ from dataclasses import dataclass, field
 
 from app.core.abc import parts
 from app.core.abc.header import (
-    bar_units, default_unit, format_meter, format_unit, read_meter, read_tempo, read_unit, reading_key,
-    reading_shift,
+    bar_units, default_unit, format_meter, format_unit, key_accidentals, read_meter, read_tempo, read_unit,
+    reading_key, reading_shift,
 )
 from app.core.abc.macros import Macro, expand_macros, read_macro
 from app.core.abc.tunes import Line, in_blocks, looks_like_music, strip_comment
@@ -51,6 +52,8 @@ _PROTECTED = re.compile(r'("[^"]*"|![^!]*!|\+[^+\s]*\+)')
 _MIDI = re.compile(r"^%%MIDI\s+(program|channel)\s+([\d\s]+)", re.IGNORECASE)
 _TOO_LOW = re.compile(r"[A-G],{5,}|[a-g],{6,}")  # music21 misreads octave -1
 _NOT_MUSIC = re.compile(r"[H-Yh-wy~]|[^\x00-\x7f]")
+_NOTE = re.compile(r"(?P<bar>[|:])|(?P<acc>\^\^|\^|__|_|=)?(?P<letter>[A-Ga-g])(?P<oct>[,']*)")
+_MARKS = {2: "^^", 1: "^", 0: "=", -1: "_", -2: "__"}
 _VOICE_NAME = re.compile(r'\b(?:name|nm)\s*=\s*(?:"([^"]*)"|(\S+))')
 _HEADER_KEPT = "XTMLQK"  # header fields music21 is given (V: and m: are read here)
 _BODY_KEPT = "MLQK"
@@ -91,6 +94,8 @@ class _State:
     header: dict[str, str] = field(default_factory=dict)  # the header's K: M: L: Q: lines
     shift: tuple[int, int] = (0, 0)  # the header K:'s playback transposition, for new voices
     parts: str | None = None  # the header's P: (the order the parts are played in)
+    key_marks: dict[str, str] = field(default_factory=dict)  # letter -> accidental the K: adds
+    carried: set[tuple[str, int]] = field(default_factory=set)  # notes with an accidental in this bar
     line: int = 0
 
 
@@ -181,7 +186,11 @@ def _field(letter: str, value: str, state: _State, in_header: bool = False) -> s
     value = strip_comment(value).strip() if letter != "T" else value.strip()
     if letter == "K":
         key = reading_key(value)
-        return f"K:{key}" if key else ("K:none" if in_header else None)
+        if key or in_header:
+            explicit, added = key_accidentals(value)
+            state.key_marks = {letter: _MARKS[alter] for letter, alter in added.items()}
+            key = "none" if explicit or not key else key
+        return f"K:{key}" if key else None
     if letter == "M":
         meter = read_meter(value)
         if meter is None and value.lower() not in ("none", ""):
@@ -324,8 +333,26 @@ def _music(text: str, state: _State) -> str:
         segment = segment.replace(":|:", "::").replace("x", "z")
         segment = _NOT_MUSIC.sub("", segment)  # decoration shortcuts (H T u ~...), spacers, junk
         segment = re.sub(r"Z(\d*)", lambda m: _bar_rests(int(m.group(1) or 1), state), segment)
-        out.append(segment)
+        out.append(_mark_key_accidentals(segment, state) if state.key_marks else segment)
     return "".join(out)
+
+
+def _mark_key_accidentals(segment: str, state: _State) -> str:
+    """Write the accidental a ``K:`` adds to its signature on each note it changes (ABC 2.1):
+    not on a note that carries an accidental of its own from earlier in the bar."""
+    def note(match: re.Match) -> str:
+        if match["bar"]:
+            state.carried.clear()
+            return match.group()
+        letter, marks = match["letter"], match["oct"]
+        place = (letter.upper(), (1 if letter.islower() else 0) + marks.count("'") - marks.count(","))
+        if match["acc"]:
+            state.carried.add(place)
+        elif place not in state.carried and letter.upper() in state.key_marks:
+            return state.key_marks[letter.upper()] + match.group()
+        return match.group()
+
+    return _NOTE.sub(note, segment)
 
 
 def _bar_rests(count: int, state: _State) -> str:
