@@ -170,10 +170,17 @@ def note_keys(score) -> list[tuple[int, float]]:
     return [(n.pitch, n.start / score.ppq) for t in score.tracks for n in t.notes]
 
 
-def match_rate(reference: list[tuple[int, float]], other: list[tuple[int, float]], tolerance: float = 1 / 16) -> float:
-    """Share of ``reference`` notes found in ``other`` (same pitch, onset within ``tolerance`` quarters)."""
+def match_rate(reference: list[tuple[int, float]], other: list[tuple[int, float]], tolerance: float = 1 / 16,
+               align: bool = False) -> float:
+    """Share of ``reference`` notes found in ``other`` (same pitch, onset within ``tolerance`` quarters).
+
+    With ``align`` both start at their first note (readers that place a pickup differently still agree).
+    """
     if not reference:
         return 1.0
+    if align and other:
+        first_ref, first_other = min(o for _, o in reference), min(o for _, o in other)
+        other = [(p, o - first_other + first_ref) for p, o in other]
     by_pitch: dict[int, list[float]] = defaultdict(list)
     for pitch, onset in other:
         by_pitch[pitch].append(onset)
@@ -205,7 +212,7 @@ def midi_keys(path: Path) -> list[tuple[int, float]]:
         now = 0
         for msg in track:
             now += msg.time
-            if msg.type == "note_on" and msg.velocity > 0 and getattr(msg, "channel", 0) != 9:
+            if msg.type == "note_on" and msg.velocity > 0:
                 keys.append((msg.note, now / mid.ticks_per_beat))
     return keys
 
@@ -246,7 +253,8 @@ def tally_file(path: Path, report: Report, timeout: float, use_subprocess: bool,
         if fmt == "ABC" and source is not None:
             theirs = abc2midi_keys(path, tmp)
             if theirs is not None:
-                report.reading_agreement[path.name] = round(min(match_rate(source, theirs), match_rate(theirs, source)), 3)
+                report.reading_agreement[path.name] = round(min(match_rate(source, theirs, align=True),
+                                                                match_rate(theirs, source, align=True)), 3)
         for command in commands:
             argv, out = _argv(command, path, tmp)
             code, _, stderr, usage = run_cli(argv, timeout, use_subprocess)
@@ -291,7 +299,7 @@ def _check_output(run: Run, out: Path, source, tmp: Path) -> None:
         run.keep_rate = round(min(run.keep_rate, match_rate(source, midi_keys(out))), 3)
     if ext == ".abc":
         theirs = abc2midi_keys(out, tmp)
-        run.abc2midi_rate = None if theirs is None else round(match_rate(source, theirs), 3)
+        run.abc2midi_rate = None if theirs is None else round(match_rate(source, theirs, align=True), 3)
     if run.keep_rate < KEEP[ext]:
         run.outcome, run.detail = "wrong", f"kept {run.keep_rate:.0%} of the notes"
 
