@@ -128,11 +128,18 @@ def _part_track(part: stream.Stream, flat: stream.Stream, ppq: int, shift: Fract
 
 
 def _is_drum(part: stream.Stream, flat: stream.Stream, inst) -> bool:
-    if isinstance(inst, instrument.UnpitchedPercussion):
+    """Unpitched notes, else the MIDI channel the file gives (10: drums), else a percussion instrument.
+
+    The channel comes before the instrument's class: music21 re-derives the
+    class from the GM program, and GM's Agogo, Woodblock, Taiko and Tom-Tom
+    are pitched programs on a melodic channel that music21 calls percussion.
+    """
+    if flat.getElementsByClass([note.Unpitched, percussion.PercussionChord]):
         return True
-    if inst is not None and inst.midiChannel == 9:
-        return True
-    return bool(flat.getElementsByClass([note.Unpitched, percussion.PercussionChord]))
+    channel = inst.midiChannel if inst is not None else None
+    if channel is not None:
+        return channel == 9
+    return isinstance(inst, instrument.UnpitchedPercussion)
 
 
 def _midi_pitch(n: note.NotRest) -> int:

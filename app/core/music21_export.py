@@ -176,6 +176,10 @@ def _instrument(track: Track) -> instrument.Instrument:
             inst = instrument.instrumentFromMidiProgram(track.program)
         except Exception:  # an unmapped program: a generic instrument keeps the number
             inst = instrument.Instrument()
+        if isinstance(inst, instrument.UnpitchedPercussion):  # GM's pitched Agogo, Woodblock, Taiko, Tom-Tom
+            pitched = instrument.Instrument()
+            pitched.instrumentName, pitched.instrumentAbbreviation = inst.instrumentName, inst.instrumentAbbreviation
+            inst = pitched
     inst.midiProgram = track.program
     name = xml_text(track.name)
     if name:

@@ -105,7 +105,7 @@ def _rootfile(archive: zipfile.ZipFile) -> str | None:
 
 
 def _restore_programs(parsed, data: bytes) -> None:
-    """Give each part the exact ``<midi-program>`` and drum channel of its ``<score-part>``.
+    """Give each part the exact ``<midi-program>`` and ``<midi-channel>`` (10: drums) of its ``<score-part>``.
 
     music21 re-derives instruments from their names, which loses programs
     (every piano becomes program 0); the part list says what was written.
@@ -128,8 +128,8 @@ def _restore_programs(parsed, data: bytes) -> None:
             continue
         if program is not None:
             inst.midiProgram = program
-        if channel == 10:
-            inst.midiChannel = 9
+        if channel is not None and 1 <= channel <= 16:
+            inst.midiChannel = channel - 1
 
 
 def musicxml_bytes(score: Score, report: GridReport | None = None) -> bytes:
@@ -143,7 +143,29 @@ def musicxml_bytes(score: Score, report: GridReport | None = None) -> bytes:
         exporter = ScoreExporter(score_to_stream(score, report), makeNotation=False)
         root = exporter.parse()
         _drop_default_composer(root)
+        _set_channels(root, score)
         return exporter.asBytes()
+
+
+def _set_channels(root: ET.Element, score: Score) -> None:
+    """Each part's ``<midi-channel>`` as Cadenza's MIDI export assigns it: drums on 10, no other part there.
+
+    music21 hands out channels itself, giving a second drum part channel 1 —
+    which then reads back as a pitched part.
+    """
+    from app.core.midi import assign_channels
+
+    parts = root.find("part-list")
+    score_parts = parts.findall("score-part") if parts is not None else []
+    if len(score_parts) != len(score.tracks):
+        return
+    for element, channel in zip(score_parts, assign_channels(score.tracks)):
+        for midi in element.findall("midi-instrument"):
+            found = midi.find("midi-channel")
+            if found is None:
+                found = ET.Element("midi-channel")
+                midi.insert(0, found)
+            found.text = str(channel + 1)
 
 
 def _drop_default_composer(root: ET.Element) -> None:
