@@ -20,6 +20,7 @@ and read as UTF-8, falling back to Latin-1 (``app.core.text``); names are
 cleaned of control characters both ways.
 
 Provenance (``app.core.provenance``) and the title travel as text meta events in the first track.
+A tempo slower than MIDI can hold (about 3.58 bpm) is written as the slowest it can.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app.core.score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature
 from app.core.text import decode_midi_bytes, from_midi_text, midi_text
 
 PROVENANCE_PREFIX = "cadenza:provenance "
+MAX_MIDI_TEMPO = 0xFFFFFF  # microseconds per quarter note: MIDI's slowest tempo, about 3.58 bpm
 
 
 @dataclass
@@ -271,7 +273,7 @@ def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
     title = midi_text(score.title)
     events = [(0, 0, mido.MetaMessage("track_name", name=title))] if title else []
     for t in score.tempos:
-        events.append((t.tick, 0, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(t.bpm))))
+        events.append((t.tick, 0, mido.MetaMessage("set_tempo", tempo=min(mido.bpm2tempo(t.bpm), MAX_MIDI_TEMPO))))
     for s in score.time_signatures:
         events.append((s.tick, 0, mido.MetaMessage("time_signature", numerator=s.numerator, denominator=s.denominator)))
     mido_key = key_to_mido(score.key)

@@ -55,9 +55,10 @@ def scores(draw):
     meters = [TimeSignature(0, *draw(st.sampled_from([(4, 4), (3, 4), (6, 8), (7, 8), (5, 16), (2, 2)])))]
     if draw(st.booleans()):
         meters.append(TimeSignature(draw(st.integers(1, span)), *draw(st.sampled_from([(3, 4), (9, 8), (1, 4)]))))
-    tempos = [TempoChange(0, draw(st.floats(20, 300)))]
+    bpm = st.one_of(st.floats(20, 300), st.floats(1, 1000))
+    tempos = [TempoChange(0, draw(bpm))]
     if draw(st.booleans()):
-        tempos.append(TempoChange(draw(st.integers(1, span)), draw(st.floats(20, 300))))
+        tempos.append(TempoChange(draw(st.integers(1, span)), draw(bpm)))
     key = draw(st.sampled_from([None, "C major", "E minor", "Bb major", "F# minor", "Db major"]))
     return Score(tuple(tracks), ppq=ppq, tempos=tuple(tempos), time_signatures=tuple(meters), key=key,
                  title=draw(texts))

@@ -71,6 +71,12 @@ def test_midi_latin1_names_of_older_files_still_read(tmp_path):
     assert back.title == "Café «mélodie»" and back.tracks[0].name == "Café «mélodie»"
 
 
+def test_a_tempo_slower_than_midi_can_hold_is_written_as_its_slowest(tmp_path):
+    score = Score((Track(notes=(Note(0, 60, 480),)),), tempos=(TempoChange(0, 1.0), TempoChange(480, 60.0)))
+    write_midi(score, tmp_path / "slow.mid")  # was: ValueError (attribute must be in range 0..16777215)
+    assert [round(t.bpm, 2) for t in read_midi(tmp_path / "slow.mid").tempos] == [3.58, 60.0]
+
+
 def test_provenance_with_non_ascii_text_survives_midi(tmp_path):
     score = Score((Track(notes=(Note(0, 60, 480),)),), provenance={"model": "abc-lstm", "seed": NOCTURNE})
     write_midi(score, tmp_path / "p.mid")
