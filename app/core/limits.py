@@ -255,8 +255,8 @@ def _child(conn, fn: Callable, args: tuple, cpu_seconds: float = PARSE_TIME_LIMI
         _apply_limits(cpu_seconds, memory_bytes)
         result = fn(*args)
         conn.send(("ok", result))
-    except CadenzaError as exc:
-        conn.send(("cadenza", exc))
+    except CadenzaError as exc:  # a reader's own sentence, unless memory ran out beneath it
+        conn.send(("memory", None) if _ran_out_of_memory(exc) else ("cadenza", exc))
     except MemoryError:
         conn.send(("memory", None))
     except _CpuTimeUp:
@@ -266,6 +266,16 @@ def _child(conn, fn: Callable, args: tuple, cpu_seconds: float = PARSE_TIME_LIMI
         conn.send(("crash", (describe_exception(exc), detail)))
     finally:
         conn.close()
+
+
+def _ran_out_of_memory(exc: BaseException) -> bool:
+    """True when a MemoryError lies under ``exc`` (a reader that wraps every failure in its own error)."""
+    seen = 0
+    while exc is not None and seen < 20:
+        if isinstance(exc, MemoryError):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 def _context() -> mp.context.BaseContext:

@@ -1,7 +1,6 @@
 """Hostile and damaged files: zip bombs, memory and processor-time limits, damaged projects,
 non-finite provenance, and reader failures told in words (issue 14, "Limits and hostile files")."""
 
-import io
 import json
 import re
 import time
@@ -89,6 +88,18 @@ def test_the_reader_may_not_take_more_than_about_1_gb(tmp_path):
     with pytest.raises(limits.ReaderMemoryError) as err:
         limits.call_with_time_limit(_hog, (), tmp_path / "huge.musicxml")
     assert str(err.value) == f"Cannot read {tmp_path / 'huge.musicxml'}: reading it needs more than 1 GB of memory."
+
+
+def _wraps_memory_error(path):
+    try:
+        bytearray(3 << 30)
+    except MemoryError:
+        raise FileFormatError(path, "line 3: something odd") from None
+
+
+def test_a_reader_that_wraps_running_out_of_memory_still_says_memory(tmp_path):
+    with pytest.raises(limits.ReaderMemoryError, match="needs more than 1 GB of memory"):
+        limits.call_with_time_limit(_wraps_memory_error, (tmp_path / "x.abc",), tmp_path / "x.abc")
 
 
 def test_a_memory_error_inside_the_musicxml_reader_is_not_called_invalid_musicxml(tmp_path, monkeypatch):
