@@ -221,3 +221,13 @@ def test_cli_convert_says_what_quantising_changed(tmp_path, capsys):
     assert main(["convert", str(tmp_path / "in.mid"), "--out", str(tmp_path / "out.musicxml")]) == 0
     captured = capsys.readouterr()
     assert "note: 1 note shorter than a 64th note" in captured.err and "wrote" in captured.out
+
+
+def test_a_percent_sign_in_a_title_survives_abc(tmp_path):
+    from app.core.formats import load_score, save_score
+    from app.core.score import Note, Score, Track
+
+    score = Score(tracks=(Track("Fiddle", 40, False, (Note(0, 67, 480), Note(480, 69, 480))),), title="50% off")
+    save_score(score, tmp_path / "t.abc")
+    assert "T:50\\% off" in (tmp_path / "t.abc").read_text()
+    assert load_score(tmp_path / "t.abc").title == "50% off"

@@ -278,5 +278,5 @@ def read_tempo(text: str, unit: Fraction = Fraction(1, 8)) -> float | None:
 # -- T: -------------------------------------------------------------------------------------
 
 def title_of(lines: Iterable[str]) -> str:
-    """The first ``T:`` value among header ``lines``, or ``""``."""
-    return next((line[2:].strip() for line in lines if line.startswith("T:")), "")
+    """The first ``T:`` value among header ``lines``, or ``""`` (``\\%`` is ABC's literal percent sign)."""
+    return next((line[2:].strip().replace("\\%", "%") for line in lines if line.startswith("T:")), "")
