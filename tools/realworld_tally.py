@@ -112,6 +112,7 @@ def _forked(argv: list[str], out: Path, err: Path) -> int:
 def _spawned(argv: list[str], out: Path, err: Path) -> int:
     with open(out, "wb") as o, open(err, "wb") as e:
         proc = subprocess.Popen([sys.executable, "-m", "app", *argv], stdout=o, stderr=e, start_new_session=True,
+                                cwd=out.parent,  # not a checkout: ``-m app`` then finds the code under test
                                 env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(REPO))})
     return proc.pid
 
@@ -370,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"code under test: {Path(app.__file__).parent.parent}", flush=True)
     if not args.subprocess:
         _preload()
-    files = sorted(p for p in args.data.iterdir() if p.suffix.lower() in FORMATS and args.only in p.name)
+    files = sorted(p.resolve() for p in args.data.iterdir() if p.suffix.lower() in FORMATS and args.only in p.name)
     commands = [c.strip() for c in args.commands.split(",") if c.strip()]
     report = Report()
     start = time.monotonic()
