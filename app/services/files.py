@@ -66,7 +66,18 @@ def save_file(score: Score, path: str | Path, state: dict[str, Any] | None = Non
     return path
 
 
-def export_file(score: Score, path: str | Path, soundfont: str | None = None, sample_rate: int = 44100) -> Path:
+@dataclass(frozen=True)
+class Exported:
+    """A written export and what the user should know about it (notes moved to notation's grid...)."""
+
+    path: Path
+    notes: tuple[str, ...] = ()
+
+    def message(self) -> str:
+        return " ".join([f"Exported {self.path.name}.", *self.notes])
+
+
+def export_file(score: Score, path: str | Path, soundfont: str | None = None, sample_rate: int = 44100) -> Exported:
     """Export to MIDI, ABC, MusicXML, or audio (WAV/FLAC rendered with FluidSynth)."""
     path = Path(path)
     if path.suffix.lower() in AUDIO_EXTS:
@@ -75,9 +86,8 @@ def export_file(score: Score, path: str | Path, soundfont: str | None = None, sa
         if score.note_count == 0:
             raise FileFormatError(path, "there are no notes to render")
         render_to_file(score, path, sample_rate=sample_rate, soundfont=soundfont or None)
-    else:
-        save_score(score, path)
-    return path
+        return Exported(path)
+    return Exported(path, tuple(save_score(score, path) or ()))
 
 
 def drag_file(score: Score, name: str) -> Path:

@@ -221,7 +221,7 @@ class FileController(QObject):
         self.status_message.emit(f"Exporting {path.name}…")
         return self.runner.start(TaskKind.FILE_EXPORT, export_file, score, path, self.settings.soundfont,
                                  self.settings.sample_rate,
-                                 on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
+                                 on_result=lambda done: self.status_message.emit(done.message()),
                                  on_error=lambda msg: self.warn("Cannot export", msg))
 
     # -- recovery ------------------------------------------------------------------

@@ -179,3 +179,13 @@ def test_a_warning_from_a_worker_thread_reaches_the_status_bar(window, qtbot):
     message = "The cache folder /x cannot be written; a temporary folder is used instead (test)."
     threading.Thread(target=notices.warn_once, args=(message,)).start()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == message, timeout=5000)
+
+
+def test_an_export_says_what_notation_changed(window, qtbot, tmp_path):
+    messages = []
+    window.files.status_message.connect(messages.append)
+    window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], [Note(0, 60, 480), Note(480, 62, 3)], "Draw"))
+    window.files.export(tmp_path / "song.musicxml")
+    qtbot.waitUntil(lambda: any(m.startswith("Exported song.musicxml.") for m in messages), timeout=30000)
+    done = next(m for m in messages if m.startswith("Exported"))
+    assert "lengthened" in done and (tmp_path / "song.musicxml").is_file()

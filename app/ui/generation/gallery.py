@@ -173,5 +173,5 @@ class VariationsGallery(QWidget):
         self.status_message.emit(f"Exporting {target.name}…")
         return self.runner.start(TaskKind.GALLERY_EXPORT, export_file, card.score, target, self.settings.soundfont,
                                  self.settings.sample_rate,
-                                 on_result=lambda p: self.status_message.emit(f"Exported {Path(p).name}."),
+                                 on_result=lambda done: self.status_message.emit(done.message()),
                                  on_error=self.status_message.emit)
