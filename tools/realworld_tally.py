@@ -3,7 +3,8 @@
     .venv/bin/python tools/realworld_tally.py [--data tests/data/realworld] [--subprocess] [--json OUT]
 
 Each file goes through ``cadenza info``, ``convert`` to ``.mid``, ``.abc`` and
-``.musicxml``, and ``generate --model abc-lstm|markov --seed FILE --bars 4``.
+``.musicxml``, and ``generate --model NAME --seed FILE --bars 4`` for the models
+that read ABC text and for the baseline (from their specs; ``--models`` names others).
 Each run is
 
 - **ok**: exit 0, and what it wrote reads back (a conversion keeps the notes
@@ -45,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data" / "realworld"
 FORMATS = {".mid": "MIDI", ".midi": "MIDI", ".abc": "ABC", ".musicxml": "MusicXML", ".xml": "MusicXML",
            ".mxl": "MusicXML", ".cadenza": "project"}
-COMMANDS = ("info", "to .mid", "to .abc", "to .musicxml", "abc-lstm", "markov")
+CONVERSIONS = ("info", "to .mid", "to .abc", "to .musicxml")
 KEEP = {".mid": 0.99, ".abc": 0.90, ".musicxml": 0.90}  # share of notes a conversion must keep
 CLASSES = ("ok", "refused", "wrong", "unexpected")
 PYTHON_WORDS = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b|Traceback|NoneType|not enough values to unpack|"
@@ -238,9 +239,25 @@ def _read(path: Path):
     return load_score(path)
 
 
+def default_models() -> dict[str, str]:
+    """Model name -> output extension: every model that reads ABC text (.abc) and the baseline (.mid), from the
+    specs of the code under test; SystemExit with a sentence when that code has no specs (pass --models)."""
+    try:
+        from models.common.spec import ABC_TEXT
+        from models.registry import baseline_spec, model_specs
+    except ImportError:
+        raise SystemExit("error: the code under test has no model specs; name the models with --models NAME[:.EXT],...")
+    chosen = {s.name: ".abc" for s in model_specs() if ABC_TEXT in s.seeds}
+    base = baseline_spec()
+    if base is not None:
+        chosen.setdefault(base.name, ".mid")
+    return chosen
+
+
 # -- one file ------------------------------------------------------------------------------------
 
-def tally_file(path: Path, report: Report, timeout: float, use_subprocess: bool, commands=COMMANDS) -> None:
+def tally_file(path: Path, report: Report, timeout: float, use_subprocess: bool, commands: list[str],
+               outputs: dict[str, str]) -> None:
     fmt = FORMATS.get(path.suffix.lower(), "other")
     if path.name.startswith("fuzz_"):
         fmt = "fuzzed"
@@ -256,7 +273,7 @@ def tally_file(path: Path, report: Report, timeout: float, use_subprocess: bool,
                 report.reading_agreement[path.name] = round(min(match_rate(source, theirs, align=True),
                                                                 match_rate(theirs, source, align=True)), 3)
         for command in commands:
-            argv, out = _argv(command, path, tmp)
+            argv, out = _argv(command, path, tmp, outputs)
             code, _, stderr, usage = run_cli(argv, timeout, use_subprocess)
             outcome, detail, words = classify(code, stderr)
             run = Run(path.name, fmt, command, outcome, detail, round(usage["seconds"], 2), round(usage["cpu"], 2),
@@ -268,13 +285,13 @@ def tally_file(path: Path, report: Report, timeout: float, use_subprocess: bool,
             print(mark, end="", flush=True)
 
 
-def _argv(command: str, path: Path, tmp: Path) -> tuple[list[str], Path | None]:
+def _argv(command: str, path: Path, tmp: Path, outputs: dict[str, str]) -> tuple[list[str], Path | None]:
     if command == "info":
         return ["info", "--json", str(path)], None
     if command.startswith("to "):
         out = tmp / f"out{command[3:]}"
         return ["convert", str(path), "--out", str(out)], out
-    ext = ".abc" if command == "abc-lstm" else ".mid"
+    ext = outputs.get(command, ".mid")
     out = tmp / f"gen-{command}{ext}"
     return ["generate", "--model", command, "--seed", str(path), "--bars", "4", "--random-seed", "1",
             "--out", str(out)], out
@@ -287,7 +304,7 @@ def _check_output(run: Run, out: Path, source, tmp: Path) -> None:
     except Exception as exc:  # noqa: BLE001
         run.outcome, run.detail = "wrong", f"the output does not read back: {exc}"[:300]
         return
-    if run.command in ("abc-lstm", "markov"):
+    if run.command not in CONVERSIONS:
         if back.note_count == 0:
             run.outcome, run.detail = "wrong", "the generated file holds no notes"
         return
@@ -308,7 +325,7 @@ def _check_output(run: Run, out: Path, source, tmp: Path) -> None:
 
 def tables(report: Report) -> str:
     formats = sorted({r.format for r in report.runs}, key=["MIDI", "ABC", "MusicXML", "project", "fuzzed"].index)
-    commands = [c for c in COMMANDS if any(r.command == c for r in report.runs)]
+    commands = list(dict.fromkeys(r.command for r in report.runs))
     lines = ["ok / refused / wrong / unexpected (py: refusals in Python words)", ""]
     header = f"{'format':<9} {'files':>5} " + " ".join(f"{c:>17}" for c in commands)
     lines += [header, "-" * len(header)]
@@ -360,7 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help="folder of files (default: the regression set)")
     parser.add_argument("--only", default="", help="a substring the file names must hold")
-    parser.add_argument("--commands", default=",".join(COMMANDS), help="comma-separated subset of " + ", ".join(COMMANDS))
+    parser.add_argument("--commands", default=",".join(CONVERSIONS), help="comma-separated subset of "
+                        + ", ".join(CONVERSIONS) + " (default: all)")
+    parser.add_argument("--models", default="auto", help="models to generate with, NAME[:.EXT],... (default: the "
+                        "models that read ABC text, writing .abc, and the baseline, writing .mid; none: no generation)")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds before a run counts as a hang")
     parser.add_argument("--subprocess", action="store_true", help="start python -m app for every run (slower)")
     parser.add_argument("--json", type=Path, help="also write every run as JSON")
@@ -372,11 +392,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.subprocess:
         _preload()
     files = sorted(p.resolve() for p in args.data.iterdir() if p.suffix.lower() in FORMATS and args.only in p.name)
-    commands = [c.strip() for c in args.commands.split(",") if c.strip()]
+    outputs = default_models() if args.models == "auto" else dict(
+        (m.split(":") + [".mid"])[:2] for m in args.models.split(",") if m.strip() and m != "none")
+    commands = [c.strip() for c in args.commands.split(",") if c.strip()] + list(outputs)
     report = Report()
     start = time.monotonic()
     for path in files:
-        tally_file(path, report, args.timeout, args.subprocess, commands)
+        tally_file(path, report, args.timeout, args.subprocess, commands, outputs)
     print(f"\n{len(files)} files, {len(report.runs)} runs in {time.monotonic() - start:.0f} s\n")
     print(tables(report))
     print("\nwrong, unexpected, or refused in Python words:\n" + problems(report))
