@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from app.core.atomic import clean_stale_temps
 from app.core.errors import FileFormatError
@@ -34,24 +34,28 @@ class Opened:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-def open_file(path: str | Path, tune: int | None = None) -> Opened:
-    """Read ``path`` (bounded in size and time); CadenzaError in one sentence if it is broken."""
+def open_file(path: str | Path, tune: int | None = None, progress: Callable[[str], None] | None = None) -> Opened:
+    """Read ``path`` (bounded in size and time); CadenzaError in one sentence if it is broken.
+
+    ``progress`` hears "Reading NAME (12 MB)… 3 s" about once a second while a big file is read
+    (from the worker's thread).
+    """
     path = Path(path)
     kind = read_kind(path)
     check_size(path)  # before anything reads it (the ABC tune list included)
     clean_stale_temps(path.parent)  # what saves killed in this folder left behind (ours only, never a live one)
     if kind == "project":  # the CLI's bounded reader: size, notes counted before they are built, time
-        score, state = load_project_file(path)
+        score, state = load_project_file(path, progress=progress)
         return Opened(path, score, state=state)
     if kind == "abc":
         from app.core.abc.tunes import list_tunes
 
         tunes = list_tunes(path)
         tune = tune if tune is not None else (tunes[0][0] if tunes else None)
-        score = load_score(path, tune=tune)
+        score = load_score(path, tune=tune, progress=progress)
         text = path.read_text(encoding="utf-8", errors="replace")
         return Opened(path, score, abc_text=text, tunes=tunes, tune=tune)
-    return Opened(path, load_score(path))
+    return Opened(path, load_score(path, progress=progress))
 
 
 def save_file(score: Score, path: str | Path, state: dict[str, Any] | None = None) -> Path:

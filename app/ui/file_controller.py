@@ -123,7 +123,8 @@ class FileController(QObject):
                 return None
         self.status_message.emit(f"Opening {path.name}…")
         return self.runner.start(TaskKind.OPEN, open_file, path, tune, on_result=self._on_open_finished,
-                                 on_error=lambda msg: self._on_open_failed(path, msg))
+                                 on_error=lambda msg: self._on_open_failed(path, msg),
+                                 progress=self.status_message.emit)  # a big file says how far it is
 
     def _on_open_finished(self, opened: Opened) -> None:
         self.doc.replace_all(opened.score, opened.path)

@@ -189,3 +189,19 @@ def test_an_export_says_what_notation_changed(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: any(m.startswith("Exported song.musicxml.") for m in messages), timeout=30000)
     done = next(m for m in messages if m.startswith("Exported"))
     assert "lengthened" in done and (tmp_path / "song.musicxml").is_file()
+
+
+def test_opening_a_big_file_says_how_far_it_is(window, qtbot, tmp_path):
+    import mido
+
+    track = mido.MidiTrack()
+    for i in range(150_000):  # about 3 s of reading: the progress comes about once a second
+        track += [mido.Message("note_on", note=40 + i % 48, velocity=80, time=0),
+                  mido.Message("note_off", note=40 + i % 48, velocity=0, time=60)]
+    big = tmp_path / "big.mid"
+    mido.MidiFile(tracks=[track], ticks_per_beat=480).save(big)
+    messages = []
+    window.files.status_message.connect(messages.append)
+    window.files.open_path(big)
+    qtbot.waitUntil(lambda: window.doc.score.note_count == 150_000, timeout=120000)
+    assert any(m.startswith("Reading big.mid (") and m.endswith(" s") for m in messages), messages
