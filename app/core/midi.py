@@ -94,6 +94,15 @@ def _describe(exc: Exception) -> str:
         return "the file ends too early (it is truncated or not a MIDI file)"
     if "MThd" in text or "header" in text.lower():
         return "it is not a Standard MIDI File"
+    words = {  # mido's words for what is broken, in a musician's
+        "running status": "a track has an event with no status byte before it (the track is damaged)",
+        "data byte must be in range": "a note or controller value is out of MIDI's 0–127 range",
+        "unknown meta": "a track has an unknown kind of event",
+        "sysex": "a system-exclusive message is cut short",
+    }
+    for phrase, sentence in words.items():
+        if phrase in text.lower():
+            return f"it is not a valid MIDI file: {sentence}"
     return f"it is not a valid MIDI file ({text})"
 
 

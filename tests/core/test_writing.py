@@ -231,3 +231,19 @@ def test_a_percent_sign_in_a_title_survives_abc(tmp_path):
     save_score(score, tmp_path / "t.abc")
     assert "T:50\\% off" in (tmp_path / "t.abc").read_text()
     assert load_score(tmp_path / "t.abc").title == "50% off"
+
+
+def test_a_track_with_a_data_byte_first_is_refused_in_words(tmp_path):
+    import struct
+
+    import pytest
+
+    from app.core.errors import CadenzaError
+    from app.core.formats import load_score
+
+    events = b"\x00\x40\x40" + b"\x00\xff\x2f\x00"  # a data byte with no running status, then end of track
+    data = b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480) + b"MTrk" + struct.pack(">I", len(events)) + events
+    (tmp_path / "bad.mid").write_bytes(data)
+    with pytest.raises(CadenzaError) as info:
+        load_score(tmp_path / "bad.mid")
+    assert "no status byte" in str(info.value) and "last_status" not in str(info.value)
