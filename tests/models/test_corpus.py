@@ -74,14 +74,22 @@ def test_named_corpora_exist_offline():
 
 
 def test_timeouts_are_reported_but_not_cached(folder, monkeypatch):
+    """A file that ran out of time (the limit is processor time, which a busy machine can still stretch
+    through its wall-clock backstop) is reported, and read again next time, never cached as a failure."""
     import models.common.corpus as corpus
+    from app.core.errors import ParseTimeoutError
 
-    monkeypatch.setattr(corpus, "FILE_TIME_LIMIT_S", 0.0001)
+    real = corpus.call_with_time_limit
+
+    def out_of_time(fn, args, path, seconds, *rest, **kw):
+        raise ParseTimeoutError(path, "reading it took more than 1 s of processor time")
+
+    monkeypatch.setattr(corpus, "call_with_time_limit", out_of_time)
     try:
-        first = load_scores(str(folder))  # (almost) every file times out
-        assert any("took longer" in e for e in first.errors)
+        first = load_scores(str(folder))  # every file times out
+        assert any("of processor time" in e for e in first.errors)
     except DatasetError:
         pass
-    monkeypatch.setattr(corpus, "FILE_TIME_LIMIT_S", 60.0)
+    monkeypatch.setattr(corpus, "call_with_time_limit", real)
     again = load_scores(str(folder))
     assert len(again.items) == 4 and again.parsed >= 4  # no good file was cached as a failure
