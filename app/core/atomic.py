@@ -95,7 +95,7 @@ def replacing(path: str | Path, keep_backup: bool = False, needed_bytes: int | N
             backup(target)
         os.replace(tmp, target)
         replaced = True
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except OSError as exc:
         raise write_error(target, exc, needed_bytes) from None
     finally:
@@ -124,7 +124,7 @@ def backup(target: Path) -> Path:
         except OSError:
             _unlink(tmp)
             raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return bak
 
 
@@ -207,7 +207,7 @@ def replace_all(pairs: Sequence[tuple[Path, Path]]) -> None:
     except OSError as exc:
         raise write_error(pairs[0][1], exc) from None
     for folder in {folder_of(target) for _, target in pairs}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 # -- permissions --------------------------------------------------------------------
@@ -400,7 +400,7 @@ def _unlink(path: str | Path) -> None:
         pass
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)

@@ -29,7 +29,7 @@ from app.core.errors import CheckpointError
 
 from models.common import file_unit
 from models.common.card_schema import FORMAT_VERSION, MAX_CARD_BYTES, card_hashes, check_card
-from models.common.file_unit import sha256_file  # noqa: F401  (re-exported)
+from models.common.file_unit import sha256_file
 
 CARD = "config.json"
 WEIGHTS = "model.safetensors"

@@ -36,6 +36,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from app.core.atomic import fsync_dir, new_file_mode
 from app.core.errors import CheckpointError, FileWriteError
 
 MANIFEST = "manifest.json"
@@ -82,37 +83,13 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make renames in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def file_mode() -> int:
     """The mode a new file gets from the umask (safetensors writes 0600; a user's models are shared as
     their other files are). Read once: a run closed while the interpreter exits still saves."""
     return _FILE_MODE
 
 
-def _umask_mode() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            mask = next(int(line.split()[1], 8) for line in fh if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _umask_mode()
+_FILE_MODE = new_file_mode()
 
 
 def _pending(folder: Path) -> dict[str, Any] | None:

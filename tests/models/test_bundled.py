@@ -6,7 +6,8 @@ import pytest
 
 from app.core.formats import load_score
 from models.abc_lstm.grammar import check_tune
-from models.common.card import read_card, sha256_file
+from models.common.card import read_card
+from models.common.file_unit import sha256_file
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
 from models.registry import BUNDLED_DIR, list_models, load_generator

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from app.core.formats import load_score
-from models.common.card import read_card, sha256_file
+from models.common.card import read_card
+from models.common.file_unit import sha256_file
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
 from models.registry import BUNDLED_DIR, load_generator
