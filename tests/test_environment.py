@@ -9,6 +9,7 @@ mounting it read-only is that situation.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -40,7 +41,15 @@ def _can_confine() -> bool:
     return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
 
 
-confinement = pytest.mark.skipif(not _can_confine(), reason="needs unshare -m and mount (root)")
+def _confinement(test):
+    """Tests that need a private mount namespace; they fail (never skip) where there is none."""
+    def run(*args, **kwargs):
+        assert _can_confine(), "these tests need unshare -m and mount (root, util-linux)"
+        return test(*args, **kwargs)
+    return functools.wraps(test)(run)
+
+
+confinement = _confinement
 
 
 def run_confined(args: list[str], read_only: list[Path], env: dict[str, str], cwd: Path,
