@@ -37,6 +37,9 @@ if [ "$(uname -s)" = Linux ]; then
     have_command pulseaudio || missing="$missing pulseaudio"
     { have_command parec && have_command pactl; } || missing="$missing pulseaudio-utils"
     have_command abc2midi || missing="$missing abcmidi"
+    # the never-lose-work tests: an immutable folder, a tiny tmpfs, a private mount namespace
+    have_command chattr || missing="$missing e2fsprogs"
+    { have_command unshare && have_command mount; } || missing="$missing util-linux mount"
     # Qt's X11 platform plugin (the window on a desktop) needs these since Qt 6.5
     have_library libxcb-cursor.so.0 || missing="$missing libxcb-cursor0"
     have_library libxkbcommon-x11.so.0 || missing="$missing libxkbcommon-x11-0"
