@@ -123,7 +123,7 @@ def build_request(args: argparse.Namespace):
 def base_folder(name_or_dir: str, model: str) -> str:
     """The checkpoint folder ``--fine-tune`` names (a folder, or a bundled or user model's name), checked."""
     from models.common.card import verified_weights
-    from models.common.train_loop import base_card
+    from models.common.run_folder import base_card
     from models.registry import find_checkpoint
 
     given = Path(name_or_dir).expanduser()

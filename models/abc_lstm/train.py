@@ -23,7 +23,8 @@ from torch import nn
 from app.core.errors import CheckpointError, DatasetError
 from models.common.card import read_card, update_card
 from models.common.corpus import abc_tunes
-from models.common.train_loop import base_card, train
+from models.common.run_folder import base_card
+from models.common.train_loop import train
 from models.common.train_task import TrainConfig, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 

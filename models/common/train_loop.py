@@ -55,13 +55,14 @@ import torch
 from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
-
 from models.common import file_unit
-from models.common.card import CARD, WEIGHTS, read_card, write_card
-from models.common.checkpoint import (RESUME_TENSORS, checkpoint_writers, load_checkpoint, load_resume,
-                                      resume_writers, save_unit, verify_files, writers_for)
+from models.common.card import CARD, WEIGHTS, write_card
+from models.common.checkpoint import (checkpoint_writers, load_checkpoint, load_resume, resume_writers, save_unit,
+                                      verify_files, writers_for)
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
+from models.common.optimisation import amp_setup, lr_at, make_optimizer, step_seed
+from models.common.run_folder import base_card
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask
 
 OOM_HINT = "lower the batch size or the model size, or train on the CPU"
@@ -69,43 +70,6 @@ OOM_HINT = "lower the batch size or the model size, or train on the CPU"
 # (checkpoint_every/checkpoint_minutes only say how often the state is saved; the device is checked by the CLI)
 RESULT_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "grad_clip", "warmup_steps", "min_lr_ratio",
                    "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from")
-
-
-def lr_at(step: int, cfg: TrainConfig, total_steps: int) -> float:
-    """Learning rate of step ``step`` (0-based): linear warm-up, then cosine decay."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    span = max(1, total_steps - cfg.warmup_steps)
-    progress = min(1.0, (step - cfg.warmup_steps) / span)
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def step_seed(seed: int, rank: int, step: int) -> int:
-    """The torch seed of one training step (dropout), so a resumed run draws the same masks."""
-    return (seed * 1_000_003 + rank * 7_919 + step) % (2**63 - 1)
-
-
-def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
-    """The weights of the last step (from the resume state), as opposed to the best ones."""
-    from safetensors.torch import load_file
-
-    tensors = load_file(str(file_unit.resolve(out_dir, RESUME_TENSORS)))
-    return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
-
-
-def base_card(folder: str | Path, arch: str) -> dict[str, Any]:
-    """The card of the checkpoint a fine-tuning run starts from, refused unless it holds an ``arch`` model."""
-    card = read_card(folder)
-    if card["arch"] != arch:
-        raise CheckpointError(f"{folder} holds a {card['arch']} model; fine-tuning {arch} needs a checkpoint of that model.")
-    return card
-
-
-def has_resume_state(out_dir: str | Path) -> bool:
-    """Whether ``out_dir`` holds a complete resume state (so ``train(..., resume=True)`` can continue)."""
-    from models.common.train_request import has_training_state
-
-    return has_training_state(out_dir)
 
 
 def run_training(run: TrainRun, on_progress: Callable[[TrainProgress], None] | None = None,
@@ -182,8 +146,8 @@ class _Run:
         self.raw = task.build_model().to(self.device).train()
         self.model: nn.Module = self.raw
         self.params = sum(p.numel() for p in self.raw.parameters())
-        self.opt = _optimizer(self.raw, cfg)
-        self.amp_dtype, self.scaler = _amp(cfg, self.device)
+        self.opt = make_optimizer(self.raw, cfg)
+        self.amp_dtype, self.scaler = amp_setup(cfg, self.device)
         self.per_epoch = [task.num_train_batches(e) // self.world for e in range(cfg.epochs)]
         if sum(self.per_epoch) == 0:
             raise DatasetError(f"There is not enough training data for one batch per process "
@@ -448,24 +412,6 @@ class _Run:
             tokens_per_s=self.session_tokens / elapsed if elapsed > 0 else 0.0,
             eta_s=(self.total - c.step) * elapsed / self.session_steps if self.session_steps else None,
             lr=self.opt.param_groups[0]["lr"], message=f"{text} {message}".strip())
-
-
-def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW, decaying matrices and embeddings but not biases (nanoGPT's grouping)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    rest = [p for p in params if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr)
-
-
-def _amp(cfg: TrainConfig, device: torch.device) -> tuple[torch.dtype | None, Any]:
-    """``(autocast dtype, GradScaler)``: bf16 without a scaler where supported, else fp16 with one."""
-    if not cfg.amp or device.type != "cuda":
-        return None, None
-    if torch.cuda.is_bf16_supported():
-        return torch.bfloat16, None
-    return torch.float16, torch.amp.GradScaler("cuda")
 
 
 def _as_saved(tensor: torch.Tensor, half: bool) -> torch.Tensor:

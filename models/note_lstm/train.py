@@ -28,7 +28,8 @@ from app.core.errors import CheckpointError, DatasetError
 from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores
 from models.common.note_tokens import Vocabulary, encode_score
-from models.common.train_loop import base_card, train
+from models.common.run_folder import base_card
+from models.common.train_loop import train
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 

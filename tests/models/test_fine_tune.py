@@ -12,7 +12,8 @@ from app.core.score import Note, Score, Track
 from models.common.checkpoint import load_checkpoint
 from models.common.corpus import CorpusItem
 from models.common.note_tokens import encode_score
-from models.common.train_loop import base_card, final_weights, run_training, train
+from models.common.run_folder import base_card, final_weights
+from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig
 from models.note_lstm.model import NoteLSTMConfig
 from models.note_lstm.train import NoteLSTMTask, prepare_data

@@ -15,7 +15,8 @@ from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
 from models.common.note_tokens import Vocabulary, encode_score, token_kind, tokens_steps
 from models.common.sampling import make_generator
-from models.common.train_loop import final_weights, run_training, train
+from models.common.run_folder import final_weights
+from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig
 from models.note_lstm.codec import PAD, NoteCodec, PieceSet, make_windows, seed_ids
 from models.note_lstm.generate import (KindRules, NoteLSTMGenerator, carried_state_generate,

@@ -85,7 +85,7 @@ def train(env, *args, pause_at: str | None = None, timeout: float = 240):
 def final_tensors(folder: Path) -> tuple[dict, dict]:
     """(last weights from the resume state, best model's weights)."""
     from models.common.checkpoint import load_checkpoint
-    from models.common.train_loop import final_weights
+    from models.common.run_folder import final_weights
 
     return final_weights(folder), load_checkpoint(folder)[0]
 

@@ -15,7 +15,9 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 from models.common.checkpoint import load_checkpoint
-from models.common.train_loop import final_weights, has_resume_state, lr_at, run_training, train
+from models.common.optimisation import lr_at
+from models.common.run_folder import final_weights, has_resume_state
+from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig, TrainTask, shard
 
 V = 12

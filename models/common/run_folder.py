@@ -1,0 +1,36 @@
+"""What a training run's folder holds, read from outside the loop: the last weights, a base card, a resume state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from app.core.errors import CheckpointError
+from models.common import file_unit
+from models.common.card import read_card
+from models.common.checkpoint import RESUME_TENSORS
+
+
+def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
+    """The weights of the last step (from the resume state), as opposed to the best ones."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(file_unit.resolve(out_dir, RESUME_TENSORS)))
+    return {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+
+
+def base_card(folder: str | Path, arch: str) -> dict[str, Any]:
+    """The card of the checkpoint a fine-tuning run starts from, refused unless it holds an ``arch`` model."""
+    card = read_card(folder)
+    if card["arch"] != arch:
+        raise CheckpointError(f"{folder} holds a {card['arch']} model; fine-tuning {arch} needs a checkpoint of that model.")
+    return card
+
+
+def has_resume_state(out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` holds a complete resume state (so ``train(..., resume=True)`` can continue)."""
+    from models.common.train_request import has_training_state
+
+    return has_training_state(out_dir)
