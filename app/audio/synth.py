@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from app.core.errors import AudioError, SoundFontError
+from app.core.quiet_import import quiet_import
 from app.core.score import DRUM_CHANNEL, Score, Track, audible_tracks
 from app.core.timing import TempoMap
 
@@ -47,12 +48,11 @@ INSTALL_HINT = ("The FluidSynth library could not be loaded: install libfluidsyn
 
 
 def _load_fluidsynth():
-    """Import pyfluidsynth, turning a missing libfluidsynth into one clear AudioError."""
+    """Import pyfluidsynth (quietly), turning a missing libfluidsynth into one clear AudioError."""
     try:
-        import fluidsynth
+        return quiet_import("fluidsynth")
     except (ImportError, OSError):
         raise AudioError(INSTALL_HINT) from None
-    return fluidsynth
 
 
 def _bind(module, name: str, restype, *argtypes):

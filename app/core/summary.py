@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from app.core.quiet_import import quiet_import
 from app.core.score import Score
 from app.core.timing import bar_count, duration_seconds
 
@@ -13,9 +14,7 @@ def gm_instrument_name(program: int, is_drum: bool = False) -> str:
     """General MIDI name of ``program`` ("Drums" for a drum track)."""
     if is_drum:
         return "Drums"
-    from pretty_midi import program_to_instrument_name
-
-    return program_to_instrument_name(program)
+    return quiet_import("pretty_midi").program_to_instrument_name(program)
 
 
 def json_safe(value: Any) -> Any:

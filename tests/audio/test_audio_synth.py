@@ -205,3 +205,16 @@ def test_int16_fallback_matches_float_rendering(synth, monkeypatch):
     assert dominant_hz(audio[:SAMPLE_RATE]) == pytest.approx(440.0, rel=0.02)
     n = min(len(audio), len(reference))
     assert rms(audio[:n] - reference[:n]) < 0.01 * rms(reference)
+
+
+def test_loading_fluidsynth_writes_nothing_on_standard_output_even_under_ci():
+    """pyfluidsynth prints where it found the library when CI is set; our stdout (--json, pipes) stays clean."""
+    import os
+    import subprocess
+
+    code = ("from app.audio.synth import _load_fluidsynth; from app.core.summary import gm_instrument_name; "
+            "m = _load_fluidsynth(); print(gm_instrument_name(0) if m else 'none')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CI": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Acoustic Grand Piano\n"  # pretty_midi (which imports pyfluidsynth too) is quiet

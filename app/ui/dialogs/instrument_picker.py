@@ -15,6 +15,8 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLineEdit, QTreeWidget, QTreeWidgetItem,
                                QTreeWidgetItemIterator, QVBoxLayout, QWidget)
 
+from app.core.quiet_import import quiet_import
+
 DRUM_KITS: tuple[tuple[int, str], ...] = (
     (0, "Standard"), (8, "Room"), (16, "Power"), (24, "Electronic"), (25, "TR-808"),
     (32, "Jazz"), (40, "Brush"), (48, "Orchestra"), (56, "SFX"),
@@ -25,17 +27,13 @@ PROGRAM_ROLE = Qt.ItemDataRole.UserRole
 @cache
 def gm_names() -> tuple[str, ...]:
     """The 128 General MIDI program names, by program number from 0."""
-    from pretty_midi import INSTRUMENT_MAP
-
-    return tuple(INSTRUMENT_MAP)
+    return tuple(quiet_import("pretty_midi").INSTRUMENT_MAP)
 
 
 @cache
 def gm_families() -> tuple[str, ...]:
     """The 16 GM families, eight programs each."""
-    from pretty_midi import INSTRUMENT_CLASSES
-
-    return tuple(INSTRUMENT_CLASSES)
+    return tuple(quiet_import("pretty_midi").INSTRUMENT_CLASSES)
 
 
 def program_label(program: int, is_drum: bool = False) -> str:
