@@ -116,7 +116,7 @@ def save_score(score: Score, path: str | Path) -> list[str]:
     """Write ``score`` in the format its extension names (not audio: see app.audio).
 
     Returns what the user should know about the written file, one sentence
-    each (MusicXML: notes moved or lengthened to what notation can show).
+    each (MusicXML and ABC: notes moved or lengthened to what notation can show).
     """
     target = Path(path)
     ext = target.suffix.lower()
@@ -126,8 +126,11 @@ def save_score(score: Score, path: str | Path) -> list[str]:
         write_midi(score, target)
     elif ext == ".abc":
         from app.core.abc.write import write_abc
+        from app.core.notation_grid import GridReport
 
-        atomic_write_bytes(target, write_abc(score).encode("utf-8"), keep_backup=False)
+        report = GridReport()
+        atomic_write_bytes(target, write_abc(score, report).encode("utf-8"), keep_backup=False)
+        return report.sentences()
     elif ext in (".musicxml", ".xml", ".mxl"):
         from app.core.musicxml import write_musicxml
 

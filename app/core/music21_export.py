@@ -27,25 +27,18 @@ The stream holds measures, so it is written with ``makeNotation`` off
 
 from __future__ import annotations
 
-from dataclasses import replace
 from fractions import Fraction
 
 from music21 import bar, beam, chord, clef, duration, instrument, key, metadata, meter, note, pitch, stream, tempo, tie
 
 from app.core.keys import key_alterations, key_fifths, parse_key, spell
-from app.core.notation_grid import BeatGrid, GridReport
+from app.core.notation_grid import BeatGrid, GridReport, bar_spans, notation_score
 from app.core.score import Note, Score, Track
 from app.core.slicing import Slice, bar_end, lift_low_notes, slice_notes
 from app.core.text import xml_text
 from app.core.timing import bar_lines
 
-NOTATION_PPQ = 480
 _BEAM_LEVELS = {"eighth": 1, "16th": 2, "32nd": 3, "64th": 4, "128th": 5}
-
-
-def notation_score(score: Score) -> Score:
-    """``score`` at a resolution the notation grid divides (a multiple of 48 ticks per quarter)."""
-    return rescale(score, NOTATION_PPQ) if score.ppq % 48 else score
 
 
 def score_to_stream(score: Score, report: GridReport | None = None) -> stream.Score:
@@ -57,9 +50,10 @@ def score_to_stream(score: Score, report: GridReport | None = None) -> stream.Sc
     ppq = score.ppq
     report = GridReport() if report is None else report
     raw_end = max(score.end, 1)
-    bars = _bar_spans(score, bar_end(score, raw_end + score.time_signatures[-1].bar_ticks(ppq)))
+    bars = bar_spans(score, bar_end(score, raw_end + score.time_signatures[-1].bar_ticks(ppq)))
+    parts = score.tracks or (Track(),)  # an empty score is one part of rests: MusicXML needs a measure
     grids, tracks = [], []
-    for track in score.tracks:
+    for track in parts:
         grid = BeatGrid.for_notes(bars, ppq, track.notes)
         grids.append(grid)
         tracks.append(grid.quantize(lift_low_notes(track.notes), report))
@@ -69,30 +63,11 @@ def score_to_stream(score: Score, report: GridReport | None = None) -> stream.Sc
     result = stream.Score()
     result.insert(0, metadata.Metadata(title=xml_text(score.title)))
     fifths = _fifths(score.key)
-    for index, (track, notes, grid) in enumerate(zip(score.tracks, tracks, grids)):
+    for index, (track, notes, grid) in enumerate(zip(parts, tracks, grids)):
         tempos = _tempo_marks(score, grid) if index == 0 else {}
         result.coreInsert(0, _part(score, track, notes, grid, spans, end, tempos, fifths, index))
     result.coreElementsChanged()
     return result
-
-
-def rescale(score: Score, ppq: int) -> Score:
-    """``score`` with every time converted to ``ppq`` ticks per quarter note (rounded)."""
-    def tick(value: int) -> int:
-        return round(Fraction(value * ppq, score.ppq))
-
-    tracks = [track.with_notes(Note(tick(n.start), n.pitch, max(1, tick(n.end) - tick(n.start)), n.velocity)
-                               for n in track.notes) for track in score.tracks]
-    return replace(score, tracks=tuple(tracks), ppq=ppq,
-                   tempos=tuple(replace(t, tick=tick(t.tick)) for t in score.tempos),
-                   time_signatures=tuple(replace(s, tick=tick(s.tick)) for s in score.time_signatures))
-
-
-def _bar_spans(score: Score, until: int) -> list[tuple[int, int]]:
-    """``(tick, length)`` of every bar up to ``until``."""
-    lines = bar_lines(score, until=until)
-    ticks = [b.tick for b in lines] + [max(until, lines[-1].tick + lines[-1].signature.bar_ticks(score.ppq))]
-    return [(a, b - a) for a, b in zip(ticks, ticks[1:]) if b > a]
 
 
 def _tempo_marks(score: Score, grid: BeatGrid) -> dict[int, float]:

@@ -1,7 +1,7 @@
 """Times notation can show: every beat on a 64th-note or a 32nd-note-triplet grid.
 
 A MIDI file holds any tick; notation holds note values. Before a score is
-written as MusicXML its times are quantised here, per part and per beat (a
+written as MusicXML or ABC its times are quantised here, per part and per beat (a
 quarter note counted from each bar line):
 
 * each beat is **binary** (a grid of 64th notes, 1/16 of a quarter) or
@@ -16,23 +16,51 @@ quarter note counted from each bar line):
   their beat), to be tied together.
 
 What was changed is counted in a :class:`GridReport`, whose sentences the
-writer passes on to the user. Pure Python (no music21).
+writer passes on to the user. Both notation writers (MusicXML and ABC) use
+this grid. Pure Python (no music21).
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Iterable
 
-from app.core.score import Note
+from app.core.score import Note, Score
+from app.core.timing import bar_lines
 
+NOTATION_PPQ = 480  # a score whose ppq 48 does not divide is written at this resolution
 BINARY = 16  # grid lines per quarter note in a binary beat: 64th notes
 TERNARY = 12  # in a ternary beat: 32nd-note triplets
 #: Lengths (in grid steps) that are one written value: plain, dotted and double-dotted notes.
 BINARY_VALUES = (224, 192, 128, 112, 96, 64, 56, 48, 32, 28, 24, 16, 14, 12, 8, 7, 6, 4, 3, 2, 1)
 #: In a ternary beat, triplet values (dotted ones too): 8 steps is a triplet quarter, 1 a triplet 32nd.
 TERNARY_VALUES = (8, 7, 6, 4, 3, 2, 1)
+
+
+def rescale(score: Score, ppq: int) -> Score:
+    """``score`` with every time converted to ``ppq`` ticks per quarter note (rounded)."""
+    def tick(value: int) -> int:
+        return round(Fraction(value * ppq, score.ppq))
+
+    tracks = [track.with_notes(Note(tick(n.start), n.pitch, max(1, tick(n.end) - tick(n.start)), n.velocity)
+                               for n in track.notes) for track in score.tracks]
+    return replace(score, tracks=tuple(tracks), ppq=ppq,
+                   tempos=tuple(replace(t, tick=tick(t.tick)) for t in score.tempos),
+                   time_signatures=tuple(replace(s, tick=tick(s.tick)) for s in score.time_signatures))
+
+
+def notation_score(score: Score) -> Score:
+    """``score`` at a resolution the notation grid divides (a multiple of 48 ticks per quarter)."""
+    return rescale(score, NOTATION_PPQ) if score.ppq % 48 else score
+
+
+def bar_spans(score: Score, until: int) -> list[tuple[int, int]]:
+    """``(tick, length)`` of every bar up to ``until``."""
+    lines = bar_lines(score, until=until)
+    ticks = [b.tick for b in lines] + [max(until, lines[-1].tick + lines[-1].signature.bar_ticks(score.ppq))]
+    return [(a, b - a) for a, b in zip(ticks, ticks[1:]) if b > a]
 
 
 @dataclass

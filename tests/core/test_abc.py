@@ -1,6 +1,7 @@
 """ABC in and out: golden tunes, header fields, voices, accidentals, ties, round trips, errors."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,6 @@ def test_malformed_abc_names_the_line(tmp_path):
 
 
 @pytest.mark.parametrize("text, tune, problem", [
-    ("X:1\nT:Empty\nM:4/4\nK:C\n", None, "no notes found"),
     ("X:1\nM:4/4\nK:C\nCDEF|\n", 3, "there is no tune with X: 3"),
     ("   \n\n", None, "it holds no ABC tune"),
 ])
@@ -220,6 +220,23 @@ def test_several_tracks_become_voices_and_come_back():
     assert (back.title, back.key) == ("Band", "F major")
 
 
+@pytest.mark.parametrize("body", ["", "z8 |]\n", "z4 z4 | z8 |]\n"])
+def test_a_tune_without_notes_is_an_empty_score_not_an_error(body):
+    score = read_abc_text("X:1\nT:Blank\nM:3/4\nQ:1/4=90\nK:D\n" + body)
+    assert (score.note_count, score.title, score.key) == (0, "Blank", "D major")
+    assert (score.time_signatures[0].numerator, score.tempos[0].bpm) == (3, 90)
+
+
+def test_an_empty_score_round_trips_through_abc():
+    score = Score(title="Blank", key="E minor", time_signatures=(TimeSignature(0, 6, 8),),
+                  tempos=(TempoChange(0, 100.0),))
+    text = write_abc(score)
+    assert text.splitlines()[-1] == "z6 |]"
+    back = read_abc_text(text)
+    assert (back.note_count, back.title, back.key, back.time_signatures, back.tempos) == \
+        (0, "Blank", "E minor", score.time_signatures, score.tempos)
+
+
 def test_six_eight_round_trip():
     notes = (Note(0, 67, 720), Note(720, 69, 240), Note(960, 71, 240), Note(1200, 72, 240), Note(1440, 74, 2160))
     score = Score((Track(notes=notes),), time_signatures=(TimeSignature(0, 6, 8),), key="G major")
@@ -233,7 +250,7 @@ def test_three_four_round_trip_with_a_triplet():
              Note(1440, 71, 1440))
     score = Score((Track(notes=notes),), time_signatures=(TimeSignature(0, 3, 4),), key="D major")
     text = write_abc(score)
-    assert text.splitlines()[-1] == "D3E F2/3G2/3A2/3 | B6 |]"
+    assert text.splitlines()[-1] == "D3E (3FGA | B6 |]"
     assert notes_of(read_abc_text(text).tracks[0]) == notes_of(score.tracks[0])
 
 
@@ -261,3 +278,54 @@ def test_monophonic_scores_survive_an_abc_round_trip(score):
     assert notes_of(back.tracks[0]) == notes_of(score.tracks[0])
     assert back.time_signatures == score.time_signatures
     assert back.key == (score.key or "C major")
+
+
+def abc2midi_notes(text: str, tmp_path: Path) -> list[tuple[int, int, int]]:
+    """(start, pitch, length) of what abc2midi plays for ``text``, at 480 ticks a quarter, from its first note."""
+    import subprocess
+
+    import mido
+
+    source, out = tmp_path / "tune.abc", tmp_path / "tune.mid"
+    source.write_text(text)
+    result = subprocess.run(["abc2midi", str(source), "-o", str(out)], capture_output=True, text=True)
+    assert "Error" not in result.stdout + result.stderr, result.stdout + result.stderr
+    midi = mido.MidiFile(out)
+    assert midi.ticks_per_beat == 480
+    notes, now, sounding = [], 0, {}
+    for message in mido.merge_tracks(midi.tracks):
+        now += message.time
+        if message.type == "note_on" and message.velocity > 0:
+            sounding[message.note] = now
+        elif message.type in ("note_on", "note_off") and message.note in sounding:
+            start = sounding.pop(message.note)
+            notes.append((start, message.note, now - start))
+    first = min(start for start, _, _ in notes)
+    return sorted((start - first, pitch, length) for start, pitch, length in notes)
+
+
+@st.composite
+def tuplet_scores(draw):
+    """Random monophonic scores whose lengths are in sixths of a quarter (triplet eighths and sixteenths)."""
+    sixth = 80
+    tick, notes = 0, []
+    for _ in range(draw(st.integers(1, 16))):
+        length = draw(st.sampled_from([1, 2, 2, 2, 4, 3, 6, 9]) if draw(st.booleans()) else st.integers(1, 14)) * sixth
+        notes.append(Note(tick, draw(st.integers(48, 84)), length, 90))
+        tick += length + draw(st.sampled_from([0, 0, 0, 1, 2, 3])) * sixth
+    meter = draw(st.sampled_from([(4, 4), (3, 4), (6, 8)]))
+    return Score((Track(notes=tuple(notes)),), time_signatures=(TimeSignature(0, *meter),), key="C major")
+
+
+@settings(max_examples=25, deadline=None)
+@given(tuplet_scores())
+def test_triplets_are_written_as_tuplets_that_abc2midi_plays_note_for_note(tmp_path_factory, score):
+    text = write_abc(score)
+    lengths = re.findall(r"(?<=[A-Ga-gz,'\]])(\d*)/(\d+)", text)
+    assert all(int(d) & (int(d) - 1) == 0 for _, d in lengths), text  # ABC lengths: power-of-two denominators
+    expected = notes_of(score.tracks[0])
+    first = expected[0][0]
+    played = abc2midi_notes(text, tmp_path_factory.mktemp("abc2midi"))
+    assert [(s, p) for s, p, _ in played] == [(s - first, p) for s, p, _ in expected], text
+    assert all(abs(a[2] - b[2]) <= 2 for a, b in zip(played, expected)), text  # abc2midi may trim a tick
+    assert notes_of(read_abc_text(text).tracks[0]) == expected

@@ -78,8 +78,8 @@ def test_every_bundled_tune_passes_the_check():
 
 def test_reader_messages_point_at_their_line():
     lines = ["X:1", "K:C", "  CDE|", ""]
-    assert problem_from_message(lines, "line 3: something broke", 1, 3) == AbcProblem(3, 3, "something broke", 4)
-    assert problem_from_message(lines, "no notes found", 1, 3).line == 3
+    assert problem_from_message(lines, "line 3: something broke", 1) == AbcProblem(3, 3, "something broke", 4)
+    assert problem_from_message(lines, "it holds no ABC tune", 1).line == 1  # no line named: the tune's first
 
 
 def test_check_and_read_picks_the_tune_by_position_and_keeps_line_numbers():

@@ -284,3 +284,44 @@ def test_what_cannot_be_read_is_named_with_its_line_in_words(text, line, words):
 ])
 def test_valid_input_that_was_refused_is_read(body):
     assert pitches(HEAD + body + "\n")
+
+
+# --- the file header ---------------------------------------------------------------------------
+
+FILE_HEADER = """%abc-2.1
+%%MIDI program 73
+M:2/4
+L:1/16
+R:hornpipe
+
+X:1
+T:Inherits
+K:D
+d2e2 f2g2|a8|]
+
+X:2
+T:Overrides
+M:3/4
+L:1/8
+%%MIDI program 40
+K:Em
+E2G2B2|e6|]
+"""
+
+
+def test_the_file_header_applies_to_every_tune_that_does_not_set_its_own():
+    first = read_abc_text(FILE_HEADER, tune=1)
+    assert (first.time_signatures[0].numerator, first.time_signatures[0].denominator) == (2, 4)
+    assert [(n.start, n.duration) for n in first.tracks[0].notes][:2] == [(0, 240), (240, 240)]  # L:1/16
+    assert first.tracks[0].program == 73
+    second = read_abc_text(FILE_HEADER, tune=2)
+    assert (second.time_signatures[0].numerator, second.tracks[0].program) == (3, 40)
+    assert [n.duration for n in second.tracks[0].notes] == [480, 480, 480, 1440]  # its own L:1/8
+
+
+def test_the_editor_reads_a_tune_with_the_file_header_too():
+    from app.core.abc.errors import check_and_read_abc
+
+    reading = check_and_read_abc(FILE_HEADER, tune_index=0)
+    assert reading.problem is None
+    assert reading.score.tracks[0].notes[0].duration == 240 and reading.score.tracks[0].program == 73

@@ -136,3 +136,52 @@ def test_utf16_musicxml_is_read(tmp_path):
     back = read_musicxml(tmp_path / "b.musicxml")
     assert [(n.start, n.pitch, n.duration) for n in back.tracks[0].notes] == [(0, 67, 480), (480, 69, 960)]
     assert back.tracks[0].program == 40
+
+
+def test_an_empty_score_writes_one_bar_of_rest_and_reads_back(tmp_path):
+    score = Score(title="Blank", key="E minor", time_signatures=(TimeSignature(0, 6, 8),),
+                  tempos=(TempoChange(0, 100.0),))
+    path = tmp_path / "blank.musicxml"
+    assert write_musicxml(score, path) == []
+    back = read_musicxml(path)
+    assert (back.note_count, back.title, back.key, back.time_signatures) == (0, "Blank", "E minor",
+                                                                           score.time_signatures)
+    assert back.tempos[0].bpm == 100.0
+
+
+def as_timewise(partwise: bytes) -> bytes:
+    """The same music laid out timewise (what the standard's parttime.xsl does), for the reader's test."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(partwise)
+    timewise = ET.Element("score-timewise", root.attrib)
+    timewise.extend(child for child in root if child.tag != "part")
+    parts = root.findall("part")
+    for index, first in enumerate(parts[0].findall("measure")):
+        measure = ET.SubElement(timewise, "measure", first.attrib)
+        for part in parts:
+            inner = ET.SubElement(measure, "part", id=part.get("id"))
+            inner.extend(part.findall("measure")[index])
+    return ET.tostring(timewise, encoding="utf-8", xml_declaration=True)
+
+
+def test_a_score_timewise_file_reads_as_its_partwise_twin(tmp_path):
+    from app.core.musicxml import musicxml_bytes
+
+    score = two_tracks()
+    partwise = musicxml_bytes(score)
+    (tmp_path / "timewise.musicxml").write_bytes(as_timewise(partwise))
+    (tmp_path / "partwise.musicxml").write_bytes(partwise)
+    assert b"<score-timewise" in (tmp_path / "timewise.musicxml").read_bytes()
+    back = read_musicxml(tmp_path / "timewise.musicxml")
+    twin = read_musicxml(tmp_path / "partwise.musicxml")
+    assert [notes_of(t) for t in back.tracks] == [notes_of(t) for t in twin.tracks] == \
+        [notes_of(t) for t in score.tracks]
+    assert [(t.name, t.program) for t in back.tracks] == [(t.name, t.program) for t in score.tracks]
+
+
+def test_a_broken_timewise_file_is_one_sentence(tmp_path):
+    path = tmp_path / "broken.musicxml"
+    path.write_bytes(b'<?xml version="1.0"?>\n<score-timewise><part-list><score-part id="P1">\n<measure')
+    with pytest.raises(FileFormatError, match=r"^Cannot read .*: it is not valid MusicXML \(the XML is broken at line 3\)\.$"):
+        read_musicxml(path)

@@ -191,6 +191,22 @@ def test_very_short_notes_are_lengthened_and_the_writer_says_so(tmp_path):
     assert write_musicxml(Score((Track(notes=(Note(0, 60, 480),)),)), tmp_path / "q.musicxml") == []
 
 
+def test_abc_is_written_on_the_same_notation_grid_and_says_so(tmp_path):
+    from app.core.formats import save_score
+
+    score = Score((Track(notes=(Note(0, 60, 1), Note(3, 62, 2), Note(7, 64, 4), Note(480, 65, 479),
+                                Note(960, 67, 160), Note(1120, 69, 160), Note(1280, 71, 165))),), ppq=480)
+    said_xml = save_score(score, tmp_path / "s.musicxml")
+    said_abc = save_score(score, tmp_path / "s.abc")
+    assert said_abc == said_xml == [
+        "3 notes shorter than a 64th note (or a 32nd-note triplet) were lengthened to one",
+        "2 notes were moved to the nearest 64th note or 32nd-note triplet, the finest rhythm written"]
+    assert "(3GAB" in (tmp_path / "s.abc").read_text()
+    assert notes_of(read_abc_text((tmp_path / "s.abc").read_text())) == \
+        notes_of(read_musicxml(tmp_path / "s.musicxml")) == \
+        [[(0, 60, 30), (0, 62, 30), (0, 64, 30), (480, 65, 480), (960, 67, 160), (1120, 69, 160), (1280, 71, 160)]]
+
+
 def test_triplets_and_sixteenths_share_a_bar_exactly(tmp_path):
     triplets = [Note(i * 160, 67 + i, 160) for i in range(3)]
     sixteenths = [Note(480 + i * 120, 60 + i, 120) for i in range(4)]

@@ -26,7 +26,7 @@ from pathlib import Path
 from app.core.abc.header import MODE_ABBREVIATIONS, is_clef, read_meter, read_tempo
 from app.core.abc.macros import read_macro
 from app.core.abc.read import read_abc_text
-from app.core.abc.tunes import in_blocks, looks_like_music, strip_comment, tune_spans
+from app.core.abc.tunes import in_blocks, looks_like_music, split_tunes, strip_comment, tune_spans
 from app.core.errors import FileFormatError
 from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
 from app.core.score import DEFAULT_PPQ, Score
@@ -227,7 +227,7 @@ def _check_length(line: str, i: int) -> int:
     return length.end()
 
 
-def problem_from_message(lines: list[str], message: str, first: int, last: int) -> AbcProblem:
+def problem_from_message(lines: list[str], message: str, first: int) -> AbcProblem:
     """An AbcProblem for a reader's message: at its ``line N:`` if named, else at the tune."""
     match = re.match(r"line (\d+): (.*)$", message, re.DOTALL)
     if match and 1 <= int(match.group(1)) <= len(lines):
@@ -235,14 +235,15 @@ def problem_from_message(lines: list[str], message: str, first: int, last: int) 
         text = lines[number - 1]
         indent = len(text) - len(text.lstrip())
         return AbcProblem(number, indent + 1, match.group(2), max(1, len(text.strip())))
-    at = last if message.startswith("no notes") else first
-    text = lines[at - 1] if 1 <= at <= len(lines) else ""
-    return AbcProblem(at, 1, message, max(1, len(text)))
+    text = lines[first - 1] if 1 <= first <= len(lines) else ""
+    return AbcProblem(first, 1, message, max(1, len(text)))
 
 
-def isolate_tune(lines: list[str], first: int, last: int) -> str:
-    """The text with every line outside ``first``..``last`` blanked (line numbers kept)."""
-    return "\n".join(line if first <= n <= last else "" for n, line in enumerate(lines, start=1)) + "\n"
+def isolate_tune(lines: list[str], first: int, last: int, header: frozenset[int] = frozenset()) -> str:
+    """The text with every line outside ``first``..``last`` blanked (line numbers kept), but the file
+    header's lines ``header``, which apply to every tune."""
+    return "\n".join(line if first <= n <= last or n in header else ""
+                     for n, line in enumerate(lines, start=1)) + "\n"
 
 
 def check_and_read_abc(text: str, tune_index: int = 0, ppq: int = DEFAULT_PPQ,
@@ -255,14 +256,15 @@ def check_and_read_abc(text: str, tune_index: int = 0, ppq: int = DEFAULT_PPQ,
     index = max(0, min(tune_index, len(spans) - 1))
     _, _, first, last = spans[index]
     lines = text.splitlines()
+    header = frozenset(number for number, _ in split_tunes(text)[index].header)
     problem = find_abc_problem(lines, first, last)
     if problem is None:
         try:
-            score = call_with_time_limit(read_abc_text, (isolate_tune(lines, first, last), None, _DOC_NAME, ppq),
-                                         Path(_DOC_NAME), time_limit)
+            tune_text = isolate_tune(lines, first, last, header)
+            score = call_with_time_limit(read_abc_text, (tune_text, None, _DOC_NAME, ppq), Path(_DOC_NAME), time_limit)
             check_score(score, Path(_DOC_NAME))
             programs = any(_MIDI.match(line) for line in lines[first - 1: last])
             return AbcReading(score, None, tunes, index, programs)
         except FileFormatError as exc:
-            problem = problem_from_message(lines, exc.problem, first, last)
+            problem = problem_from_message(lines, exc.problem, first)
     return AbcReading(None, problem, tunes, index)

@@ -5,7 +5,7 @@ translator loses) and ``music21_bridge.stream_to_score``: header fields
 (``T: M: L: Q: K:``), chords, ties, tuplets, grace notes, repeats and 1st/2nd
 endings, macros, and several voices (``V:``, one Track each) are read. One
 tune is picked from the file by its ``X:`` number (``tunes.py``; fields of the
-file header before the first ``X:`` are not applied), and its text is first
+file header before the first ``X:`` apply to every tune), and its text is first
 made ready for music21 (``prepare.py``: lines that hold no music left out,
 fields in one form, macros expanded, repeats, endings and parts (``P:``)
 played out as ABC 2.1 and abc2midi play them, inline fields, decorations, ``x``/``Z`` rests,
@@ -45,16 +45,14 @@ def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
     if chosen is None:
         raise FileFormatError(name, f"there is no tune with X: {tune}")
     try:
-        score = _build(chosen.lines, ppq)
+        score = _build(chosen.text_lines, ppq)
     except FileFormatError:
         raise
     except UnreadableConstruct as exc:
         raise FileFormatError(name, f"line {exc.line}: {exc.message}") from None
     except Exception as exc:  # music21 raises many kinds; all become one sentence
-        raise FileFormatError(name, _locate(chosen.lines, exc, ppq)) from None
-    if score.note_count == 0:
-        raise FileFormatError(name, "no notes found" + (f" in tune X: {chosen.number}" if len(tunes) > 1 else ""))
-    return score
+        raise FileFormatError(name, _locate(chosen.text_lines, exc, ppq)) from None
+    return score  # a tune of rests only is an empty score (what Cadenza writes for one), not an error
 
 
 def _build(lines: list[Line], ppq: int) -> Score:
@@ -74,8 +72,8 @@ def _build_loudly(lines: list[Line], ppq: int) -> Score:
     header, voices = prepare(lines)
     result = stream.Score()
     result.insert(0, metadata.Metadata(title=title_of(header)))
-    if not voices:
-        voice_part("\n".join(header) + "\n")  # still check the header fields
+    if not voices:  # a header alone: an empty score, with the header's key, meter and tempo
+        result.insert(0, voice_part("\n".join(header) + "\nz|\n"))  # music21 sets the key on a measure
     named = len(voices) > 1
     for voice in voices:
         part = voice_part("\n".join(header + voice.lines) + "\n")

@@ -3,7 +3,9 @@
 A file may hold many tunes: one starts at each ``X:`` line (its number; without
 one, its place in the file) and ends at the next ``X:`` or at a blank line after
 its ``K:`` (a blank line inside a ``%%begin...`` ``%%end...`` block, such as
-``%%beginsvg``, does not end it). Without any ``X:`` line the whole text is one tune. Here are
+``%%beginsvg``, does not end it). Without any ``X:`` line the whole text is one tune.
+Fields and directives of the file header (before the first ``X:``, up to its first
+empty line) apply to every tune: :attr:`Tune.text_lines`. Here are
 :func:`list_tunes` and :func:`tune_spans` (number, title, lines),
 :func:`split_tunes` (the tunes' numbered lines), :func:`read_text` (a file's
 text, UTF-8 or Latin-1), :func:`comment_start`, :func:`strip_comment` and
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.abc.header import title_of
@@ -23,6 +25,7 @@ from app.core.errors import FileFormatError
 
 _X_LINE = re.compile(r"^\s*X:\s*(\d*)")
 _BLOCK_START = re.compile(r"^%%begin(\w*)", re.IGNORECASE)
+_FIELD = re.compile(r"^[A-WYZa-wyz]:")  # any field but X:
 
 Line = tuple[int, str]  # (line number in the file, text)
 
@@ -32,6 +35,12 @@ class Tune:
     number: int
     title: str
     lines: list[Line]
+    header: list[Line] = field(default_factory=list)  # the file header's fields, which apply to every tune
+
+    @property
+    def text_lines(self) -> list[Line]:
+        """The lines a reader reads: the file header's, then the tune's own (whose fields override them)."""
+        return self.header + self.lines
 
 
 def list_tunes(path: str | Path) -> list[tuple[int, str]]:
@@ -67,13 +76,33 @@ def split_tunes(text: str) -> list[Tune]:
         chunks = [lines] if any(line.strip() for _, line in lines) else []
     else:
         chunks = [lines[s:e] for s, e in zip(starts, starts[1:] + [len(lines)])]
+    header = file_header(lines[:starts[0]]) if starts else []
     tunes = []
     for index, chunk in enumerate(chunks):
         chunk = _until_blank(chunk)
         match = _X_LINE.match(chunk[0][1])
         number = int(match.group(1)) if match and match.group(1) else index + 1
-        tunes.append(Tune(number, title_of(line for _, line in chunk), chunk))
+        tunes.append(Tune(number, title_of(line for _, line in chunk), chunk, header))
     return tunes
+
+
+def file_header(lines: list[Line]) -> list[Line]:
+    """The file header among the lines before the first ``X:``: its fields and ``%%`` directives.
+
+    ABC 2.1 (2.2.2): the header runs from the top of the file to the first empty
+    line, and its fields (``M:``, ``L:``, ``%%MIDI``...) apply to every tune that
+    does not set its own. Free text there is not part of it.
+    """
+    header, started = [], False
+    for number, line in lines:
+        if not line.strip():
+            if started:
+                break
+            continue  # blank lines before the header
+        started = True
+        if line.startswith("%%") or (_FIELD.match(line) and not looks_like_music(line)):
+            header.append((number, line))
+    return header
 
 
 def _until_blank(chunk: list[Line]) -> list[Line]:

@@ -9,9 +9,13 @@ to the same notes:
   ``Q:1/4=bpm`` and ``K:`` from the score; several tracks become voices
   (``V:n name="..."``), each with ``%%MIDI program N`` (and
   ``%%MIDI channel 10`` for drums).
-* Notes sit on a grid of ``ppq // 48`` ticks (see ``slicing.py``); every length
-  is a multiple or fraction of ``L:`` (``C2``, ``C/``, ``C3/2``, ``C2/3`` for a
-  triplet eighth), so tuplets need no ``(3`` groups.
+* Times are quantised to the notation grid the MusicXML writer uses
+  (``notation_grid.py``: each beat on 64th notes or on 32nd-note triplets;
+  what moved is counted in a ``GridReport``). A length is a multiple or
+  fraction of ``L:`` (``C2``, ``C/``, ``C3/2``) with a power-of-two
+  denominator, as ABC requires (abc2midi refuses ``C2/3``): the values of a
+  ternary beat are one tuplet, ``(3`` for three of them and ``(3:2:r`` for
+  ``r``, each written 3/2 as long as it sounds (``written_values.py``).
 * Bar lines follow the meter, with inline ``[M:x/y]`` where it changes and
   ``[Q:1/4=bpm]`` where the tempo changes; notes over a bar line are tied
   (``-``); overlapping notes become chords (``[CEG]2``, with ``-`` inside the
@@ -31,28 +35,35 @@ from fractions import Fraction
 
 from app.core.abc.header import default_unit, format_meter, format_unit, key_to_abc
 from app.core.keys import key_alterations, key_fifths, spell
+from app.core.abc.written_values import WrittenValue, tuplet_size, written_values
+from app.core.notation_grid import BeatGrid, GridReport, bar_spans, notation_score
 from app.core.score import Score, Track
-from app.core.slicing import Slice, bar_end, quantized_end, slice_track
+from app.core.slicing import bar_end, lift_low_notes, slice_track
 from app.core.text import abc_text, plain_line
 from app.core.timing import bar_lines
 
 _ACCIDENTAL = {-2: "__", -1: "_", 0: "=", 1: "^", 2: "^^"}
 BARS_PER_LINE = 4
+TUPLET_SCALE = Fraction(3, 2)  # a note inside ``(3`` is written 3/2 as long as it sounds
 
 
-def abc_grid(ppq: int) -> int:
-    """The grid ABC output is written on: 1/48 of a quarter note (at least one tick)."""
-    return max(1, ppq // 48)
+def write_abc(score: Score, report: GridReport | None = None) -> str:
+    """The whole score as the text of one ABC tune (see module doc).
 
-
-def write_abc(score: Score) -> str:
-    """The whole score as the text of one ABC tune (see module doc)."""
+    What quantising to the notation grid changed is counted in ``report`` when one is given.
+    """
+    score = notation_score(score)
+    report = GridReport() if report is None else report
     first = score.time_signatures[0]
     meter = (first.numerator, first.denominator)
     unit_length = default_unit(meter)
     unit = score.ppq * 4 * unit_length  # ticks per L: unit
-    grid = abc_grid(score.ppq)
-    end = bar_end(score, quantized_end(score, grid))
+    tracks = score.tracks or (Track(),)
+    bars = bar_spans(score, bar_end(score, max(score.end, 1) + score.time_signatures[-1].bar_ticks(score.ppq)))
+    grids = [BeatGrid.for_notes(bars, score.ppq, track.notes) for track in tracks]
+    tracks = [track.with_notes(grid.quantize(lift_low_notes(track.notes), report))
+              for track, grid in zip(tracks, grids)]
+    end = bar_end(score, max((n.end for track in tracks for n in track.notes), default=1))
     key = _usable_key(score.key)
     lines = ["X:1"]
     title = abc_text(score.title)
@@ -60,8 +71,7 @@ def write_abc(score: Score) -> str:
         lines.append("T:" + title)
     lines += [f"M:{format_meter(meter)}", f"L:{format_unit(unit_length)}",
               f"Q:1/4={_bpm(score.tempos[0].bpm)}", f"K:{key_to_abc(key)}"]
-    tracks = score.tracks or (Track(),)
-    for index, track in enumerate(tracks):
+    for index, (track, grid) in enumerate(zip(tracks, grids)):
         if len(tracks) > 1:
             name = plain_line(track.name).replace('"', "'") or f"Track {index + 1}"  # % is text inside quotes
             lines.append(f'V:{index + 1} name="{name}"')
@@ -85,11 +95,11 @@ def _bpm(bpm: float) -> str:
     return f"{bpm:.2f}".rstrip("0").rstrip(".")
 
 
-def _voice_lines(score: Score, track: Track, grid: int, end: int, unit: Fraction, fifths: int,
+def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fraction, fifths: int,
                  with_tempo: bool) -> list[str]:
-    """The music of one track, bar by bar, four bars a line."""
-    tempos = {t.tick: t.bpm for t in score.tempos[1:]} if with_tempo else {}
-    slices = slice_track(score, track, grid=grid, end=end, extra_cuts=tempos)
+    """The music of one (quantised) track, bar by bar, four bars a line."""
+    tempos = {grid.snap(t.tick): t.bpm for t in score.tempos[1:]} if with_tempo else {}
+    values = written_values(slice_track(score, track, end=end, extra_cuts=tempos), grid)
     bars = bar_lines(score, until=end)
     texts: list[str] = []
     index = 0
@@ -101,14 +111,21 @@ def _voice_lines(score: Score, track: Track, grid: int, end: int, unit: Fraction
         after_field = True
         beat = _beat_ticks(bar.signature.numerator, bar.signature.denominator, score.ppq)
         written: dict[tuple[str, int], int] = {}
-        while index < len(slices) and slices[index].start < stop:
-            piece = slices[index]
-            if piece.start in tempos:
-                text += (" " if text else "") + f"[Q:1/4={_bpm(tempos[piece.start])}]"
+        tuplet_left = 0  # values still to write inside the current tuplet
+        while index < len(values) and values[index].piece.start < stop:
+            value = values[index]
+            start = value.piece.start
+            if start in tempos and not tuplet_left:
+                text += (" " if text else "") + f"[Q:1/4={_bpm(tempos.pop(start))}]"
                 after_field = True
-            on_beat = (piece.start - bar.tick) % beat == 0
-            gap = " " if text and (on_beat or after_field) else ""  # notes inside a beat are beamed
-            text += gap + _slice_text(piece, unit, fifths, written)
+            on_beat = (start - bar.tick) % beat == 0
+            gap = " " if text and (on_beat or after_field) and not tuplet_left else ""  # beamed inside a beat
+            prefix = ""
+            if value.triplet and not tuplet_left:
+                tuplet_left = tuplet_size(values, index)
+                prefix = "(3" if tuplet_left == 3 else f"(3:2:{tuplet_left}"
+            text += gap + prefix + _value_text(value, unit / TUPLET_SCALE if value.triplet else unit, fifths, written)
+            tuplet_left = max(tuplet_left - 1, 0)
             after_field = False
             index += 1
         texts.append(text)
@@ -159,17 +176,19 @@ def pitch_text(pitch: int, fifths: int, written: dict[tuple[str, int], int]) -> 
     return accidental + name
 
 
-def _slice_text(piece: Slice, unit: Fraction, fifths: int, written: dict) -> str:
-    """A rest, note or chord for one slice, with its ties."""
+def _value_text(value: WrittenValue, unit: Fraction, fifths: int, written: dict) -> str:
+    """A rest, note or chord for one written value, with its ties (all tied on before a slice's last value)."""
+    piece = value.piece
     length = length_text(piece.duration, unit)
     if piece.is_rest:
         return "z" + length
-    if len(piece.notes) == 1:
-        only = piece.notes[0]
+    notes = piece.notes if value.last else [n._replace(tie_to_next=True) for n in piece.notes]
+    if len(notes) == 1:
+        only = notes[0]
         return pitch_text(only.pitch, fifths, written) + length + ("-" if only.tie_to_next else "")
-    all_tied = all(n.tie_to_next for n in piece.notes)
+    all_tied = all(n.tie_to_next for n in notes)
     inner = "".join(pitch_text(n.pitch, fifths, written) + ("-" if n.tie_to_next and not all_tied else "")
-                    for n in piece.notes)
+                    for n in notes)
     return f"[{inner}]{length}" + ("-" if all_tied else "")
 
 
