@@ -1,6 +1,7 @@
 """MusicXML (``.musicxml``, ``.xml``, compressed ``.mxl``) <-> Score, through music21.
 
-Reading and writing cross ``music21_bridge.py``: repeats are expanded, ties
+A ``<score-timewise>`` document is first regrouped as partwise
+(``musicxml_timewise.py``). Reading and writing cross ``music21_bridge.py``: repeats are expanded, ties
 merged, grace notes given a short sounding length, a pickup bar shifted to
 keep bar lines on the meter; writing (``music21_export.py``) quantises each
 beat to 64th notes or 32nd-note triplets and says so, turns overlapping notes
@@ -26,6 +27,7 @@ from app.core.atomic import atomic_write_bytes
 from app.core.errors import FileFormatError, FileWriteError
 from app.core.limits import MAX_XML_BYTES, check_inflated_size, describe_exception
 from app.core.music21_bridge import quiet_music21, score_to_stream, stream_to_score
+from app.core.musicxml_timewise import timewise_to_partwise
 from app.core.notation_grid import GridReport
 from app.core.score import DEFAULT_PPQ, Score
 
@@ -40,6 +42,10 @@ def read_musicxml(path: str | Path, ppq: int = DEFAULT_PPQ) -> Score:
     """Read a MusicXML file (plain or compressed) into a Score."""
     target = Path(path)
     data = _xml_bytes(target)
+    try:
+        data = timewise_to_partwise(data)
+    except ET.ParseError as exc:
+        raise FileFormatError(target, f"it is not valid MusicXML (the XML is broken at line {exc.position[0]})") from None
     try:
         with quiet_music21():
             parsed = converter.parseData(data, format="musicxml")
