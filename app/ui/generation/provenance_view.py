@@ -14,8 +14,8 @@ from html import escape
 from typing import Any, Mapping
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QSizePolicy, QTreeWidget,
+                               QTreeWidgetItem, QWidget)
 
 from app.core.generation_settings import source_label
 from app.core.provenance import Phrase, Provenance
@@ -92,6 +92,9 @@ class PhrasesView(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # a checkpoint path or sha256 is one long unbreakable line: it is cut at the dock's edge (the whole
+        # text stays selectable), never allowed to widen the dock column and squeeze the piano roll
+        self.details.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.exact_button = QPushButton("Regenerate Exactly", self)
         self.exact_button.setToolTip("The same request again: the same notes, into the Variations gallery")
         self.more_button = QPushButton("More Like This", self)
