@@ -18,7 +18,8 @@ from typing import Any, Callable, ClassVar, Generator as PyGenerator
 from app.core.errors import CadenzaError
 from app.core.provenance import Provenance
 from app.core.score import Score
-from models.common.options import GenerationOptions, check_common, option, resolve_options
+from models.common.options import (GenerationOptions, check_common, check_variations_can_differ, option,
+                                    resolve_options)
 from models.common.spec import ModelSpec
 
 class Cancelled(CadenzaError):
@@ -82,6 +83,7 @@ class Generator(ABC):
         if request.style is not None:
             given["style"] = True
         options = resolve_options(self.name, self.options, given)
+        check_variations_can_differ(options, request.variations, request.style is not None)
         return replace(request, options=options)
 
     def provenance(self, request: GenerationRequest, index: int) -> Provenance:

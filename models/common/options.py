@@ -118,8 +118,8 @@ class OptionError(GenerationError):
     """A request's option the model lacks, or a value out of range; names the option."""
 
     def __init__(self, spec: OptionSpec, model: str | None = None, takes: Iterable[str] = (),
-                 track: str | None = None) -> None:
-        self.option, self.model, self.takes, self.track = spec, model, tuple(takes), track
+                 track: str | None = None, reason: str | None = None) -> None:
+        self.option, self.model, self.takes, self.track, self.reason = spec, model, tuple(takes), track, reason
         super().__init__(self.sentence(spec.label))
 
     @property
@@ -134,6 +134,8 @@ class OptionError(GenerationError):
             takes = ", ".join((names or {}).get(t, BY_NAME[t].label) for t in self.takes) or "no sampling options"
             return f"The {self.model} model has no {name} option (it takes: {takes})."
         what = f"{name} of track '{self.track}'" if self.track else name
+        if self.reason:
+            return f"{what[0].upper()}{what[1:]} {self.reason}."
         return f"{what[0].upper()}{what[1:]} must be {self.option.range_words()}."
 
     def cli_sentence(self) -> str:
@@ -211,6 +213,22 @@ def check_common(bars: int, variations: int, random_seed: int, tokens: int | Non
     for name, value in (("bars", bars), ("variations", variations), ("random_seed", random_seed), ("tokens", tokens)):
         if value is not None:
             check_value(name, value)
+
+
+def check_variations_can_differ(options: GenerationOptions, variations: int, style_given: bool) -> None:
+    """Refuse (OptionError naming the option) a request for several variations whose options make every
+    one of them the same music: top-k 1 (greedy sampling), or no latent noise anywhere and no style mixed in."""
+    if variations <= 1:
+        return
+    same = "so every variation would be the same music: raise it, or ask for one variation"
+    if options.top_k == 1:
+        raise OptionError(BY_NAME["top_k"], reason=f"is 1, {same}")
+    if options.noise_sd is None:
+        return
+    noise = [options.noise_sd, *(options.track_noise_sd or {}).values()]
+    alphas = [options.style_alpha or 0.0, *(options.track_style_alpha or {}).values()]
+    if not any(noise) and not (style_given and any(alphas)):
+        raise OptionError(BY_NAME["noise_sd"], reason=f"is 0 and no style is mixed in, {same}")
 
 
 def missing_reason(model: str, architecture: str, name: str) -> str:
