@@ -31,9 +31,13 @@ class LossPlot(QWidget):
         layout.addWidget(self.plot)
 
     def clear(self) -> None:
+        """No points, and axes that forget the last run (its range, and any zoom or pan): a new run's own."""
         self.train.clear()
         self.valid.clear()
         self._redraw()
+        view = self.plot.getViewBox()
+        view.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        view.enableAutoRange()
 
     def add(self, progress: dict) -> None:
         """Add one progress report (the JSON form of ``TrainProgress``); reports without losses are skipped."""
