@@ -5,7 +5,9 @@ else from the playhead; with Loop on and a loop region, it loops there.
 Each round of a loop asks the document for its current score, so edits made
 during playback are heard at the next loop or play. The playhead of the
 piano roll and the spectrogram follows the player's position, which comes
-from the samples the audio device has actually played.
+from the samples the audio device has actually played, but only while the
+player plays what this controller started: an audition of a seed or a
+variation shares the player and leaves the playhead and the Play button alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class PlaybackController(QObject):
         super().__init__(parent)
         self.doc, self.player, self.roll = doc, player, roll
         self.play_action, self.loop_action = play_action, loop_action
+        self._driving = False  # the player plays the sketch for us (not an audition)
         play_action.triggered.connect(self._on_play_triggered)
         player.started.connect(self._on_player_started)
         player.stopped.connect(self._on_player_stopped)
@@ -51,38 +54,46 @@ class PlaybackController(QObject):
             self.status_message.emit("Nothing to play yet: draw notes, type ABC, or open a file.")
             self.play_action.setChecked(False)
             return
-        self.player.play(lambda: self.doc.score, start, end, loop)
+        self.player.play(lambda: self.doc.score, start, end, loop)  # stops an audition first
+        self._driving = self.player.is_playing()
+
+    def is_playing(self) -> bool:
+        """True while the sketch plays (an audition does not count)."""
+        return self._driving
 
     def stop(self) -> None:
         self.player.stop()
 
     def toggle(self) -> None:
-        self.stop() if self.player.is_playing() else self.play()
+        self.stop() if self._driving else self.play()
 
     @Slot(bool)
     def _on_play_triggered(self, checked: bool) -> None:
-        if checked and not self.player.is_playing():
+        if checked and not self._driving:  # during an audition, Play plays the sketch instead
             self.play()
         elif not checked:
             self.stop()
 
     @Slot()
     def _on_player_started(self) -> None:
-        self.play_action.setChecked(True)
+        if self._driving:
+            self.play_action.setChecked(True)
 
     @Slot()
     def _on_player_stopped(self) -> None:
+        self._driving = False
         self.play_action.setChecked(False)
 
     @Slot(int)
     def _on_player_position_changed(self, tick: int) -> None:
-        self.roll.set_playhead(tick)
-        self.position_changed.emit(tick)
+        if self._driving:
+            self.roll.set_playhead(tick)
+            self.position_changed.emit(tick)
 
     @Slot(int)
     def _on_roll_playhead_moved(self, tick: int) -> None:
         self.position_changed.emit(tick)
-        if self.player.is_playing():  # a DAW jumps there and keeps playing
+        if self._driving:  # a DAW jumps there and keeps playing
             self.player.stop()
             self.play()
 

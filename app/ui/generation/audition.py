@@ -4,9 +4,10 @@ An audition plays one score (a seed, a variation) from its start. A/B
 compare switches between the variation (B) and the sketch (A) at the same
 musical moment: the sketch is heard from where the variation would go (the
 start of the selection, else the playhead), and each switch picks up at the
-player's current position. While an audition plays, the main playhead
-follows the player; when it ends, the playhead goes back where it was, so
-"insert at the playhead" still means the place the musician chose.
+player's current position. An audition never moves the window's playhead or
+transport (the playback controller follows only the plays it starts): the
+card's mini roll shows where the audition is, and "insert at the playhead"
+still means the place the musician chose.
 """
 
 from __future__ import annotations
@@ -33,14 +34,9 @@ class Audition(QObject):
         self.side = ""
         self._score: Score | None = None
         self._origin = 0  # sketch tick matching the variation's tick 0
-        self._home = 0  # the playhead to go back to
         self._switching = False
         player.stopped.connect(self._on_player_stopped)
         player.position_changed.connect(self._on_player_position_changed)
-
-    def home_tick(self) -> int:
-        """The playhead the musician set (not the one moving with an audition)."""
-        return self._home if self.key is not None else self.roll.playhead()
 
     def play(self, key: object, score: Score) -> None:
         """Audition ``score`` from its start; the same key again stops it."""
@@ -53,7 +49,7 @@ class Audition(QObject):
         """A/B: start with the variation (B); each further call switches side at the same moment."""
         if self.key != key or self.side == "":
             selected = self.roll.selected_notes()
-            origin = min(n.start for n in selected) if selected else self.home_tick()
+            origin = min(n.start for n in selected) if selected else self.roll.playhead()
             self._start(key, "B", score, lambda: score, 0, origin)
             return
         position = self.player.position()
@@ -68,8 +64,6 @@ class Audition(QObject):
 
     def _start(self, key: object, side: str, score: Score, provider: Callable[[], Score], start: int,
                origin: int = 0) -> None:
-        if self.key is None:
-            self._home = self.roll.playhead()
         self.key, self.side, self._score, self._origin = key, side, score, origin
         self._switching = True
         try:
@@ -87,7 +81,6 @@ class Audition(QObject):
         if self._switching or self.key is None:
             return
         self.key, self.side, self._score = None, "", None
-        self.roll.set_playhead(self._home)
         self.playing_changed.emit(None, "")
 
     @Slot(int)

@@ -1,9 +1,10 @@
 """The Variations gallery: every generated variation as a card, ready to hear, keep or take in.
 
 New variations replace the previous ones except those starred. Inserting a
-variation is one undoable command (``ReplaceScoreCommand``) whose score is
-built by ``app/core/variations.py``, which also records the phrase and its
-provenance in the score. Export runs ``export_file`` in a worker; dragging a
+variation (on the bar line nearest the playhead unless snap is off) is one
+undoable command (``ReplaceScoreCommand``) whose score is built by
+``app/core/variations.py``, which also records the phrase and its provenance
+in the score. Export runs ``export_file`` in a worker; dragging a
 card's ⇲ MIDI button drops a .mid file.
 """
 
@@ -25,6 +26,7 @@ from app.tasks import TaskKind, TaskRunner
 from app.ui.generation.audition import Audition
 from app.ui.generation.boxes import column, row
 from app.ui.generation.variation_card import VariationCard
+from app.ui.pianoroll.grid import nearest_bar_line
 
 EMPTY = "No variations yet: pick a seed and a model, then Generate (Ctrl+G)."
 
@@ -137,9 +139,15 @@ class VariationsGallery(QWidget):
 
     # -- taking a variation in or out --------------------------------------------------------
     def insert(self, card: VariationCard | Score, mode: str = "playhead") -> bool:
-        """Insert into the score as one undoable step: at the playhead, replacing the selection, or as new tracks."""
+        """Insert into the score as one undoable step: at the playhead, replacing the selection, or as new tracks.
+
+        At the playhead (and as new tracks) the phrase starts on the nearest
+        bar line, unless snap is off: then at the playhead's exact tick.
+        """
         variation = card.score if isinstance(card, VariationCard) else card
-        doc, tick = self.doc, self.audition.home_tick()
+        doc, tick = self.doc, self.roll.playhead()
+        if self.roll.snap() != "off":
+            tick = nearest_bar_line(doc.score, tick)
         if mode == "selection":
             selected = self.roll.selected_notes()
             if not selected:

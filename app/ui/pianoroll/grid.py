@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from app.core.score import Score
+from app.core.timing import bar_lines
 from app.settings import SNAPS
 
 
@@ -100,3 +101,11 @@ def bars_between(spans: list[BarSpan], first: float, last: float) -> list[tuple[
         k1 = int((end - span.start) // span.bar)
         out += [(span.number + k, span.start + k * span.bar, span) for k in range(k0, k1 + 1)]
     return out
+
+
+def nearest_bar_line(score: Score, tick: int) -> int:
+    """The start of the bar nearest ``tick`` (the earlier one on a tie), across meter changes."""
+    tick = max(0, int(tick))
+    before = bar_lines(score, tick + 1)[-1]
+    after = bar_lines(score, before.tick + before.signature.bar_ticks(score.ppq) + 1)[-1].tick
+    return before.tick if tick - before.tick <= after - tick else after
