@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         a, roll, doc = self.actions, self.roll, self.doc
         handlers = {
-            "new": self.files.new, "open": self.files.open_dialog, "save": self.files.save,
+            "new": self._new_sketch, "open": self.files.open_dialog, "save": self.files.save,
             "recover": lambda: self.files.offer_recovery(asked=True),
             "save_as": self.files.save_as, "export": self.files.export_dialog, "preferences": self._preferences,
             "quit": self.close, "undo": doc.undo_stack.undo, "redo": doc.undo_stack.redo,
@@ -199,6 +199,15 @@ class MainWindow(QMainWindow):
     def _on_doc_score_reset(self) -> None:
         self.transport.show_score(self.doc.score)
         self.spectrogram_service.set_score(self.doc.score)
+        self._update_title()  # the path changes before the score: a title read then was the old score's
+
+    def _new_sketch(self) -> None:
+        """An empty sketch, untitled, with the playhead at the start and no loop (unless the musician cancels)."""
+        before = self.doc.score
+        self.files.new()
+        if self.doc.score is not before:
+            self.roll.set_loop_region(None)
+            self._rewind()
 
     def _on_files_opened(self, opened: Opened) -> None:
         if opened.abc_text is not None:  # the editor takes the tune's position in the file, not its X:
@@ -305,7 +314,8 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         notices.remove_listener(self._tell_warning)
         self.generation_ui.shutdown()
-        self.runner.shutdown()  # first: a spectrogram task may be rendering with the player's synth
+        self.runner.shutdown(timeout_ms=250)  # first: a spectrogram may be rendering with the player's synth;
+        # saves and exports are waited for in full, other results are dropped (a task stuck longer is left)
         self.player.shutdown()
         self.files.autosave.discard()
         event.accept()
