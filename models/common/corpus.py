@@ -15,7 +15,12 @@ JSON instead of running music21.
 
 The held-out split is fixed: an item whose key (its path relative to the
 dataset root, plus the tune number for ABC) hashes (sha1) to 0 or 1 modulo 20
-is ``test`` (10%), to 2 is ``valid`` (5%), else ``train``.
+is ``test`` (10%), to 2 is ``valid`` (5%), else ``train``. A small folder's
+hash split often holds out nothing, so trainers pass their pieces through
+:func:`measurable_splits`: with 3 pieces or more, validation and test each get
+at least one (the pieces with the lowest hashes, so the choice never depends
+on the listing order); with fewer, all of them train and one sentence says
+that nothing can be measured.
 """
 
 from __future__ import annotations
@@ -27,9 +32,10 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from app.core.errors import CadenzaError, DatasetError, ParseTimeoutError
 from app.core.formats import READ_KINDS, read_file_kind
@@ -88,6 +94,36 @@ def split_of(key: str) -> str:
     """The fixed split of an item: ``train``, ``valid`` or ``test`` (held out)."""
     bucket = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 20
     return "test" if bucket < 2 else "valid" if bucket == 2 else "train"
+
+
+MIN_PIECES_TO_MEASURE = 3  # one to train on, one to validate on, one to test on
+HELD_OUT = ("valid", "test")
+
+
+def measurable_splits(keys: Sequence[str], splits: Sequence[str]) -> tuple[list[str], str]:
+    """The splits of these pieces (``keys``, their hash ``splits``) with validation and test never empty when
+    there are at least 3; and a sentence for the musician when pieces were moved or nothing can be measured
+    (empty when the hash split already measures)."""
+    out, n = list(splits), len(splits)
+    if n < MIN_PIECES_TO_MEASURE:
+        held = sum(s in HELD_OUT for s in out)
+        sentence = (f"With only {n} piece{'s' * (n != 1)} there is none to spare for measuring, so the model "
+                    f"learns from {'both' if n == 2 else 'it'} and reports no validation or test figures; "
+                    f"add at least {MIN_PIECES_TO_MEASURE - n} more to measure it.") if n else ""
+        return ["train"] * n, sentence if n else ""
+    order = sorted(range(n), key=lambda i: hashlib.sha1(keys[i].encode("utf-8")).hexdigest())
+    moved = False
+    for needed in (*HELD_OUT, "train"):
+        if needed not in out:
+            counts = Counter(out)
+            donor = "train" if counts["train"] > 1 else max(counts, key=lambda s: (counts[s], s))
+            out[next(i for i in order if out[i] == donor)] = needed
+            moved = True
+    if not moved:
+        return out, ""
+    counts = Counter(out)
+    return out, (f"Your {n} pieces are few, so {counts['valid']} of them {'is' if counts['valid'] == 1 else 'are'} "
+                 f"set aside for validation and {counts['test']} for the test, to measure what the model learns.")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
 from models.common.augment import feasible_shifts
-from models.common.corpus import CorpusItem, load_scores
+from models.common.corpus import CorpusItem, load_scores, measurable_splits
 from models.common.note_tokens import Vocabulary, encode_score
 from models.common.run_folder import base_card
 from models.common.train_loop import train
@@ -54,6 +54,7 @@ class NoteData:
     test: list[np.ndarray]
     datasets: dict[str, Any] = field(default_factory=dict)
     unknown_chords: dict[str, Any] | None = None  # fine-tuning: chords outside the base vocabulary
+    held_out: str = ""  # how a small dataset was split so that it can still be measured (see measurable_splits)
 
     def token_counts(self) -> dict[str, int]:
         return {"train": sum(self.train.lengths()), "valid": sum(map(len, self.valid)),
@@ -61,17 +62,20 @@ class NoteData:
 
 
 def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = None,
-                 max_shift: int = 6, vocabulary: Sequence[str] | None = None) -> NoteData:
+                 max_shift: int = 6, vocabulary: Sequence[str] | None = None, measurable: bool = False) -> NoteData:
     """Encode corpus items by split; the vocabulary is built from the training split only.
 
     With ``vocabulary`` (a base model's, for fine-tuning) that one is kept and
-    chords missing from it map to their top note.
+    chords missing from it map to their top note. With ``measurable`` the pieces long
+    enough to use go through :func:`measurable_splits` (a small folder still gets validation and test).
     """
+    used = [(item, tokens) for item in items if len(tokens := encode_score(item.score)) >= MIN_TOKENS]
+    splits, held_out = [item.split for item, _ in used], ""
+    if measurable:
+        splits, held_out = measurable_splits([item.key for item, _ in used], splits)
     by_split: dict[str, list[tuple[CorpusItem, list[str]]]] = {"train": [], "valid": [], "test": []}
-    for item in items:
-        tokens = encode_score(item.score)
-        if len(tokens) >= MIN_TOKENS:
-            by_split[item.split].append((item, tokens))
+    for split, piece in zip(splits, used):
+        by_split[split].append(piece)
     if not by_split["train"]:
         raise DatasetError("The training split has no piece with at least two notes.")
     codec = NoteCodec(Vocabulary(vocabulary) if vocabulary else Vocabulary.build([t for _, t in by_split["train"]]))
@@ -81,7 +85,7 @@ def prepare_data(items: Sequence[CorpusItem], datasets: dict[str, Any] | None = 
                          [tempo_variants(i.score, t) for i, t in by_split["train"]])
     valid = [codec.encode_tokens(t) for _, t in by_split["valid"]]
     test = [codec.encode_tokens(t) for _, t in by_split["test"]]
-    return NoteData(codec, train_set, valid, test, dict(datasets or {}), unknown)
+    return NoteData(codec, train_set, valid, test, dict(datasets or {}), unknown, held_out)
 
 
 def _unknown_chords(vocab: Vocabulary, pieces: Sequence[Sequence[str]]) -> dict[str, Any]:
@@ -183,6 +187,7 @@ class NoteLSTMTask(TrainTask):
                                           "drawn per piece per epoch (train split)") if self.augment else None,
                          "pieces": {"train": len(self.data.train), "valid": len(self.data.valid),
                                     "test": len(self.data.test)},
+                         **({"held_out": self.data.held_out} if self.data.held_out else {}),
                          "tokens": self.data.token_counts(), "windows_per_epoch": self.windows,
                          **({"unknown_chords": self.data.unknown_chords} if self.data.unknown_chords else {})},
         }
@@ -206,7 +211,9 @@ def train_run(request: TrainRequest) -> TrainRun:
         yield TrainProgress(0, 0, 0, message=f"loading {spec}")
         found, info[spec] = load_dataset(spec)
         items += found
-    data = prepare_data(items, info, vocabulary=base["vocabulary"] if base else None)
+    data = prepare_data(items, info, vocabulary=base["vocabulary"] if base else None, measurable=True)
+    if data.held_out:
+        yield TrainProgress(0, 0, 0, message=data.held_out)
     model_cfg = NoteLSTMConfig(**base["config"]) if base else NoteLSTMConfig(vocab_size=len(data.codec), **request.sizes)
     task = NoteLSTMTask(data, model_cfg, SEQ_LEN, cfg.batch_size, cfg.seed, specs=specs, command=request.command)
     return (yield from train(task, cfg, request.out, request.resume))

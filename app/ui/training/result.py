@@ -41,6 +41,8 @@ def card_summary(name: str, card: dict[str, Any]) -> str:
     shown = ", ".join(f"{k.replace('_', ' ')} {v:.4g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
                       for k, v in sorted(metrics.items()) if v is not None)
     lines.append("Metrics: " + (shown or "none measured (no held-out pieces in this data)"))
+    if training.get("held_out"):  # a small folder: how it was split, or why nothing could be measured
+        lines.append(str(training["held_out"]))
     lines.append(f"Weights sha256 {str(card.get('weights_sha256', ''))[:16]}…")
     return "<br>".join(lines)
 
