@@ -82,4 +82,31 @@ def _start_gui(argv: list[str]) -> int:
         return 0
     from app.ui.main_window import run_gui
 
-    return run_gui(files_given)
+    return _end_process(run_gui(files_given))
+
+
+def _end_process(code: int) -> int:
+    """End the GUI's process at once once its window has closed (the close saved everything).
+
+    The interpreter's own exit tears down every module the session loaded (torch, the audio analysis,
+    music21) object by object: a second or more of a closed window's process still running, several on a
+    busy machine. The window's close already wrote the settings, waited for saves and exports and cleared
+    its autosave, so the process ends here, after the Qt application (which hands the clipboard over)
+    and the logs and output streams are closed.
+    """
+    import logging
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        import shiboken6
+
+        shiboken6.delete(app)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
