@@ -223,7 +223,11 @@ class FileController(QObject):
         return self.runner.start(TaskKind.FILE_EXPORT, export_file, score, path, self.settings.soundfont,
                                  self.settings.sample_rate,
                                  on_result=lambda done: self.status_message.emit(done.message()),
-                                 on_error=lambda msg: self.warn("Cannot export", msg))
+                                 on_error=lambda msg: self._on_export_failed(path, msg))
+
+    def _on_export_failed(self, path: Path, message: str) -> None:
+        self.status_message.emit(f"{path.name} was not exported.")  # replaces "Exporting…" before the dialog
+        self.warn("Cannot export", message)
 
     # -- recovery ------------------------------------------------------------------
     def offer_recovery(self, asked: bool = False) -> bool:

@@ -157,3 +157,14 @@ def test_closing_prompt_save_waits_for_the_save(files, doc, tmp_path):
     files.ask_path = lambda *a: str(tmp_path / "closing.cadenza")
     assert files.maybe_save()  # returns only once the worker has written the file
     assert not doc.modified and load_score(tmp_path / "closing.cadenza").tracks[0].notes == (Note(0, 60, 480),)
+
+
+def test_a_failed_export_says_so_in_the_status_bar(files, doc, qtbot, tmp_path):
+    doc.replace_all(Score(tracks=(Track("Lead", 0, False, ()),)))  # no notes: nothing to render
+    said = []
+    files.status_message.connect(said.append)
+    task = files.export(tmp_path / "empty.wav")
+    qtbot.waitUntil(lambda: bool(files.warnings), timeout=20000)
+    task.wait(10)
+    assert said == ["Exporting empty.wav…", "empty.wav was not exported."]
+    assert "no notes" in files.warnings[0] and not (tmp_path / "empty.wav").exists()
