@@ -97,6 +97,15 @@ class Settings:
         self._set("files/last_folder", str(value))
 
     @property
+    def save_folder(self) -> str:
+        """The folder the user last saved or exported to ('' before the first save)."""
+        return self._get("files/save_folder", "", str)
+
+    @save_folder.setter
+    def save_folder(self, value: str) -> None:
+        self._set("files/save_folder", str(value))
+
+    @property
     def autosave_interval_s(self) -> int:
         return max(10, self._get("files/autosave_interval_s", 60, int))
 

@@ -94,6 +94,26 @@ def export_file(score: Score, path: str | Path, soundfont: str | None = None, sa
     return Exported(path, tuple(save_score(score, path) or ()))
 
 
+# what ships with Cadenza (the seeds, the bundled checkpoints, the code): never a place to save the user's work
+APP_FOLDERS = tuple(Path(__file__).resolve().parents[2] / name for name in ("resources", "app", "models"))
+
+
+def inside_app(path: str | Path) -> bool:
+    """True when ``path`` lies in one of Cadenza's own folders (a bundled seed, say)."""
+    resolved = Path(path).expanduser().resolve()
+    return any(resolved.is_relative_to(folder) for folder in APP_FOLDERS)
+
+
+def save_start_folder(document: Path | None, last_saved: str | None) -> Path:
+    """Where Save As and Export start: the document's own folder, else where the user last saved, else
+    their Documents folder (or home); never one of Cadenza's own folders, where a seed lives."""
+    for folder in (document.parent if document else None, Path(last_saved) if last_saved else None):
+        if folder is not None and folder.is_dir() and not inside_app(folder):
+            return folder
+    documents = Path.home() / "Documents"
+    return documents if documents.is_dir() else Path.home()
+
+
 def drag_file(score: Score, name: str) -> Path:
     """A .mid file of ``score`` in a fresh temporary folder, for dragging into a DAW."""
     safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip() or "Cadenza"

@@ -29,7 +29,8 @@ from app.core.errors import ReadOnlyFileError, UnsupportedFormatError
 from app.document import Document, empty_sketch
 from app.services import autosave as recovery
 from app.services.autosave import Autosave
-from app.services.files import OPEN_EXTS, OPEN_FILTER, Opened, export_file, open_file, save_file
+from app.services.files import (OPEN_EXTS, OPEN_FILTER, Exported, Opened, export_file, open_file, save_file,
+                                save_start_folder)
 from app.settings import Settings
 from app.tasks import TaskKind, TaskRunner
 from app.ui.dialogs.export_dialog import ExportDialog
@@ -68,7 +69,7 @@ class FileController(QObject):
         return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(box, "cancel")
 
     def ask_path(self, kind: str, suggestion: str, filters: str) -> str:
-        folder = str(Path(self.settings.last_folder) / suggestion)
+        folder = str(save_start_folder(self.doc.path, self.settings.save_folder) / suggestion)
         if kind == "open":
             path, _ = QFileDialog.getOpenFileName(self.window, "Open", self.settings.last_folder, filters)
         else:
@@ -182,6 +183,7 @@ class FileController(QObject):
             self.doc.set_path(saved)
             self.autosave.discard()
             self._remember(saved)
+            self.settings.save_folder = str(saved.parent)
             self.saved.emit(str(saved))
             self.status_message.emit(f"Saved {saved.name}.")
 
@@ -222,8 +224,12 @@ class FileController(QObject):
         self.status_message.emit(f"Exporting {path.name}…")
         return self.runner.start(TaskKind.FILE_EXPORT, export_file, score, path, self.settings.soundfont,
                                  self.settings.sample_rate,
-                                 on_result=lambda done: self.status_message.emit(done.message()),
+                                 on_result=self._on_export_finished,
                                  on_error=lambda msg: self._on_export_failed(path, msg))
+
+    def _on_export_finished(self, done: Exported) -> None:
+        self.settings.save_folder = str(done.path.parent)
+        self.status_message.emit(done.message())
 
     def _on_export_failed(self, path: Path, message: str) -> None:
         self.status_message.emit(f"{path.name} was not exported.")  # replaces "Exporting…" before the dialog
