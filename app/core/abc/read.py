@@ -32,12 +32,17 @@ from app.core.score import DEFAULT_PPQ, Score
 
 def read_abc(path: str | Path, tune: int | None = None, ppq: int = DEFAULT_PPQ) -> Score:
     """Read the tune numbered ``tune`` (default: the first) of an ABC file."""
-    return read_abc_text(read_text(path), tune=tune, name=str(path), ppq=ppq)
+    return read_abc_text(read_text(path), tune=tune, name=str(path), ppq=ppq, voice_names=True)
 
 
 def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
-                  ppq: int = DEFAULT_PPQ) -> Score:
-    """Read ABC from a string; errors name ``name`` as the file."""
+                  ppq: int = DEFAULT_PPQ, voice_names: bool = False) -> Score:
+    """Read ABC from a string; errors name ``name`` as the file.
+
+    With ``voice_names`` every track is named (see :func:`track_name`), as a file's tracks are;
+    without, a track is named only where the text names it (the editor keeps the document's names
+    where the text has none).
+    """
     tunes = split_tunes(text)
     if not tunes:
         raise FileFormatError(name, "it holds no ABC tune")
@@ -45,7 +50,7 @@ def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
     if chosen is None:
         raise FileFormatError(name, f"there is no tune with X: {tune}")
     try:
-        score = _build(chosen.text_lines, ppq)
+        score = _build(chosen.text_lines, ppq, voice_names)
     except FileFormatError:
         raise
     except UnreadableConstruct as exc:
@@ -55,15 +60,15 @@ def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
     return score  # a tune of rests only is an empty score (what Cadenza writes for one), not an error
 
 
-def _build(lines: list[Line], ppq: int) -> Score:
+def _build(lines: list[Line], ppq: int, voice_names: bool = False) -> Score:
     """Prepare the tune's text, make one music21 Part per voice, and read them."""
     from app.core.music21_bridge import quiet_music21
 
     with quiet_music21():
-        return _build_loudly(lines, ppq)
+        return _build_loudly(lines, ppq, voice_names)
 
 
-def _build_loudly(lines: list[Line], ppq: int) -> Score:
+def _build_loudly(lines: list[Line], ppq: int, voice_names: bool) -> Score:
     from music21 import metadata, stream
 
     from app.core.abc.music21_part import voice_part
@@ -77,10 +82,16 @@ def _build_loudly(lines: list[Line], ppq: int) -> Score:
     named = len(voices) > 1
     for voice in voices:
         part = voice_part("\n".join(header + voice.lines) + "\n")
-        part.partName = voice.name or (voice.vid if named else "") or None
+        part.partName = track_name(voice) if voice_names else voice.name or (voice.vid if named else "") or None
         _add_instrument(part, voice)
         result.insert(0, part)
     return stream_to_score(result, ppq=ppq)
+
+
+def track_name(voice: Voice) -> str:
+    """The track's name: the voice's name, else "Voice 1" for V:1 (a tune without V: lines is voice 1),
+    else its V: id (V:Tenor), the same whether the tune has one voice or several."""
+    return voice.name or (f"Voice {voice.vid}" if voice.vid.isdigit() else voice.vid) or "Voice 1"
 
 
 def _add_instrument(part, voice: Voice) -> None:
