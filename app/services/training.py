@@ -8,13 +8,16 @@ trainer's carry a message and no steps), ``finished(dict)`` (the final ``{"done"
 and ``state_changed(str)``.
 
 Pausing asks the child to stop at its next step and save its resume state
-(SIGINT on POSIX, a ``pause`` line on stdin elsewhere); once it has said its
-last sentence (its state is saved by then) it is ended at once, so ``paused``
-comes within a step instead of after the seconds a Python process with torch
-and a corpus in memory takes to tear down. Resuming starts it again with
-``--resume``. The arguments of a run are kept beside it in ``training_run.json``,
-so a run left unfinished when the app closed is found again by
-:func:`unfinished_runs` and resumed with the same settings.
+(SIGINT on POSIX, a ``pause`` line on stdin elsewhere; on POSIX a second
+SIGINT after ``NUDGE_MS`` stops a step that runs long half-way, with the
+state of the last whole step saved, so a pause never waits on a long step).
+Once the child has said its last sentence (its state is saved by then) it is
+ended at once, so ``paused`` comes within a step instead of after the seconds
+a Python process with torch and a corpus in memory takes to tear down.
+Resuming starts it again with ``--resume``. The arguments of a run are kept
+beside it in ``training_run.json``, so a run left unfinished when the app
+closed is found again by :func:`unfinished_runs` and resumed with the same
+settings.
 QtCore only: no widgets, no torch.
 """
 
@@ -29,7 +32,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from app.core.paths import user_models_dir
 from models.common.train_request import HYPERPARAMETERS, flag as _flag
@@ -41,6 +44,7 @@ RESUME_JSON = "resume.json"  # models.common.checkpoint's names (that module imp
 RESUME_TENSORS = "resume.safetensors"
 STDERR_KEEP = 16_384
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NUDGE_MS = 1000  # a stop not done by then is asked again, which cuts the step under way (see train_loop)
 
 # states of a TrainingProcess
 IDLE, RUNNING, PAUSING, PAUSED, STOPPING, CANCELLED, FINISHED, FAILED = (
@@ -299,6 +303,8 @@ class TrainingProcess(QObject):
         said, waited = "", 0
         while not proc.waitForFinished(50) and waited < wait_ms:
             waited += 50
+            if waited == NUDGE_MS and os.name == "posix":
+                os.kill(proc.processId(), signal.SIGINT)  # a long step: cut it (see _nudge)
             said = (said + bytes(proc.readAllStandardError()).decode(errors="replace"))[-STDERR_KEEP:]
             if said_last_word(said):
                 break
@@ -311,8 +317,15 @@ class TrainingProcess(QObject):
     def _ask_stop(self) -> None:
         if os.name == "posix":
             os.kill(self._proc.processId(), signal.SIGINT)
+            proc = self._proc  # the timer dies with it: a child gone by then is not asked
+            QTimer.singleShot(NUDGE_MS, proc, lambda: self._nudge(proc))
         else:
             self._proc.write(b"pause\n")
+
+    def _nudge(self, proc: QProcess) -> None:
+        """Ask again a child still running a step long after the first ask: it stops that step half-way."""
+        if proc is self._proc and self._stop and self.is_running() and not said_last_word(self.stderr):
+            os.kill(proc.processId(), signal.SIGINT)
 
     def _set_state(self, state: str) -> None:
         self.state = state

@@ -17,7 +17,12 @@ every model:
   (``file_unit.py``): the best model (weights + card) and the resume state
   are written to a staging folder, fsynced, and committed by one rename with a
   manifest naming the step, so a kill at any moment leaves the previous
-  complete set or the new one, and a kill loses at most one interval. A
+  complete set or the new one, and a kill loses at most one interval. An
+  interrupt (KeyboardInterrupt: a second Ctrl+C, or the editor's Pause when a
+  step runs long) stops even half-way through a step and saves the state of
+  the last whole step, or, during an evaluation, the state with that
+  evaluation still owed (it runs first on resume); the optimiser update, its
+  counters and every save are never cut (``hold_signals.py``). A
   resume checks the manifest (every file's sha256, the counters' step) and
   refuses settings that would change the run (see ``RESULT_SETTINGS``).
   Resuming is *exact*: the
@@ -61,6 +66,7 @@ from models.common.checkpoint import (checkpoint_writers, load_checkpoint, load_
                                       verify_files, writers_for)
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
+from models.common.hold_signals import held_sigint
 from models.common.optimisation import amp_setup, lr_at, make_optimizer, step_seed
 from models.common.run_folder import base_card
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask
@@ -103,8 +109,8 @@ def train(task: TrainTask, cfg: TrainConfig | None, out_dir: str | Path, resume:
         try:
             yield run.progress((f"resumed at step {run.c.step} on " if resume else "training on ") + run.device_name())
             yield from run.loop()
-        except GeneratorExit:
-            run.save_state()
+        except (GeneratorExit, KeyboardInterrupt):
+            run.save_state()  # the last whole step (a step cut half-way is done again on resume)
             raise
         return run.finish()
     finally:
@@ -206,6 +212,8 @@ class _Run:
     def loop(self) -> Iterator[TrainProgress]:
         """Step through the remaining epochs (skipping the batches already done), yielding after every step."""
         c = self.c
+        if c.step and c.last_eval_step != c.step and self.eval_due(end_of_epoch=c.batch == 0):
+            self.after_step(end_of_epoch=c.batch == 0)  # the evaluation an interrupt cut short
         for epoch in range(c.epoch, self.cfg.epochs):
             if self.stopping():
                 return
@@ -213,10 +221,7 @@ class _Run:
             for batch in itertools.islice(self.task.train_batches(epoch, self.rank, self.world), c.batch, n):
                 if self.stopping():
                     return
-                self.train_step(batch)
-                c.batch += 1
-                if c.batch >= n:
-                    c.epoch, c.batch = epoch + 1, 0
+                self.train_step(batch, epoch, n)
                 message = self.after_step(end_of_epoch=c.batch == 0)
                 file_unit.pause_point("step", c.step)
                 yield self.progress(message, epoch + 1)
@@ -226,8 +231,10 @@ class _Run:
         early = self.cfg.patience > 0 and self.c.bad_evals >= self.cfg.patience
         return early or self.c.step >= self.total
 
-    def train_step(self, batch: Any) -> None:
-        """One optimiser step on one batch (dropout seeded from (seed, rank, step))."""
+    def train_step(self, batch: Any, epoch: int, n: int) -> None:
+        """One optimiser step on batch ``c.batch`` of ``n`` in ``epoch`` (dropout seeded from (seed, rank, step)).
+
+        An interrupt may cut the forward and backward passes (nothing is changed yet), never the update."""
         for group in self.opt.param_groups:
             group["lr"] = lr_at(self.c.step, self.cfg, self.total)
         torch.manual_seed(step_seed(self.cfg.seed, self.rank, self.c.step))
@@ -236,6 +243,12 @@ class _Run:
                 loss, n_tokens, _ = self.task.loss(self.model, batch, self.device)
             self.opt.zero_grad(set_to_none=True)
             (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+            with held_sigint():
+                self.update(float(loss.detach()), n_tokens, epoch, n)
+
+    def update(self, loss: float, n_tokens: int, epoch: int, n: int) -> None:
+        """The optimiser step and the counters that go with it (one piece: see :func:`held_sigint`)."""
+        with gpu_memory_guard(OOM_HINT):
             if self.scaler is not None:
                 self.scaler.unscale_(self.opt)
             if self.cfg.grad_clip > 0:
@@ -245,22 +258,27 @@ class _Run:
                 self.scaler.update()
             else:
                 self.opt.step()
-        self.c.step += 1
-        self.c.loss_sum += float(loss.detach())
-        self.c.loss_count += 1
-        self.c.tokens += n_tokens * self.world
+        c = self.c
+        c.step += 1
+        c.batch += 1
+        if c.batch >= n:
+            c.epoch, c.batch = epoch + 1, 0
+        c.loss_sum += loss
+        c.loss_count += 1
+        c.tokens += n_tokens * self.world
         self.session_steps += 1
         self.session_tokens += n_tokens * self.world
 
     def after_step(self, end_of_epoch: bool) -> str:
         """Evaluate and save when due; returns the progress message."""
-        every, step = self.cfg.eval_every, self.c.step
-        message = ""
-        if (every and step % every == 0) or (not every and end_of_epoch) or step >= self.total:
-            message = self.evaluate_and_keep()
+        message = self.evaluate_and_keep() if self.eval_due(end_of_epoch) else ""
         if self.best_unsaved or self.save_due():
             self.save_state()
         return message
+
+    def eval_due(self, end_of_epoch: bool) -> bool:
+        every, step = self.cfg.eval_every, self.c.step
+        return bool((every and step % every == 0) or (not every and end_of_epoch) or step >= self.total)
 
     def save_due(self) -> bool:
         """Whether an interval (``checkpoint_every`` steps, or ``checkpoint_minutes``) has passed."""
@@ -295,8 +313,12 @@ class _Run:
 
     def evaluate_and_keep(self) -> str:
         """Validate; keep and save the model when it is the best so far."""
+        result = self.evaluate(self.task.valid_batches())  # an interrupt here leaves the evaluation owed
+        with held_sigint():
+            return self.keep(result)
+
+    def keep(self, result: tuple[float, float, int] | None) -> str:
         c = self.c
-        result = self.evaluate(self.task.valid_batches())
         valid, c.last_acc = result[:2] if result else (None, None)
         c.history.append([c.step, c.loss_sum / c.loss_count if c.loss_count else None, valid])
         c.loss_sum, c.loss_count, c.last_eval_step = 0.0, 0, c.step
@@ -339,7 +361,11 @@ class _Run:
 
     def save_state(self, finished: bool = False) -> None:
         """Write the resume state (counters, optimiser, RNG, last weights) and, when there is a new one,
-        the best model, as one unit naming this step (rank 0 only)."""
+        the best model, as one unit naming this step (rank 0 only); never cut by an interrupt."""
+        with held_sigint():
+            self._save_state(finished)
+
+    def _save_state(self, finished: bool) -> None:
         if self.main:
             info = dict(asdict(self.c), seconds=self.seconds(), task=self.fingerprint, total_steps=self.total,
                         finished=finished, config=asdict(self.cfg),

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.midi import write_midi
 from app.core.score import Note, Score, Track
-from app.services.training import PAUSED, RUNNING, TrainArgs, TrainingProcess, resume_info
+from app.services.training import PAUSED, PAUSING, RUNNING, TrainArgs, TrainingProcess, resume_info
 
 WAIT_MS = 60_000
 
@@ -59,5 +59,31 @@ def test_pause_takes_effect_within_two_seconds_and_resume_continues_the_step_cou
     assert first["step"] == saved and f"resumed at step {saved}" in first["message"]
     steps = [r["step"] for r in reports if r.get("total_steps")]
     assert steps[:3] == [saved, saved + 1, saved + 2]
+    process.kill()
+    qtbot.waitUntil(lambda: not process.is_running(), timeout=5000)
+
+
+def test_a_long_step_is_cut_short_so_pause_still_takes_under_two_seconds(qtbot, env, tmp_path, monkeypatch):
+    """The child stops for good inside a step (the test hook stands for a step of a big model); the first ask
+    waits for the step's end, the second, a second later, cuts it and saves the last whole step."""
+    args = TrainArgs("note-lstm", [str(env)], str(tmp_path / "models" / "slow"), device="cpu", epochs=400,
+                     max_steps=4000, batch_size=2, sizes={"hidden": 16, "layers": 1})
+    monkeypatch.setenv("CADENZA_TEST_PAUSE_AT", "step@3")
+    process = TrainingProcess()
+    process.start(args)
+    qtbot.waitUntil(lambda: "paused at step step 3" in process.stderr or process.state != RUNNING, timeout=WAIT_MS)
+    assert process.state == RUNNING, process.stderr
+    asked = time.perf_counter()
+    process.pause()
+    qtbot.waitUntil(lambda: process.state != PAUSING, timeout=WAIT_MS)
+    latency = time.perf_counter() - asked
+    assert process.state == PAUSED and latency < 2.0, f"{process.state} after {latency:.2f} s: {process.stderr}"
+    assert resume_info(args.out)["step"] == 3
+
+    monkeypatch.delenv("CADENZA_TEST_PAUSE_AT")
+    qtbot.waitUntil(lambda: not process.is_running(), timeout=5000)
+    process.start(args, resume=True)
+    qtbot.waitUntil(lambda: process.last_progress.get("step", 0) >= 5 or process.state != RUNNING, timeout=WAIT_MS)
+    assert process.last_progress.get("step", 0) >= 5, process.stderr
     process.kill()
     qtbot.waitUntil(lambda: not process.is_running(), timeout=5000)
