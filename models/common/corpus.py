@@ -106,11 +106,10 @@ def measurable_splits(keys: Sequence[str], splits: Sequence[str]) -> tuple[list[
     (empty when the hash split already measures)."""
     out, n = list(splits), len(splits)
     if n < MIN_PIECES_TO_MEASURE:
-        held = sum(s in HELD_OUT for s in out)
         sentence = (f"With only {n} piece{'s' * (n != 1)} there is none to spare for measuring, so the model "
                     f"learns from {'both' if n == 2 else 'it'} and reports no validation or test figures; "
                     f"add at least {MIN_PIECES_TO_MEASURE - n} more to measure it.") if n else ""
-        return ["train"] * n, sentence if n else ""
+        return ["train"] * n, sentence
     order = sorted(range(n), key=lambda i: hashlib.sha1(keys[i].encode("utf-8")).hexdigest())
     moved = False
     for needed in (*HELD_OUT, "train"):
