@@ -27,6 +27,7 @@ from app.settings import Settings
 from app.tasks import TaskRunner, leave_stuck_tasks
 from app.ui.abc_editor.editor import AbcEditor
 from app.ui.actions import Actions
+from app.ui.dialogs.missing_soundfont import MissingSoundFont
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
 from app.ui.file_controller import FileController
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
                                     self._selection_by_track)
         self.playback = PlaybackController(self.doc, self.player, self.roll, self.actions["play"],
                                            self.actions["loop"], self)
+        self.missing_soundfont = MissingSoundFont(self.player, self.spectrogram, self.settings, self)
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()

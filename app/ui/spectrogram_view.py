@@ -115,13 +115,17 @@ class SpectrogramView(QWidget):
         super().resizeEvent(event)
         self.notice.setGeometry(self.rect())
 
-    def _on_service_failed(self, message: str) -> None:
+    def show_reason(self, message: str) -> None:
+        """Write why there is no spectrogram across the view (it stays until the next one is shown)."""
         self._result = None
         self.image.clear()
         self.notice.setText(message)
         self.notice.setGeometry(self.rect())
         self.notice.show()
         self.notice.raise_()
+
+    def _on_service_failed(self, message: str) -> None:
+        self.show_reason(message)
         self.failed.emit(message)
 
     def _on_service_spectrogram_ready(self, score: Score, result: TickSpectrogram | None) -> None:
