@@ -30,6 +30,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_grooves import SEEDS_DIR, update_index  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from app.core.abc.header import key_from_abc, key_to_abc  # noqa: E402
+from app.core.keys import key_fifths, parse_key  # noqa: E402
+
 CORPUS = "music21 corpus"
 HEADER_FIELDS = ("C", "O", "R", "M", "L", "Q", "Z")  # kept, in this order, between T: and K:
 
@@ -98,8 +102,8 @@ FOLK = (
          ONEILL, "The first phrase of a very slow Irish air in G minor that climbs the scale through a raised sixth and seventh."),
     Folk("der-mond-ist-aufgegangen", "Der Mond ist aufgegangen", "essenFolksong/boehme10.abc", 199, 3, 6,
          "G major", ESSEN, "The first half of the best-known German evening song (J. A. P. Schulz, 1790), calm and hymn-like."),
-    Folk("dort-unten-im-thale", "Dort unten im Thale", "essenFolksong/boehme10.abc", 357, 2, 8, "E minor",
-         ESSEN, "A German folk love song in E minor, 3/4: a tender falling line answered by an upward leap."),
+    Folk("dort-unten-im-thale", "Dort unten im Thale", "essenFolksong/boehme10.abc", 357, 2, 8, "G major",
+         ESSEN, "A German folk love song in G major, 3/4: a tender falling line answered by an upward leap."),
     Folk("zu-mantua-in-banden", "Zu Mantua in Banden", "essenFolksong/boehme10.abc", 69, 4, 8, "E minor",
          ESSEN, "The opening of the Andreas Hofer song (1844), a sombre E minor march-like melody in 4/4."),
     Folk("es-waren-zwei-koenigskinder", "Es waren zwei Königskinder", "essenFolksong/erk10.abc", 154, 4, 8,
@@ -190,8 +194,9 @@ def _end_with_final_bar(line: str) -> str:
     return line + " |]"
 
 
-def cut_abc(tune: str, title: str, lines: int, comment: str) -> str:
-    """Header of ``tune`` (renumbered X:1, titled ``title``) and its first ``lines`` lines of music."""
+def cut_abc(tune: str, title: str, lines: int, comment: str, key: str | None = None) -> str:
+    """Header of ``tune`` (renumbered X:1, titled ``title``) and its first ``lines`` lines of music; ``K:``
+    names ``key`` where the tune writes its signature under another name (``K: G`` for E minor)."""
     head, body = [], []
     in_body = False
     for line in tune.splitlines():
@@ -201,6 +206,10 @@ def cut_abc(tune: str, title: str, lines: int, comment: str) -> str:
         elif re.match(r"K:", line):
             key_line = line.split("%")[0].rstrip()
             in_body = True
+            if key is not None and key_from_abc(key_line[2:].strip()) != key:
+                if key_fifths(key_from_abc(key_line[2:].strip()) or "C major") != key_fifths(key):
+                    raise SystemExit(f"{title}: K:{key_line[2:]} does not have the signature of {key}")
+                key_line = f"K: {key_to_abc(key)}"  # the same signature, named as the key it is
         elif re.match(r"[A-Za-z]:\s*\S", line):  # a header field with a value
             head.append(line)
     fields = {f: [h for h in head if h[0] == f] for f in HEADER_FIELDS}
@@ -220,10 +229,12 @@ def make_folk(spec: Folk) -> dict:
     source = Path(corpus.getWork(spec.path))
     tune = _tune_text(source.read_text(encoding="utf-8", errors="replace"), spec.x)
     where = f"{spec.path}" + (f", tune X:{spec.x}" if spec.x is not None else "")
-    comment = (f"Seed for Cadenza: the first {spec.bars} bars (and any pickup), verbatim, from the {CORPUS}:\n"
+    renamed = key_from_abc(re.search(r"^K:(.*)$", tune, re.M)[1].split("%")[0].strip()) != spec.key
+    verbatim = "verbatim but for K: named as the key it is" if renamed else "verbatim"
+    comment = (f"Seed for Cadenza: the first {spec.bars} bars (and any pickup), {verbatim}, from the {CORPUS}:\n"
                f"{where} ({spec.book}).")
     path = SEEDS_DIR / f"{spec.name}.abc"
-    path.write_text(cut_abc(tune, spec.title, spec.lines, comment), encoding="utf-8")
+    path.write_text(cut_abc(tune, spec.title, spec.lines, comment, spec.key), encoding="utf-8")
     bars, meter = check_bars(path, spec.bars)
     return entry(spec.name, spec.title, path, "folk", bars, meter, spec.key,
                  f"{CORPUS}: {where} ({spec.book})", spec.description)
@@ -287,6 +298,18 @@ def _trim_after_fermata(lasts, expressions, note) -> None:
             m.insert(cut, note.Rest(quarterLength=end - cut))
 
 
+def _name_key(score, name: str) -> None:
+    """Every key signature of ``score`` written as the key ``name`` (its mode in <mode>): Bach's one-flat
+    G minor is G dorian, not the D minor music21 would otherwise write."""
+    from music21 import key
+
+    tonic, mode = parse_key(name)
+    for signature in list(score.recurse().getElementsByClass(key.KeySignature)):
+        if signature.sharps != key_fifths(name):
+            raise SystemExit(f"{name}: the score's signature has {signature.sharps} sharps")
+        signature.activeSite.replace(signature, key.Key(tonic.replace("b", "-"), mode))
+
+
 def _normalise_xml(text: str) -> str:
     """Drop the encoding date and number the random part and instrument ids, so output is deterministic."""
     text = re.sub(r"\s*<encoding-date>[^<]*</encoding-date>", "", text)
@@ -306,6 +329,7 @@ def make_excerpt(spec: Excerpt) -> dict:
     score = corpus.parse(spec.path)
     excerpt = score.measures(spec.first, spec.last)
     _clean_excerpt(excerpt, spec)
+    _name_key(excerpt, spec.key)
     path = SEEDS_DIR / f"{spec.name}.musicxml"
     tmp = path.with_suffix(".tmp.musicxml")
     excerpt.write("musicxml", fp=str(tmp))

@@ -8,6 +8,7 @@ from typing import Any
 from app.core.quiet_import import quiet_import
 from app.core.score import Score
 from app.core.timing import bar_count, duration_seconds
+from app.core.variations import score_key
 
 
 def gm_instrument_name(program: int, is_drum: bool = False) -> str:
@@ -45,7 +46,7 @@ def score_info(score: Score) -> dict[str, Any]:
         "tempo_changes": len(score.tempos) - 1,
         "time_signature": f"{first_sig.numerator}/{first_sig.denominator}",
         "time_signature_changes": len(score.time_signatures) - 1,
-        "key": score.key,
+        "key": score_key(score),
         "ppq": score.ppq,
         "provenance": json_safe(dict(score.provenance)),
     }

@@ -24,6 +24,7 @@ from app.core.abc.header import bar_units, default_unit, format_meter, format_un
 from app.core.errors import CadenzaError, GenerationError
 from app.core.keys import key_alterations, key_fifths, spell
 from app.core.score import Note, Score
+from app.core.variations import score_key
 
 from models.abc_lstm.constraint import fit_seed_body, seed_fields
 from models.abc_lstm.grammar_header import is_valid_key
@@ -185,7 +186,7 @@ def melody_tune(score: Score, bars: int = MAX_SEED_BARS) -> tuple[dict[str, str]
     sig = score.time_signatures[0]
     meter = (sig.numerator, sig.denominator)
     unit = default_unit(meter)
-    key = _key(score.key)
+    key = _key(score_key(score))
     fields = {"T": _title(score.title), "M": format_meter(meter), "L": format_unit(unit), "K": key}
     half = Fraction(score.ppq * 4) * unit / 2
     tops = skyline(notes, tolerance=max(1, min(score.ppq // 8, int(half) // 2)))

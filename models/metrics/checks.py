@@ -21,26 +21,21 @@ import numpy as np
 
 from app.core.abc.notes import abc_notes
 from app.core.keys import scale_pitch_classes
+from app.core.variations import score_key
 from app.core.score import Score
 
 from models.metrics.features import piece_notes
 
-_MAJOR = (0, 2, 4, 5, 7, 9, 11)
 _BASE = np.uint64(0x9E3779B97F4A7C15)  # odd, so invertible modulo 2**64
 _BASE_INV = np.uint64(pow(int(_BASE), -1, 2 ** 64))
 LENGTH_CAP = 511  # event lengths in 16ths are capped here (32 whole notes)
 
 
 def key_scale(score: Score) -> frozenset[int]:
-    """The pitch classes of the piece's key, or of the best-fitting major scale when the key is unknown."""
-    if score.key:
-        try:
-            return scale_pitch_classes(score.key)
-        except ValueError:
-            pass
-    counts = np.bincount([n.pitch % 12 for n in piece_notes(score)], minlength=12)
-    best = max(range(12), key=lambda t: (sum(counts[(t + i) % 12] for i in _MAJOR), -t))
-    return frozenset((best + i) % 12 for i in _MAJOR)
+    """The pitch classes of the piece's diatonic scale, in its key as Cadenza finds it (``score_key``);
+    empty without pitched notes."""
+    key = score_key(score)
+    return scale_pitch_classes(key) if key else frozenset()
 
 
 def in_key_share(score: Score) -> float | None:

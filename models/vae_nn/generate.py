@@ -39,7 +39,7 @@ import torch
 
 from app.core.errors import CheckpointError, GenerationError
 from app.core.score import Note, Score, Track
-from app.core.variations import estimate_key, key_pitch_classes
+from app.core.variations import key_pitch_classes, score_key
 from models.vae_nn import SPEC
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
@@ -78,17 +78,11 @@ def fold_into(notes: Sequence[Note], role: Role) -> list[Note]:
 
 
 def seed_key(seed: Score | None) -> frozenset[int] | None:
-    """The pitch classes of the seed's key (its own, else the best-fitting major key); None without a seed."""
+    """The pitch classes of the seed's key (``score_key``: as written, else the best fit); None without a seed."""
     if seed is None or not seed.note_count:
         return None
-    pitched = [n.pitch for t in seed.tracks if not t.is_drum for n in t.notes]
-    for name in (continuation_context(seed).key, estimate_key(pitched)):
-        try:
-            if name:
-                return key_pitch_classes(name)
-        except ValueError:  # a key name Cadenza does not know: fall back to the best fit
-            continue
-    return None
+    key = score_key(continuation_context(seed))
+    return key_pitch_classes(key) if key else None
 
 
 class VaeNNGenerator(Generator):

@@ -53,6 +53,17 @@ def test_without_a_key_the_best_fitting_major_scale_is_used():
     score = variation(*[Note(i * 240, p, 240) for i, p in enumerate(g_major)], key=None)
     assert badges(score).key == "G major" and badges(score).in_key == 1.0
     assert {7, 8} <= key_pitch_classes("A minor")  # natural and raised 7th both count in minor
+    assert {5, 6} <= key_pitch_classes("G dorian")  # Bach's one-flat G minor leads with F#
+
+
+def test_score_key_is_the_written_key_else_the_best_fit():
+    from app.core.variations import score_key
+
+    melody = [Note(i * 240, p, 240) for i, p in enumerate([67, 69, 71, 72, 74, 76, 78, 79])]
+    assert score_key(variation(*melody, key="E minor")) == "E minor"  # the signature (and mode) as written
+    assert score_key(variation(*melody, key=None)) == "G major"
+    assert score_key(variation(*melody, key="H lydian")) == "G major"  # not a key: the best fit
+    assert score_key(variation(Note(0, 36, 480), drums=True, key=None)) is None
 
 
 # -- inserting ----------------------------------------------------------------------------------------

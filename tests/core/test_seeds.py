@@ -260,3 +260,14 @@ def test_module_is_pure_stdlib():
             assert all(a.name.split(".")[0] in sys.stdlib_module_names for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             assert node.module.split(".")[0] in sys.stdlib_module_names or node.module.startswith("app.core.")
+
+
+@pytest.mark.parametrize("seed", [s for s in SEEDS if s.key], ids=ids([s for s in SEEDS if s.key]))
+def test_the_key_cadenza_finds_is_the_key_the_seed_list_shows(seed: Seed):
+    """One key everywhere: the seed list, `cadenza info` and the seed preview (both use score_key)."""
+    from app.core.formats import load_score
+    from app.core.summary import score_info
+    from app.core.variations import score_key
+
+    score = load_score(seed.path)
+    assert score_key(score) == score_info(score)["key"] == seed.key

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHeade
 from app.core.generation_settings import NO_SOURCE, bundled_source, file_source, source_label
 from app.core.score import Score
 from app.core.seeds import STYLES, Seed, list_seeds
+from app.core.variations import score_key
 from app.services.files import OPEN_EXTS, OPEN_FILTER
 from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.mini_roll import MiniRoll
@@ -150,7 +151,7 @@ class SeedPicker(QWidget):
             title = score.title or source_label(self._source)
             sig = score.time_signatures[0]
             self.label.setText(f"{title} — {score.note_count} notes, {sig.numerator}/{sig.denominator}"
-                               + (f", {score.key}" if score.key else ""))
+                               + (f", {key}" if (key := score_key(score)) else ""))
         self.preview_shown.emit()
 
     def ask_file(self) -> str:
