@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.core.errors import AudioError
+from app.core.errors import AudioError, SoundFontError
 from app.core.score import Score
 from app.core.timing import TempoMap
 from app.services.player import Player
@@ -44,6 +44,13 @@ class TickSpectrogram:
     db: np.ndarray  # (n_mels, columns) float32, FLOOR_DB..0 dB (0 dB: the loudest bin)
     ticks: np.ndarray  # (columns,) start tick of each column, evenly spaced from 0
     freqs: np.ndarray  # (n_mels,) centre Hz of each band, lowest first
+
+
+@dataclass(frozen=True)
+class NoSoundFont:
+    """No spectrogram can be made: there is no SoundFont to render with (``reason`` says what to install)."""
+
+    reason: str
 
 
 def tick_grid(end_tick: float, ppq: int) -> np.ndarray:
@@ -113,15 +120,21 @@ def _torch_importing() -> bool:
 
 
 def compute_spectrogram(synth_at: Callable[[int], object], rate: int, score: Score,
-                        cancelled: Callable[[], bool]) -> TickSpectrogram | None:
+                        cancelled: Callable[[], bool]) -> TickSpectrogram | NoSoundFont | None:
     """Render ``score`` with ``synth_at(rate)`` and transform it (worker thread); None when cancelled.
+
+    Without a SoundFont the answer is :class:`NoSoundFont`, a state of the machine the view explains,
+    not a failure of the computation.
 
     scipy's array checks (so librosa's) read ``torch.Tensor`` whenever torch is
     in ``sys.modules``, and fail while a model worker is still importing it:
     the transform waits for such an import (importing a module another thread
     is importing waits for it) and runs again if one began under it.
     """
-    synth = synth_at(rate)
+    try:
+        synth = synth_at(rate)
+    except SoundFontError as exc:
+        return NoSoundFont(str(exc))
     audio = render_mono(synth, score, cancelled)
     if audio is None:
         return None
@@ -185,7 +198,10 @@ class SpectrogramService(QObject):
                           score, on_result=lambda result, s=score: self._on_task_finished(s, result),
                           on_error=self._on_task_failed)
 
-    def _on_task_finished(self, score: Score, result: TickSpectrogram | None) -> None:
+    def _on_task_finished(self, score: Score, result: TickSpectrogram | NoSoundFont | None) -> None:
+        if isinstance(result, NoSoundFont):  # tried again after the next edit: one may be installed by then
+            self.failed.emit(result.reason)
+            return
         self._shown = score
         self.spectrogram_ready.emit(score, result)
 
