@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.core.score import Score, TimeSignature
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where arrays are made: the window's first frame needs no numpy
 
 
 class TempoMap:
@@ -30,6 +32,8 @@ class TempoMap:
 
     def seconds_array(self, ticks: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`seconds` for an array of ticks."""
+        import numpy as np
+
         ticks = np.asarray(ticks, dtype=np.float64)
         idx = np.searchsorted(np.asarray(self._ticks), ticks, side="right") - 1
         idx = np.clip(idx, 0, None)

@@ -15,7 +15,9 @@ when the device takes it, else the device's own preferred rate (no
 resampling). Samples go out as float32 when the device takes it, else int16.
 The player's synth is the application's one FluidSynth (the SoundFont loaded
 once): :meth:`Player.synth` lends it to the spectrogram, which gives way to
-playback (see :attr:`app.audio.synth.Synth.contended`).
+playback (see :attr:`app.audio.synth.Synth.contended`). QtMultimedia and the
+stream (numpy) are imported at the first play or device query, so making a
+Player costs the window's first frame nothing.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QIODevice, QObject, QTimer, Signal
-from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSink, QMediaDevices, QtAudio
 
-from app.audio.stream import FrameQueue, PlayRequest, Segment, play_blocks, tick_at
 from app.core.errors import CadenzaError
 from app.core.score import Note, Score, Track
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioDevice, QAudioFormat, QAudioSink
+
+    from app.audio.stream import FrameQueue, PlayRequest, Segment
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +48,20 @@ PREVIEW_TICKS = 960  # a held piano key sounds at most this long (1 s at the def
 PREVIEW_FADE_S = 0.03
 STOP_JOIN_S = 0.5  # stop() waits this long for the render thread (it ends within one block)
 SHUTDOWN_JOIN_S = 5.0
+
+
+def _multimedia():
+    """PySide6.QtMultimedia, imported at the first play or device query (not before the window shows)."""
+    from PySide6 import QtMultimedia
+
+    return QtMultimedia
+
+
+def _stream():
+    """app.audio.stream (and numpy with it), imported at the first play."""
+    from app.audio import stream
+
+    return stream
 
 
 class _PullDevice(QIODevice):
@@ -123,7 +142,7 @@ class Player(QObject):
     # -- public API -----------------------------------------------------------
     def available_devices(self) -> list[str]:
         """Descriptions of the audio outputs (what the preferences offer)."""
-        return [d.description() for d in QMediaDevices.audioOutputs()]
+        return [d.description() for d in _multimedia().QMediaDevices.audioOutputs()]
 
     def device_name(self) -> str:
         """The description of the output playback uses ('' when there is none)."""
@@ -147,7 +166,7 @@ class Player(QObject):
         """
         self.stop()
         self._position = int(start_tick)
-        if self._begin(score_provider, PlayRequest(int(start_tick), end_tick, loop)) is None:
+        if self._begin(score_provider, _stream().PlayRequest(int(start_tick), end_tick, loop)) is None:
             self.stopped.emit()
 
     def stop(self) -> None:
@@ -156,7 +175,7 @@ class Player(QObject):
         if run is None:
             return
         if run.preview_pitch is None and run.sink is not None:
-            self._position = int(tick_at(run.segments, run.played_frames()))
+            self._position = int(_stream().tick_at(run.segments, run.played_frames()))
         self._end(run)
         if run.preview_pitch is None:
             self.stopped.emit()
@@ -168,7 +187,7 @@ class Player(QObject):
         self.stop()
         note = Note(0, max(0, min(127, int(pitch))), PREVIEW_TICKS, 100)
         score = Score(tracks=(Track("preview", int(program), bool(is_drum), (note,)),))
-        self._begin(lambda: score, PlayRequest(0), preview_pitch=note.pitch)
+        self._begin(lambda: score, _stream().PlayRequest(0), preview_pitch=note.pitch)
 
     def release_note(self, pitch: int) -> None:
         """End the preview of ``pitch`` with a short fade."""
@@ -218,21 +237,22 @@ class Player(QObject):
     # -- starting and ending a run -------------------------------------------
     def _device(self) -> QAudioDevice | None:
         """The output named in the settings, else the default one, else None."""
-        outputs = QMediaDevices.audioOutputs()
+        outputs = _multimedia().QMediaDevices.audioOutputs()
         if not outputs:
             return None
         wanted = self._settings.audio_device
         for device in outputs:
             if wanted and device.description() == wanted:
                 return device
-        default = QMediaDevices.defaultAudioOutput()
+        default = _multimedia().QMediaDevices.defaultAudioOutput()
         return default if not default.isNull() else outputs[0]
 
     def _format(self, device: QAudioDevice) -> QAudioFormat | None:
         """Stereo at the preferred rate if the device takes it (else its own rate), float32 or int16."""
+        audio_format = _multimedia().QAudioFormat
         for rate in (self._settings.sample_rate, device.preferredFormat().sampleRate()):
-            for sample_format in (QAudioFormat.SampleFormat.Float, QAudioFormat.SampleFormat.Int16):
-                fmt = QAudioFormat()
+            for sample_format in (audio_format.SampleFormat.Float, audio_format.SampleFormat.Int16):
+                fmt = audio_format()
                 fmt.setChannelCount(2)
                 fmt.setSampleRate(int(rate))
                 fmt.setSampleFormat(sample_format)
@@ -252,8 +272,8 @@ class Player(QObject):
                                      "16-bit format; playback is off, everything else works.")
             return None
         self._runs += 1
-        sample_format = "float32" if fmt.sampleFormat() == QAudioFormat.SampleFormat.Float else "int16"
-        queue = FrameQueue(int(AHEAD_S * fmt.sampleRate()), sample_format)
+        sample_format = "float32" if fmt.sampleFormat() == _multimedia().QAudioFormat.SampleFormat.Float else "int16"
+        queue = _stream().FrameQueue(int(AHEAD_S * fmt.sampleRate()), sample_format)
         run = _Run(self._runs, device, fmt, queue, preview_pitch)
         run.thread = threading.Thread(target=self._render, args=(run, score_provider, request),
                                       name=f"cadenza-playback-{run.number}", daemon=True)
@@ -285,7 +305,7 @@ class Player(QObject):
             synth = self.synth(run.rate)
             if run.stop.is_set():
                 return
-            blocks = play_blocks(synth, score_provider, request, BLOCK_FRAMES)
+            blocks = _stream().play_blocks(synth, score_provider, request, BLOCK_FRAMES)
             try:
                 for block in blocks:
                     if not run.segments or run.segments[-1] is not block.segment:
@@ -314,10 +334,10 @@ class Player(QObject):
             return
         run.io = _PullDevice(run.queue, self)
         run.io.open(QIODevice.OpenModeFlag.ReadOnly)
-        run.sink = QAudioSink(run.device, run.audio_format, self)
+        run.sink = _multimedia().QAudioSink(run.device, run.audio_format, self)
         run.sink.stateChanged.connect(self._on_sink_state_changed)  # no argument: PySide 6.12 cannot convert it
         run.sink.start(run.io)
-        if run.sink.error() == QtAudio.Error.OpenError:
+        if run.sink.error() == _multimedia().QtAudio.Error.OpenError:
             self._fail(run, f"The audio device {run.device.description()} could not be opened; "
                             "playback is off, everything else works.")
             return
@@ -335,10 +355,11 @@ class Player(QObject):
         if run is None or run.sink is None or run.sink is not self.sender():
             return
         state, error = run.sink.state(), run.sink.error()
-        if state == QtAudio.State.StoppedState and error in (QtAudio.Error.IOError, QtAudio.Error.FatalError,
-                                                             QtAudio.Error.OpenError):
+        audio = _multimedia().QtAudio
+        if state == audio.State.StoppedState and error in (audio.Error.IOError, audio.Error.FatalError,
+                                                           audio.Error.OpenError):
             self._fail(run, f"The audio device {run.device.description()} stopped working; playback stopped.")
-        elif state == QtAudio.State.IdleState and run.queue.drained:
+        elif state == audio.State.IdleState and run.queue.drained:
             self._finish(run)
 
     def _on_timer_timeout(self) -> None:
@@ -346,18 +367,19 @@ class Player(QObject):
         if run is None or run.sink is None:
             return
         if run.preview_pitch is None:
-            tick = int(tick_at(run.segments, run.played_frames()))
+            tick = int(_stream().tick_at(run.segments, run.played_frames()))
             if tick != self._position:
                 self._position = tick
                 self.position_changed.emit(tick)
-        if run.queue.drained and run.sink.state() in (QtAudio.State.IdleState, QtAudio.State.StoppedState):
+        audio = _multimedia().QtAudio
+        if run.queue.drained and run.sink.state() in (audio.State.IdleState, audio.State.StoppedState):
             self._finish(run)
 
     def _finish(self, run: _Run) -> None:
         """The music has ended: the playhead goes to the last frame played, then stopped."""
         preview = run.preview_pitch is not None
         if not preview and run.segments:
-            self._position = int(tick_at(run.segments, run.queue.pushed))
+            self._position = int(_stream().tick_at(run.segments, run.queue.pushed))
             self.position_changed.emit(self._position)
         self._end(run)
         if not preview:

@@ -4,12 +4,17 @@ Piano roll in the centre; the ABC editor, the track list and the spectrogram
 as docks that can be moved and hidden; the transport bar; the status bar.
 The logic lives in the controllers (files, playback) and the widgets.
 torch is never imported here: the window shows before any model loads.
+The first frame holds the piano roll, the transport and empty docks; the
+docks' panels (tracks, ABC, generation, and the spectrogram with pyqtgraph and
+numpy) are built one per event-loop turn after it is painted, or at once
+when something asks for one (``window.tracks`` builds the track list).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QTimer, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
@@ -20,24 +25,33 @@ from app.core import notices
 from app.core.edits import extract
 from app.document import Document
 from app.services.files import OPEN_EXTS, Opened
-from app.services.generation import GenerationService
 from app.services.player import Player
-from app.services.spectrogram import SpectrogramService
 from app.settings import Settings
 from app.tasks import TaskRunner, leave_stuck_tasks
-from app.ui.abc_editor.editor import AbcEditor
 from app.ui.actions import Actions
-from app.ui.dialogs.missing_soundfont import MissingSoundFont
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
 from app.ui.file_controller import FileController
-from app.ui.generation import GenerationDocks
-from app.ui.panels.tracks import TrackList
 from app.ui.pianoroll import PianoRoll
 from app.ui.playback_controller import PlaybackController
-from app.ui.spectrogram_view import SpectrogramView
+from app.ui.later_panels import BUILDERS
 from app.ui.theme import apply_theme
 from app.ui.transport import TransportBar
+
+if TYPE_CHECKING:
+    from app.services.generation import GenerationService
+    from app.services.spectrogram import SpectrogramService
+    from app.ui.abc_editor.editor import AbcEditor
+    from app.ui.dialogs.missing_soundfont import MissingSoundFont
+    from app.ui.generation import GenerationDocks
+    from app.ui.panels.tracks import TrackList
+    from app.ui.spectrogram_view import SpectrogramView
+
+_LEFT, _RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+DOCKS = (("abc", "ABC", _RIGHT), ("tracks", "Tracks", _LEFT),
+         ("spectrogram", "Spectrogram", Qt.DockWidgetArea.BottomDockWidgetArea),
+         ("generate", "Generate", _RIGHT), ("variations", "Variations", _LEFT), ("phrases", "Phrases", _LEFT))
+LATER = ("tracks", "generation", "abc", "spectrogram", "missing_soundfont")  # built after the first paint, in order
 
 
 class MainWindow(QMainWindow):
@@ -54,20 +68,9 @@ class MainWindow(QMainWindow):
         self.roll = PianoRoll(self.doc)
         self.setCentralWidget(self.roll)
         self.actions = Actions(self, self.roll)
-        self.abc = AbcEditor(self.doc, self.runner, self.settings)
-        self.tracks = TrackList(self.doc)
-        self.spectrogram_service = SpectrogramService(self.runner, self.player, self)
-        self.spectrogram = SpectrogramView(self.spectrogram_service)
-        self.generation = GenerationService(self.runner, self)
-        self.generation_ui = GenerationDocks(self.generation, self.doc, self.roll, self.player, self.settings,
-                                             self.runner, self)
-        self.docks = {name: self._dock(name, title, widget, area) for name, title, widget, area in (
-            ("abc", "ABC", self.abc, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("tracks", "Tracks", self.tracks, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("spectrogram", "Spectrogram", self.spectrogram, Qt.DockWidgetArea.BottomDockWidgetArea),
-            ("generate", "Generate", self.generation_ui.panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("variations", "Variations", self.generation_ui.gallery, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("phrases", "Phrases", self.generation_ui.phrases, Qt.DockWidgetArea.LeftDockWidgetArea))}
+        self._parts: dict[str, object] = {}  # the panels built so far (see LATER)
+        self._later = "waiting"  # "waiting" for the first show, "building", or "closed"
+        self.docks = {name: self._dock(name, title, area) for name, title, area in DOCKS}
         self.tabifyDockWidget(self.docks["abc"], self.docks["generate"])
         self.tabifyDockWidget(self.docks["variations"], self.docks["phrases"])
         self.docks["variations"].raise_()
@@ -83,7 +86,6 @@ class MainWindow(QMainWindow):
                                     self._selection_by_track)
         self.playback = PlaybackController(self.doc, self.player, self.roll, self.actions["play"],
                                            self.actions["loop"], self)
-        self.missing_soundfont = MissingSoundFont(self.player, self.spectrogram, self.settings, self)
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
@@ -95,12 +97,40 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # -- assembly -------------------------------------------------------------
-    def _dock(self, name: str, title: str, widget: QWidget, area) -> QDockWidget:
+    def _dock(self, name: str, title: str, area) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
+        dock.setWidget(QWidget())  # its panel replaces this after the first paint
         self.addDockWidget(area, dock)
         return dock
+
+    # -- the panels built after the first paint (or when first used) ------------------------
+    abc: AbcEditor = property(lambda self: self._part("abc"))
+    tracks: TrackList = property(lambda self: self._part("tracks"))
+    generation_ui: GenerationDocks = property(lambda self: self._part("generation"))
+    generation: GenerationService = property(lambda self: self._part("generation").service)
+    spectrogram_service: SpectrogramService = property(lambda self: self._part("spectrogram")[0])
+    spectrogram: SpectrogramView = property(lambda self: self._part("spectrogram")[1])
+    missing_soundfont: MissingSoundFont = property(lambda self: self._part("missing_soundfont"))
+
+    def _part(self, name: str):
+        if name not in self._parts:
+            self._parts[name] = BUILDERS[name](self, self._status)
+            if name == "spectrogram":
+                QTimer.singleShot(0, self._align_spectrogram)  # once its dock has laid it out
+        return self._parts[name]
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._later == "waiting":
+            self._later = "building"
+            QTimer.singleShot(0, self._build_next_part)  # after the first paint
+
+    def _build_next_part(self) -> None:
+        missing = [name for name in LATER if name not in self._parts]
+        if missing and self._later == "building":
+            self._part(missing[0])
+            QTimer.singleShot(0, self._build_next_part)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -144,7 +174,8 @@ class MainWindow(QMainWindow):
             "tool_draw": lambda: self._set_tool("draw"), "tool_select": lambda: self._set_tool("select"),
             "tool_erase": lambda: self._set_tool("erase"), "rewind": lambda: self._rewind(),
             "zoom_in": lambda: roll.zoom_horizontal(1.25), "zoom_out": lambda: roll.zoom_horizontal(0.8),
-            "generate": self.generation_ui.panel.generate, "cancel_generation": self.generation_ui.panel.cancel,
+            "generate": lambda: self.generation_ui.panel.generate(),
+            "cancel_generation": lambda: self.generation_ui.panel.cancel(),
             "train_model": self._open_training,
         }
         for name, handler in handlers.items():
@@ -159,15 +190,12 @@ class MainWindow(QMainWindow):
         doc.path_changed.connect(lambda _: self._update_title())
         doc.score_reset.connect(self._on_doc_score_reset)
         doc.meta_changed.connect(lambda: self.transport.show_score(doc.score))
-        doc.changed.connect(lambda: self.spectrogram_service.set_score(doc.score))
         roll.view_changed.connect(lambda *_: self._align_spectrogram())
-        for watched in (roll, self.spectrogram):
-            watched.installEventFilter(self)
+        roll.installEventFilter(self)
         dock = self.docks["spectrogram"]
         dock.dockLocationChanged.connect(lambda *_: self._align_spectrogram())
         dock.topLevelChanged.connect(lambda *_: self._align_spectrogram())
         roll.status_message.connect(self._status)
-        self.abc.status_message.connect(self._status)
         self.files.status_message.connect(self._status)
         self.files.recent_changed.connect(self._fill_recent)
         self.files.opened.connect(self._on_files_opened)
@@ -175,8 +203,6 @@ class MainWindow(QMainWindow):
         self.playback.position_changed.connect(self._on_playback_position_changed)
         self.transport.tempo_edited.connect(lambda bpm: doc.undo_stack.push(tempo_command(doc, bpm)))
         self.transport.snap_chosen.connect(self._set_snap)
-        self.spectrogram_service.failed.connect(self._status)
-        self.generation_ui.status_message.connect(self._status)
         self.warned.connect(self._status)  # queued to the UI thread when a worker warns
         self._tell_warning = self.warned.emit  # one object, to remove on close
         notices.add_listener(self._tell_warning)
@@ -196,11 +222,13 @@ class MainWindow(QMainWindow):
 
     def _on_playback_position_changed(self, tick: int) -> None:
         self.transport.show_position(self.doc.score, tick)
-        self.spectrogram.set_playhead(tick)
+        if "spectrogram" in self._parts:
+            self.spectrogram.set_playhead(tick)
 
     def _on_doc_score_reset(self) -> None:
         self.transport.show_score(self.doc.score)
-        self.spectrogram_service.set_score(self.doc.score)
+        if "spectrogram" in self._parts:
+            self.spectrogram_service.set_score(self.doc.score)
         self._update_title()  # the path changes before the score: a title read then was the old score's
 
     def _new_sketch(self) -> None:
@@ -279,6 +307,8 @@ class MainWindow(QMainWindow):
 
     def _align_spectrogram(self) -> None:
         """Same tick at the same screen x in the roll and the spectrogram, wherever the dock sits."""
+        if "spectrogram" not in self._parts:
+            return
         roll_x = self.roll.view.viewport().mapToGlobal(QPoint(0, 0)).x()
         spec_x = self.spectrogram.mapToGlobal(QPoint(0, 0)).x()
         margin = max(0, roll_x - spec_x)
@@ -315,7 +345,9 @@ class MainWindow(QMainWindow):
         self.settings.window_state = self.saveState()
         self.settings.sync()
         notices.remove_listener(self._tell_warning)
-        self.generation_ui.shutdown()
+        self._later = "closed"
+        if "generation" in self._parts:
+            self.generation_ui.shutdown()
         self.runner.shutdown(timeout_ms=250)  # first: a spectrogram may be rendering with the player's synth;
         # saves and exports are waited for in full, other results are dropped (a task stuck longer is left)
         self.player.shutdown()

@@ -5,22 +5,15 @@ from pathlib import Path
 import pytest
 
 from app.commands import tempo_command
+from plain_window import plain_window  # noqa: F401 (fixture)
 
 DATA = Path(__file__).parent.parent / "data"
 
 
 @pytest.fixture
-def window(qtbot, settings, tmp_path, monkeypatch):
-    from app.ui.main_window import MainWindow
-
-    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
-    w = MainWindow(settings)
-    w.files.ask_save = lambda: "discard"
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.doc.mark_saved()
-    w.close()
+def window(plain_window):
+    plain_window.show()
+    return plain_window
 
 
 def test_new_sketch_resets_the_title_and_the_playhead(window, qtbot):
