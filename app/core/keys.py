@@ -80,23 +80,38 @@ def scale_pitch_classes(name: str | None) -> frozenset[int]:
     return frozenset((LETTER_PC[letter] + alt) % 12 for letter, alt in alters.items())
 
 
-def spell(pitch: int, fifths: int) -> tuple[str, int, int]:
+def spell(pitch: int, fifths: int, tonic: int | None = None) -> tuple[str, int, int]:
     """Spell MIDI ``pitch`` in a key: ``(letter, alteration, octave)``.
 
-    Diatonic pitches take the key's spelling; others are a natural letter when
-    one fits, else raised from below in sharp keys (and C major) and lowered
-    from above in flat keys.
+    Diatonic pitches take the key's spelling; the leading tone a semitone below
+    the ``tonic`` (its pitch class, when known) is the letter below the tonic's,
+    raised (F# in G minor or G dorian, C# in D minor); other pitches are a
+    natural letter when one fits, else raised from below in sharp keys (and C
+    major) and lowered from above in flat keys.
     """
     alters = key_alterations(fifths)
     pc = pitch % 12
     for letter in LETTERS:
         if (LETTER_PC[letter] + alters[letter]) % 12 == pc:
             return _with_octave(pitch, letter, alters[letter])
+    if tonic is not None and pc == (tonic - 1) % 12:
+        tonic_letter = next(x for x in LETTERS if (LETTER_PC[x] + alters[x]) % 12 == tonic % 12)
+        below = LETTERS[(LETTERS.index(tonic_letter) - 1) % 7]
+        return _with_octave(pitch, below, (pc - LETTER_PC[below] + 6) % 12 - 6)
     for alt in (0, 1 if fifths >= 0 else -1):  # chromatic: a natural, else sharp/flat
         for letter in LETTERS:
             if (LETTER_PC[letter] + alt) % 12 == pc:
                 return _with_octave(pitch, letter, alt)
     raise AssertionError("unreachable: every pitch class has a spelling")
+
+
+def key_tonic(name: str | None) -> int | None:
+    """The pitch class of ``name``'s tonic (``"G dorian"`` -> 7), or None for no key or a name that is none."""
+    try:
+        tonic, _ = parse_key(name or "")
+    except ValueError:
+        return None
+    return (LETTER_PC[tonic[0]] + tonic.count("#") - tonic.count("b")) % 12
 
 
 def _with_octave(pitch: int, letter: str, alter: int) -> tuple[str, int, int]:

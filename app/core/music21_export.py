@@ -31,7 +31,7 @@ from fractions import Fraction
 
 from music21 import bar, beam, chord, clef, duration, instrument, key, metadata, meter, note, pitch, stream, tempo, tie
 
-from app.core.keys import key_alterations, key_fifths, parse_key, spell
+from app.core.keys import key_alterations, key_fifths, key_tonic, parse_key, spell
 from app.core.notation_grid import BeatGrid, GridReport, bar_spans, notation_score
 from app.core.score import Note, Score, Track
 from app.core.slicing import Slice, bar_end, lift_low_notes, slice_notes
@@ -90,7 +90,7 @@ def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: 
     part.partName = xml_text(track.name) or None
     cuts = [tick for tick, _ in spans] + [t for t in tempos if t > 0]
     slices = slice_notes(notes, cuts, end=end)
-    spelled_fifths = 0 if track.is_drum else fifths
+    spelling = (0, None) if track.is_drum else (fifths, key_tonic(score.key))
     lines = {b.tick: b.signature for b in bar_lines(score, until=end)}
     position, previous_meter = 0, None
     for number, (start, length) in enumerate(spans, start=1):
@@ -106,7 +106,7 @@ def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: 
             if m21_key is not None:
                 measure.coreInsert(0, m21_key)
         position = _fill_measure(measure, slices, position, start, start + length, grid, ppq,
-                                 spelled_fifths, tempos, previous_meter)
+                                 spelling, tempos, previous_meter)
         if number == len(spans):
             measure.rightBarline = bar.Barline("final")
         measure.coreElementsChanged()
@@ -116,7 +116,7 @@ def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: 
 
 
 def _fill_measure(measure: stream.Measure, slices: list[Slice], position: int, start: int, stop: int,
-                  grid: BeatGrid, ppq: int, fifths: int, tempos: dict[int, float],
+                  grid: BeatGrid, ppq: int, spelling: tuple[int, int | None], tempos: dict[int, float],
                   meter_now: tuple[int, int] | None) -> int:
     """Write the slices of one bar into ``measure``; returns the index of the next slice."""
     written: dict[tuple[str, int], int] = {}  # accidentals shown so far in this bar
@@ -125,7 +125,7 @@ def _fill_measure(measure: stream.Measure, slices: list[Slice], position: int, s
         piece = slices[position]
         if piece.start in tempos:
             measure.coreInsert(Fraction(piece.start - start, ppq), tempo.MetronomeMark(number=tempos[piece.start]))
-        pitches = [_spelled(n.pitch, fifths, written) for n in piece.notes]
+        pitches = [_spelled(n.pitch, spelling, written) for n in piece.notes]
         values = grid.note_values(piece.start, piece.end)
         tied_in = {n.pitch for n in slices[position - 1].notes if n.tie_to_next} if position else set()
         tick = piece.start
@@ -179,9 +179,10 @@ def _m21_key(name: str | None) -> key.Key | None:
     return key.Key(tonic.replace("b", "-"), mode)
 
 
-def _spelled(midi: int, fifths: int, written: dict[tuple[str, int], int]) -> pitch.Pitch:
+def _spelled(midi: int, spelling: tuple[int, int | None], written: dict[tuple[str, int], int]) -> pitch.Pitch:
     """``midi`` spelled in the key, its accidental shown when the key and the bar so far do not imply it."""
-    letter, alter, octave = spell(midi, fifths)
+    fifths, tonic = spelling
+    letter, alter, octave = spell(midi, fifths, tonic)
     result = pitch.Pitch(letter, octave=octave)
     implied = written.get((letter, octave), key_alterations(fifths)[letter])
     if alter or implied:

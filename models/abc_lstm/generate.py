@@ -25,6 +25,7 @@ from models.abc_lstm.codec import CharVocab
 from models.abc_lstm.constraint import TuneConstraint
 from models.abc_lstm.model import AbcLSTM, AbcLSTMConfig
 from models.abc_lstm.seed import seed_tune
+from models.abc_lstm.spelling import respell_tune
 
 CHARS_PER_BAR_BUDGET = 80
 
@@ -58,7 +59,7 @@ class AbcLSTMGenerator(Generator):
         request = self.check_request(request)
         timer = Timer()
         rows = self.constraints(request)
-        texts = yield from self._sample(rows, request)
+        texts = [respell_tune(text) for text in (yield from self._sample(rows, request))]  # ^F, not _G, in G minor
         return [with_provenance(self._to_score(text), replace(self.provenance(request, i), abc=text), timer.elapsed())
                 for i, text in enumerate(texts)]
 

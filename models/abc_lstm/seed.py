@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from app.core.abc.header import bar_units, default_unit, format_meter, format_unit, key_to_abc, parse_meter, parse_unit
 from app.core.errors import CadenzaError, GenerationError
-from app.core.keys import key_alterations, key_fifths, spell
+from app.core.keys import key_alterations, key_fifths, key_tonic, spell
 from app.core.score import Note, Score
 from app.core.variations import score_key
 
@@ -193,7 +193,7 @@ def melody_tune(score: Score, bars: int = MAX_SEED_BARS) -> tuple[dict[str, str]
     problem = None
     for triplets in (True, False):
         body = write_body(quantize(tops, half, triplets), int(bar_units(meter, unit) * 2),
-                          _beat(meter, unit), key_fifths(_key_name(key)), bars)
+                          _beat(meter, unit), key_fifths(_key_name(key)), bars, key_tonic(_key_name(key)))
         try:
             fit_seed_body(body, meter, unit)
             return fields, body
@@ -202,8 +202,9 @@ def melody_tune(score: Score, bars: int = MAX_SEED_BARS) -> tuple[dict[str, str]
     raise GenerationError(f"The seed's melody could not be written as ABC abc-lstm can continue ({problem}).")
 
 
-def write_body(events: list[_Event], bar: int, beat: int, fifths: int, bars: int) -> str:
-    """ABC body text of quantized events (half units): bars of ``bar`` halves, the first ``bars`` kept.
+def write_body(events: list[_Event], bar: int, beat: int, fifths: int, bars: int, tonic: int | None = None) -> str:
+    """ABC body text of quantized events (half units): bars of ``bar`` halves, the first ``bars`` kept;
+    pitches spelled in the key of ``fifths`` sharps or flats and ``tonic`` (its pitch class).
 
     Whole empty bars before the first note are skipped; a first bar that begins
     late is written as a pickup. A note over a bar line is tied (``A2-|A``).
@@ -212,7 +213,7 @@ def write_body(events: list[_Event], bar: int, beat: int, fifths: int, bars: int
         return ""
     origin = events[0].start // bar * bar
     limit = origin + bars * bar
-    writer = _Writer(bar, beat, fifths, origin)
+    writer = _Writer(bar, beat, fifths, origin, tonic)
     writer.pos = events[0].start
     for event in events:
         if event.start >= limit:
@@ -239,10 +240,10 @@ def _beat(meter: tuple[int, int], unit: Fraction) -> int:
 class _Writer:
     """Appends notes, rests and bar lines, splitting at bar lines and writing accidentals against the key."""
 
-    def __init__(self, bar: int, beat: int, fifths: int, origin: int) -> None:
+    def __init__(self, bar: int, beat: int, fifths: int, origin: int, tonic: int | None = None) -> None:
         self.bar, self.beat, self.origin = bar, beat, origin
         self.key = key_alterations(fifths)
-        self.fifths = fifths
+        self.fifths, self.tonic = fifths, tonic
         self.pos = origin
         self.parts: list[str] = []
         self.marked: set[str] = set()  # letters with an accidental written in this bar
@@ -294,7 +295,7 @@ class _Writer:
 
     def _spell(self, pitch: int) -> str:
         """``^f``, ``B,``, ``=c''``: an accidental when the key (or one earlier in the bar) would mislead."""
-        letter, alter, octave = spell(pitch, self.fifths)
+        letter, alter, octave = spell(pitch, self.fifths, self.tonic)
         while octave < 2:
             octave += 1
         while octave > 7:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from app.core.abc.header import default_unit, format_meter, format_unit, key_to_abc
-from app.core.keys import key_alterations, key_fifths, spell
+from app.core.keys import key_alterations, key_fifths, key_tonic, spell
 from app.core.abc.written_values import WrittenValue, tuplet_size, written_values
 from app.core.notation_grid import BeatGrid, GridReport, bar_spans, notation_score
 from app.core.score import Score, Track
@@ -78,7 +78,7 @@ def write_abc(score: Score, report: GridReport | None = None) -> str:
         lines.append(f"%%MIDI program {track.program}")
         if track.is_drum:
             lines.append("%%MIDI channel 10")
-        lines += _voice_lines(score, track, grid, end, unit, key_fifths(key), with_tempo=index == 0)
+        lines += _voice_lines(score, track, grid, end, unit, (key_fifths(key), key_tonic(key)), with_tempo=index == 0)
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +95,7 @@ def _bpm(bpm: float) -> str:
     return f"{bpm:.2f}".rstrip("0").rstrip(".")
 
 
-def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fraction, fifths: int,
+def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fraction, key: tuple[int, int | None],
                  with_tempo: bool) -> list[str]:
     """The music of one (quantised) track, bar by bar, four bars a line."""
     tempos = {grid.snap(t.tick): t.bpm for t in score.tempos[1:]} if with_tempo else {}
@@ -124,7 +124,7 @@ def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fra
             if value.triplet and not tuplet_left:
                 tuplet_left = tuplet_size(values, index)
                 prefix = "(3" if tuplet_left == 3 else f"(3:2:{tuplet_left}"
-            text += gap + prefix + _value_text(value, unit / TUPLET_SCALE if value.triplet else unit, fifths, written)
+            text += gap + prefix + _value_text(value, unit / TUPLET_SCALE if value.triplet else unit, key, written)
             tuplet_left = max(tuplet_left - 1, 0)
             after_field = False
             index += 1
@@ -160,9 +160,11 @@ def length_text(ticks: int, unit: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def pitch_text(pitch: int, fifths: int, written: dict[tuple[str, int], int]) -> str:
-    """A pitch in ABC with the accidental the bar so far requires (updates ``written``)."""
-    letter, alter, octave = spell(pitch, fifths)
+def pitch_text(pitch: int, key: tuple[int, int | None], written: dict[tuple[str, int], int]) -> str:
+    """A pitch in ABC, in ``key`` (sharps or flats, tonic pitch class), with the accidental the bar so far
+    requires (updates ``written``)."""
+    fifths, tonic = key
+    letter, alter, octave = spell(pitch, fifths, tonic)
     in_key = key_alterations(fifths)[letter]
     clash = any(v != alter for (other, _), v in written.items() if other == letter)
     accidental = ""
@@ -176,7 +178,7 @@ def pitch_text(pitch: int, fifths: int, written: dict[tuple[str, int], int]) -> 
     return accidental + name
 
 
-def _value_text(value: WrittenValue, unit: Fraction, fifths: int, written: dict) -> str:
+def _value_text(value: WrittenValue, unit: Fraction, key: tuple[int, int | None], written: dict) -> str:
     """A rest, note or chord for one written value, with its ties (all tied on before a slice's last value)."""
     piece = value.piece
     length = length_text(piece.duration, unit)
@@ -185,9 +187,9 @@ def _value_text(value: WrittenValue, unit: Fraction, fifths: int, written: dict)
     notes = piece.notes if value.last else [n._replace(tie_to_next=True) for n in piece.notes]
     if len(notes) == 1:
         only = notes[0]
-        return pitch_text(only.pitch, fifths, written) + length + ("-" if only.tie_to_next else "")
+        return pitch_text(only.pitch, key, written) + length + ("-" if only.tie_to_next else "")
     all_tied = all(n.tie_to_next for n in notes)
-    inner = "".join(pitch_text(n.pitch, fifths, written) + ("-" if n.tie_to_next and not all_tied else "")
+    inner = "".join(pitch_text(n.pitch, key, written) + ("-" if n.tie_to_next and not all_tied else "")
                     for n in notes)
     return f"[{inner}]{length}" + ("-" if all_tied else "")
 
