@@ -12,7 +12,7 @@ from __future__ import annotations
 from app.core.abc.header import key_from_abc
 from app.core.keys import LETTERS, key_fifths, key_tonic, spell
 
-from models.abc_lstm.codec import (_ALTER_ACC, Rejected, _items_text, _midi, _Mover, _Note, _tokenize,
+from models.abc_lstm.codec import (_ALTER_ACC, Rejected, _items_text, _midi, _move_items, _Mover, _Note, _tokenize,
                                    normalize_key)
 
 
@@ -48,14 +48,4 @@ def respell_tune(text: str) -> str:
         body = [_tokenize(line) for line in lines[k_index + 1:]]
     except (Rejected, ValueError):
         return text
-    out = []
-    for items in body:
-        spelled = []
-        for item in items:
-            if isinstance(item, _Note):
-                item = speller.move(item)
-            elif item[0] == "bar":
-                speller.bar()
-            spelled.append(item)
-        out.append(_items_text(spelled))
-    return "\n".join(lines[:k_index + 1] + out) + "\n"
+    return "\n".join(lines[:k_index + 1] + [_items_text(_move_items(items, speller)) for items in body]) + "\n"
