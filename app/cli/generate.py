@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import CadenzaError, DiskFullError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
+from app.core.provenance import Provenance
 from models.common.options import DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, OptionError, OptionSpec, option
 from models.registry import model_specs, spec_names
 
@@ -140,6 +142,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
         raise CadenzaError(exc.cli_sentence()) from None
     written = write_variations(scores, out)
     seconds = time.perf_counter() - start
+    note = Provenance.of(scores[0]).seed_note if scores else None
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps({"model": gen.name, "seconds": round(seconds, 3), "files": written,
                           "variations": [s.provenance for s in scores]}, indent=2))
@@ -187,7 +192,6 @@ def write_variations(scores, out: Path) -> list[str]:
 
 def _abc_text(score, number: int) -> str:
     from app.core.abc.write import write_abc
-    from app.core.provenance import Provenance
 
     text = Provenance.of(score).abc or write_abc(score)
     return re.sub(r"^X:\s*\d+", f"X:{number}", text.strip(), count=1, flags=re.M) + "\n"

@@ -11,7 +11,7 @@ type. The dict's keys (format 1, unchanged since the first release)::
     {"model", "checkpoint", "checkpoint_sha256", "seed", "seed_text",
      "sliders": {option: value}, "bars", "tokens", "random_seed", "variation",
      "variations", "seed_source", "style_source", "device",
-     "generation_seconds", "abc", "phrases": [{"id", "tracks", "start", "end",
+     "generation_seconds", "abc", "seed_note", "phrases": [{"id", "tracks", "start", "end",
      "provenance"}], ...any other key, kept as it was}
 
 Reading is tolerant: a value of the wrong type (a hand-edited file) leaves
@@ -35,7 +35,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "bars": ("bars", WHOLE), "tokens": ("tokens", WHOLE), "random_seed": ("random_seed", WHOLE),
     "variation": ("variation", WHOLE), "variations": ("variations", WHOLE),
     "seed_source": ("seed_source", RECORD), "style_source": ("style_source", RECORD), "device": ("device", TEXT),
-    "generation_seconds": ("generation_seconds", NUMBER), "abc": ("abc", TEXT),
+    "generation_seconds": ("generation_seconds", NUMBER), "abc": ("abc", TEXT), "seed_note": ("seed_note", TEXT),
 }
 PHRASES_KEY = "phrases"
 REGENERATE_NEEDS = ("model", "random_seed", "variation", "variations", "bars")
@@ -76,6 +76,7 @@ class Provenance:
     device: str | None = None
     generation_seconds: float | None = None
     abc: str | None = None  # the generated ABC text (ABC models), kept verbatim
+    seed_note: str | None = None  # what the model left out of the seed, in a sentence (drums, for a pitched model)
     phrases: tuple["Phrase", ...] = ()  # in a document: the phrases inserted into it
     extra: Mapping[str, Any] = field(default_factory=dict)  # other keys, and damaged values as found
 

@@ -20,6 +20,7 @@ from app.core.provenance import Provenance
 from app.core.score import Score
 from models.common.options import (GenerationOptions, check_common, check_variations_can_differ, option,
                                     resolve_options)
+from models.common.seed_fit import fit_seed
 from models.common.spec import ModelSpec
 
 class Cancelled(CadenzaError):
@@ -46,6 +47,7 @@ class GenerationRequest:
     variations: int = option("variations").cli_default
     random_seed: int = 0
     device: str = "auto"
+    seed_note: str | None = None  # what the model left out of the seed (set by check_request, see seed_fit.py)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class Generator(ABC):
             given["style"] = True
         options = resolve_options(self.name, self.options, given)
         check_variations_can_differ(options, request.variations, request.style is not None)
-        return replace(request, options=options)
+        seed, note = fit_seed(self.spec, request.seed)
+        return replace(request, options=options, seed=seed, seed_note=note)
 
     def provenance(self, request: GenerationRequest, index: int) -> Provenance:
         """Everything needed to regenerate variation ``index`` exactly."""
@@ -94,6 +97,7 @@ class Generator(ABC):
             seed=request.seed.title if request.seed is not None else None, seed_text=request.seed_text,
             options=request.options.values(), bars=request.bars, tokens=request.tokens,
             random_seed=request.random_seed, variation=index + 1, variations=request.variations,
+            seed_note=request.seed_note,
         )
 
     @abstractmethod

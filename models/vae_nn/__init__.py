@@ -1,6 +1,6 @@
 """vae-nn: per-track pianoroll VAEs with MelodyNN and ConditionalNNs (Tham & Kim 2021)."""
 
-from models.common.spec import (DRUMS, MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ExtraOption,
+from models.common.spec import (MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ExtraOption,
                                 ModelSpec, SizeOption, TrainSpec)
 
 SPEC = ModelSpec(
@@ -10,7 +10,7 @@ SPEC = ModelSpec(
     description="Per-track pianoroll VAEs whose latents a MelodyNN and ConditionalNNs predict bar by bar",
     good_for="several voices at once (e.g. a four-part chorale), varied by latent noise and a style song",
     options=("temperature", "noise_sd", "style", "style_alpha", "track_noise_sd", "track_style_alpha"),
-    seeds=frozenset({MONOPHONIC, POLYPHONIC, MULTITRACK, DRUMS}),
+    seeds=frozenset({MONOPHONIC, POLYPHONIC, MULTITRACK}),  # four voices: a drum track is left out
     roles=("soprano", "alto", "tenor", "bass"),
     generator=EntryPoint("models.vae_nn.generate:VaeNNGenerator"),
     training=TrainSpec(

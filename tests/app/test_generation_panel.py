@@ -61,6 +61,9 @@ def test_pick_a_seed_and_a_model_then_generate(gen_window, qtbot):
         assert score.note_count > 0 and max(n.start for n in score.all_notes()) < 2 * BAR
     assert cards[0].found.notes == scores[0].note_count
     assert gen_window.doc.score.note_count == 0  # the sketch is untouched until something is inserted
+    note = "markov continues the seed's pitched parts and leaves out its drum track 'Drums', which it does not play."
+    assert all(Provenance.of(s).seed_note == note for s in scores)
+    assert panel.status.text().endswith(note)  # said where the musician looks
 
 
 def test_moving_a_slider_regenerates_a_new_variation_and_auditions_it(gen_window, qtbot, pulse_server):  # noqa: F811

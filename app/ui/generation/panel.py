@@ -303,7 +303,8 @@ class GenerationPanel(QWidget):
     def _on_service_variations_ready(self, scores: list) -> None:
         self._finish()
         seconds = max((Provenance.of(s).generation_seconds or 0 for s in scores), default=0)
-        self._say(f"{len(scores)} variation{'s' * (len(scores) != 1)} in {seconds:.1f} s.")
+        note = Provenance.of(scores[0]).seed_note if scores else None
+        self._say(f"{len(scores)} variation{'s' * (len(scores) != 1)} in {seconds:.1f} s." + (f" {note}" if note else ""))
 
     @Slot(str)
     def _on_service_failed(self, message: str) -> None:
