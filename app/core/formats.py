@@ -32,6 +32,15 @@ def resolve(spec: str | Path) -> Path:
     return Path(spec)
 
 
+#: What each reader imports in the bounded child (imported in the parent first: see call_with_time_limit).
+READER_MODULES = {
+    "midi": ("app.core.midi",),
+    "abc": ("music21", "app.core.abc.read", "app.core.music21_bridge", "app.core.abc.music21_part"),
+    "musicxml": ("music21", "app.core.musicxml"),
+    "project": ("app.core.project",),
+}
+
+
 def read_file_kind(kind: str, path: str, tune: int | None) -> Score:
     """Dispatch to one reader (runs in the bounded child process)."""
     if kind == "midi":
@@ -81,7 +90,7 @@ def load_project_file(path: str | Path, time_limit: float = PARSE_TIME_LIMIT_S,
     path = Path(path)
     check_size(path)
     score, state = call_with_time_limit(read_project_file, (str(path),), path, time_limit,
-                                        progress=reading_progress(path, progress))
+                                        progress=reading_progress(path, progress), modules=READER_MODULES["project"])
     check_score(score, path)
     return score, state
 
@@ -107,7 +116,7 @@ def load_score(spec: str | Path, tune: int | None = None,
     kind = read_kind(path)
     check_size(path)
     score = call_with_time_limit(read_file_kind, (kind, str(path), tune), path, time_limit,
-                                 progress=reading_progress(path, progress))
+                                 progress=reading_progress(path, progress), modules=READER_MODULES.get(kind, ()))
     check_score(score, path)
     return score
 

@@ -12,6 +12,7 @@ Whatever goes wrong in the child arrives as one sentence in a musician's words
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing as mp
 import os
 import re
@@ -20,7 +21,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from app.core.errors import CadenzaError, FileFormatError, LimitExceededError, ParseTimeoutError
 
@@ -310,18 +311,24 @@ def _wait(parent, proc, path: Path, seconds: float, wall: float,
 def call_with_time_limit(fn: Callable[..., Any], args: tuple, path: Path,
                          seconds: float = PARSE_TIME_LIMIT_S, *, wall_seconds: float | None = None,
                          memory_bytes: int | None = MEMORY_LIMIT_BYTES,
-                         progress: Callable[[float], None] | None = None) -> Any:
+                         progress: Callable[[float], None] | None = None, modules: Iterable[str] = ()) -> Any:
     """Run ``fn(*args)`` in a child process limited to ``seconds`` of processor time and
     ``memory_bytes`` more memory; past either (or ``wall_seconds``, by default
     ``WALL_CLOCK_FACTOR * seconds``, of waiting) it is stopped with one sentence.
 
     ``fn`` must be a module-level function returning picklable data (a Score).
     ``progress(elapsed_seconds)`` is called about once a second while it runs.
+    ``modules`` (and ``fn``'s own module) are imported here before the child is
+    forked: a fork copies another thread's half-done import with its lock held,
+    and a child that then imports the same module waits forever, so the parent
+    first waits for any such import to finish.
     Set ``CADENZA_PARSE_IN_PROCESS=1`` to run in-process (debugging only).
     """
     if os.environ.get("CADENZA_PARSE_IN_PROCESS") == "1":
         return fn(*args)
     wall = wall_seconds if wall_seconds is not None else max(seconds * WALL_CLOCK_FACTOR, 10.0)
+    for name in (fn.__module__, *modules):
+        importlib.import_module(name)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, fn, args, seconds, memory_bytes), daemon=True)

@@ -28,6 +28,7 @@ from app.core.abc.macros import read_macro
 from app.core.abc.read import read_abc_text
 from app.core.abc.tunes import in_blocks, looks_like_music, split_tunes, strip_comment, tune_spans
 from app.core.errors import FileFormatError
+from app.core.formats import READER_MODULES
 from app.core.limits import PARSE_TIME_LIMIT_S, call_with_time_limit, check_score
 from app.core.score import DEFAULT_PPQ, Score
 
@@ -261,7 +262,8 @@ def check_and_read_abc(text: str, tune_index: int = 0, ppq: int = DEFAULT_PPQ,
     if problem is None:
         try:
             tune_text = isolate_tune(lines, first, last, header)
-            score = call_with_time_limit(read_abc_text, (tune_text, None, _DOC_NAME, ppq), Path(_DOC_NAME), time_limit)
+            score = call_with_time_limit(read_abc_text, (tune_text, None, _DOC_NAME, ppq), Path(_DOC_NAME), time_limit,
+                                         modules=READER_MODULES["abc"])
             check_score(score, Path(_DOC_NAME))
             programs = any(_MIDI.match(line) for line in lines[first - 1: last])
             return AbcReading(score, None, tunes, index, programs)
