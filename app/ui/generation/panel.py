@@ -128,8 +128,8 @@ class GenerationPanel(QWidget):
         self.controls.changed.connect(self._on_controls_changed)
         self.controls.committed.connect(self._on_controls_committed)
         self.controls.device_changed.connect(self._on_controls_device_changed)
-        self.debounce.timeout.connect(self.generate)
-        self.generate_button.clicked.connect(self.generate)
+        self.debounce.timeout.connect(self._regenerate)
+        self.generate_button.clicked.connect(lambda: self.generate())
         self.cancel_button.clicked.connect(self.cancel)
         self.audition_button.toggled.connect(lambda on: setattr(self.settings, "generation_audition", on))
         self.controls.lock.toggled.connect(lambda _on: self._save_controls())
@@ -139,8 +139,12 @@ class GenerationPanel(QWidget):
         """Read the model list again (e.g. after a new user model was trained)."""
         self.service.refresh_models()
 
-    def generate(self) -> None:
-        """Generate with the current seed, model and sliders (cancels a run in progress)."""
+    def generate(self, new_random_seed: bool = True) -> None:
+        """Generate with the current seed, model and sliders (cancels a run in progress).
+
+        Unlocked, a run asked for (Generate) draws a new random seed; a run a moved slider starts keeps the
+        one shown (``new_random_seed`` False), so the variations differ by the slider alone.
+        """
         self.debounce.stop()
         info = self.models.current()
         if info is None:
@@ -154,7 +158,8 @@ class GenerationPanel(QWidget):
         if info.problem:
             self._say(info.problem, error=True)
             return
-        state = replace(self.controls.state(), random_seed=self.controls.next_random_seed())
+        random_seed = self.controls.next_random_seed() if new_random_seed else self.controls.random_seed.value()
+        state = replace(self.controls.state(), random_seed=random_seed)
         try:
             job = job_from_controls(info, state, self.seeds.source(), self.controls.style_source())
         except OptionError as exc:  # named by option, worded here with the row's label
@@ -249,7 +254,12 @@ class GenerationPanel(QWidget):
     def _on_controls_committed(self) -> None:
         """A released slider regenerates at once (if it changed anything); the debounce is for drags and typing."""
         if self.debounce.isActive():
-            self.generate()
+            self._regenerate()
+
+    @Slot()
+    def _regenerate(self) -> None:
+        """A slider moved: the same random seed, so the music changes by the slider alone."""
+        self.generate(new_random_seed=False)
 
     def _save_controls(self) -> None:
         self.settings.generation_controls = self.controls.state().to_dict()
