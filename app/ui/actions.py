@@ -70,6 +70,8 @@ SPECS = (
     # generation
     Spec("generate", "&Generate Variations", "Ctrl+G", "Generate variations with the chosen seed, model and sliders"),
     Spec("cancel_generation", "&Cancel Generation", None, "Stop the generation in progress"),
+    # help
+    Spec("about", "&About Cadenza", None, "Cadenza's version and licence"),
 )
 
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QPoint, QTimer, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
+from app import __version__
 from app.commands import tempo_command
 from app.core import notices
 from app.core.edits import extract
@@ -29,6 +30,7 @@ from app.services.player import Player
 from app.settings import Settings
 from app.tasks import TaskRunner, leave_stuck_tasks
 from app.ui.actions import Actions
+from app.ui.dialogs.about import about_box
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
 from app.ui.file_controller import FileController
@@ -144,6 +146,7 @@ class MainWindow(QMainWindow):
             "&Transport": ["play", "rewind", "loop", "follow"],
             "&Generate": ["generate", "cancel_generation", None, "train_model"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
+            "&Help": ["about"],
         }
         for title, names in sections.items():
             menu = bar.addMenu(title)
@@ -176,7 +179,7 @@ class MainWindow(QMainWindow):
             "zoom_in": lambda: roll.zoom_horizontal(1.25), "zoom_out": lambda: roll.zoom_horizontal(0.8),
             "generate": lambda: self.generation_ui.panel.generate(),
             "cancel_generation": lambda: self.generation_ui.panel.cancel(),
-            "train_model": self._open_training,
+            "train_model": self._open_training, "about": lambda: about_box(self).open(),
         }
         for name, handler in handlers.items():
             a[name].triggered.connect(lambda _=False, h=handler: h())
@@ -360,6 +363,8 @@ def run_gui(files: list[str]) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Cadenza")
     app.setOrganizationName("Cadenza")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("io.github.cadenza.Cadenza")  # packaging/'s desktop entry: its icon on Wayland
     apply_theme(app)
     window = MainWindow()
     window.show()
