@@ -2,7 +2,8 @@
 # System packages Cadenza needs: libfluidsynth (the synthesizer), a General
 # MIDI SoundFont, and on Linux PulseAudio with its tools (the tests play into a
 # private null sink and record it with parec) and abcmidi (the tests compare the
-# ABC reader with abc2midi, the reference player). Installs them with apt-get where
+# ABC reader with abc2midi, the reference player) and the desktop-file, AppStream and
+# shared-mime-info tools (the tests validate packaging/). Installs them with apt-get where
 # that is possible (root or sudo); elsewhere prints exactly what to install.
 # Quick when all is present.
 set -u
@@ -37,6 +38,10 @@ if [ "$(uname -s)" = Linux ]; then
     have_command pulseaudio || missing="$missing pulseaudio"
     { have_command parec && have_command pactl; } || missing="$missing pulseaudio-utils"
     have_command abc2midi || missing="$missing abcmidi"
+    # tests/test_packaging.py validates packaging/'s desktop entry, AppStream metainfo and MIME type
+    have_command desktop-file-validate || missing="$missing desktop-file-utils"
+    have_command appstreamcli || missing="$missing appstream"
+    have_command update-mime-database || missing="$missing shared-mime-info"
     # the never-lose-work tests: an immutable folder, a tiny tmpfs, a private mount namespace
     have_command chattr || missing="$missing e2fsprogs"
     { have_command unshare && have_command mount; } || missing="$missing util-linux mount"
@@ -57,8 +62,8 @@ if command -v apt-get >/dev/null 2>&1; then
         echo "apt-get could not install:$missing" >&2
     fi
 fi
-echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio and abcmidi for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
+echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio, abcmidi and the desktop-file tools for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
 echo "  Debian/Ubuntu: sudo apt-get install$missing" >&2
-echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils abcMIDI" >&2
+echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils abcMIDI desktop-file-utils appstream shared-mime-info" >&2
 echo "  macOS:         brew install fluid-synth   (and set CADENZA_SOUNDFONT to a .sf2 file)" >&2
 exit 1
