@@ -109,9 +109,10 @@ class AbcLSTMGenerator(Generator):
         from app.core.abc.read import read_abc_text
 
         try:
-            return read_abc_text(text, name="the generated tune")
+            score = read_abc_text(text, name="the generated tune")
         except Exception as exc:  # the grammar makes this unreachable; say so clearly if not
             raise GenerationError(f"A generated tune could not be read back ({exc}).") from None
+        return replace(score, tracks=tuple(t if t.name else replace(t, name="Melody") for t in score.tracks))
 
 
 def _progress(rows: list[TuneConstraint], request: GenerationRequest) -> Progress:

@@ -67,3 +67,4 @@ def test_generated_tunes_have_no_enharmonic_oddities():
     for piece in pieces:
         text = Provenance.of(piece).abc
         assert "K:Gdor" in text and not re.search(r"_[GFC]|\^[EB]", text), text
+        assert [t.name for t in piece.tracks] == ["Melody"]  # named, not blank
