@@ -63,6 +63,7 @@ class TaskKind(StrEnum):
     GENERATE_AUDITION = "generate-audition"  # the song a variation is auditioned in
     TRAINING_DEVICES = "training-devices"  # the training dialog's device list
     TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
+    LISTENING_TEST = "listening-test"  # the Listening Test dialog's clips made
 
 
 # kinds whose work is the user's files: shutdown waits for them to finish, however long it takes

@@ -69,6 +69,11 @@ def autosave_dir() -> Path:
     return _folder("CADENZA_AUTOSAVE_DIR", "data", "autosave")
 
 
+def listening_tests_dir() -> Path:
+    """Listening tests and their results (``CADENZA_LISTENING_DIR`` overrides); may not exist yet."""
+    return _folder("CADENZA_LISTENING_DIR", "data", "listening-tests")
+
+
 def _folder(env: str, kind: str, name: str) -> Path:
     if os.environ.get(env):  # the models and autosave folders themselves; the root of the caches
         return Path(os.environ[env]) / name if kind == "cache" else Path(os.environ[env])

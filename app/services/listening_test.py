@@ -38,6 +38,7 @@ class TestOptions:
     seconds: float | None = None
     seed_bars: int = 2
     random_seed: int = 0
+    same_sound: bool = True  # every clip with one instrument and tempo (else each piece's own)
     program: int = 0  # General MIDI program of every pitched track (0: acoustic grand piano)
     tempo: float = 100.0
     device: str = "auto"
@@ -72,7 +73,7 @@ def make_test(folder: str | Path, options: TestOptions) -> PyGenerator[Progress,
                                     options.random_seed, options.device)
     total = len(pieces)
     yield Progress(total, total + 1, "rendering the clips")
-    scores = [uniform(p.score, options.program, options.tempo) for p in pieces]
+    scores = [uniform(p.score, options.program, options.tempo) if options.same_sound else p.score for p in pieces]
     audio = []
     with Synth(options.soundfont, sample_rate=options.sample_rate) as synth:
         for score in scores:

@@ -36,6 +36,7 @@ SPECS = (
     Spec("save_as", "Save &As…", "Ctrl+Shift+S"),
     Spec("export", "&Export…", "Ctrl+E", "Export MIDI, WAV/FLAC, ABC or MusicXML: the score, some tracks or the selection"),
     Spec("train_model", "&Train a Model…", None, "Train or fine-tune a model on a bundled corpus or your own files"),
+    Spec("listening_test", "&Listening Test…", None, "Human or machine? A blind listening test of your models"),
     Spec("preferences", "&Preferences…", SK.Preferences),
     Spec("quit", "&Quit", SK.Quit),
     # edit

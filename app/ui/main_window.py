@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
             "&Transport": ["play", "rewind", "loop", "follow"],
-            "&Generate": ["generate", "cancel_generation", None, "train_model"],
+            "&Generate": ["generate", "cancel_generation", None, "train_model", "listening_test"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
             "&Help": ["about"],
         }
@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
             "generate": lambda: self.generation_ui.panel.generate(),
             "cancel_generation": lambda: self.generation_ui.panel.cancel(),
             "train_model": self._open_training, "about": lambda: about_box(self).open(),
+            "listening_test": self._open_listening_test,
         }
         for name, handler in handlers.items():
             a[name].triggered.connect(lambda _=False, h=handler: h())
@@ -272,6 +273,13 @@ class MainWindow(QMainWindow):
         from app.ui.training import open_training_dialog  # pyqtgraph's plot loads on first use, not at start
 
         open_training_dialog(self)
+
+    def _open_listening_test(self) -> None:
+        from app.ui.dialogs.listening_test import ListeningTestDialog
+
+        dialog = ListeningTestDialog(self.runner, self.files.open_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _preferences(self) -> None:
         dialog = PreferencesDialog(self.settings, self.player.available_devices(), self)

@@ -162,3 +162,50 @@ def match_audio(clips: Sequence[np.ndarray], sample_rate: int, seconds: float | 
     target = 10 ** (TARGET_RMS_DB / 20)
     target = min([target] + [PEAK_LIMIT * level / np.max(np.abs(c)) for c, level in zip(cut, levels)])
     return [(c * (target / level)).astype(np.float32) for c, level in zip(cut, levels)]
+
+
+RESULTS_CSV, RESULTS_JSON = "results.csv", "results.json"
+RESULT_COLUMNS = ("time", "test", "listener", "clip", "truth", "model", "answer", "confidence", "correct")
+
+
+def sessions(folder: str | Path) -> list[dict]:
+    """The sessions recorded in ``folder``'s results.json (none when it is missing)."""
+    path = Path(folder) / RESULTS_JSON
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(path, f"it is not a listening-test results file ({exc})") from None
+
+
+def append_results(folder: str | Path, test: str | Path, listener: str, responses: Sequence[Response],
+                   summary: dict, when: str) -> None:
+    """Add one listener's session to ``folder``'s results.csv (a row per answer) and results.json."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [{"time": when, "test": str(test), "listener": listener, "clip": r.clip, "truth": r.truth,
+             "model": r.model or "", "answer": r.answer, "confidence": r.confidence or "", "correct": int(r.correct)}
+            for r in responses]
+    path = folder / RESULTS_CSV
+    new = not path.exists()
+    with open(path, "a", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, RESULT_COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerows(rows)
+    recorded = sessions(folder) + [{"time": when, "test": str(test), "listener": listener,
+                                    "answers": [asdict(r) for r in responses], "summary": summary}]
+    atomic_write_bytes(folder / RESULTS_JSON, json.dumps(recorded, indent=2).encode(), keep_backup=False)
+
+
+def report_text(key: AnswerKey, summary_text: str, responses: Sequence[Response], listener: str) -> str:
+    """A listener's report: the statistics, then every clip revealed with its source and the answer given."""
+    answers = {r.clip: r for r in responses}
+    lines = [f"Listening test ({len(key.clips)} clips, random seed {key.random_seed}), listener {listener}", "",
+             summary_text, "", f"{'clip':<12}{'answer':<9}{'confidence':<12}{'truth':<9}{'model':<16}piece"]
+    for clip in sorted(key.clips, key=lambda c: c.name):
+        r = answers.get(clip.name)
+        lines.append(f"{clip.name:<12}{r.answer if r else '-':<9}{(r.confidence or '-') if r else '-':<12}"
+                     f"{clip.source:<9}{clip.model or '':<16}{clip.piece}")
+    return "\n".join(lines) + "\n"
