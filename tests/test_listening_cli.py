@@ -109,3 +109,16 @@ def test_a_second_listener_gets_the_same_clips_in_another_order(made, capsys):
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "listener,clip,answer,confidence"
     assert [r.split(",")[1] for r in rows[1:]] == second
+
+
+def test_the_human_side_from_a_folder_of_the_users_choice(made, capsys):
+    root, _ = made
+    out = root / "own-humans"
+    assert main(["listening-test", "make", "--models", "tiny-a", "--clips", "3", "--bars", "2", "--human",
+                 str(root / "listening-data"), "--out", str(out)]) == 0
+    key = AnswerKey.read(out)
+    humans = [c for c in key.clips if c.source == "human"]
+    assert len(humans) == 2 and len(key.clips) == 3
+    assert all(c.model == "" and c.piece.startswith("p") for c in humans)  # pieces of the folder, by file name
+    assert len({c.piece for c in humans}) == 2
+    assert key.settings["human_data"] == [str(root / "listening-data")]

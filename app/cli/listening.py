@@ -31,6 +31,9 @@ def register(sub) -> None:
     make.add_argument("--clips", type=int, default=10, help="number of clips, half of them generated (default 10)")
     make.add_argument("--bars", type=int, default=8, help="bars per clip (default 8)")
     make.add_argument("--seconds", type=float, help="cut every clip to this many seconds (default: the shortest)")
+    make.add_argument("--human", action="append", default=[], metavar="DATA",
+                      help="a corpus (corpus:NAME) or folder for the human clips, repeatable "
+                           "(default: the held-out split of each model's training data)")
     make.add_argument("--seed-bars", type=int, default=2, help="held-out bars a generated clip continues (default 2)")
     make.add_argument("--tempo", type=float, default=100.0, help="the one tempo of every clip (default 100 bpm)")
     make.add_argument("--program", type=int, default=0, help="the one General MIDI program (default 0, piano)")
@@ -58,7 +61,8 @@ def cmd_make(args: argparse.Namespace) -> int:
     if not 20 <= args.tempo <= 300 or not 0 <= args.program <= 127:
         raise CadenzaError("The tempo is 20-300 bpm and the program 0-127.")
     options = TestOptions(models=tuple(models_of(args.models)), clips=args.clips, bars=args.bars,
-                          seconds=args.seconds, seed_bars=args.seed_bars, random_seed=args.random_seed,
+                          seconds=args.seconds, seed_bars=args.seed_bars, human_data=tuple(args.human),
+                          random_seed=args.random_seed,
                           program=args.program, tempo=args.tempo, device=args.device, soundfont=args.soundfont)
     run = make_test(args.out, options)
     try:

@@ -37,6 +37,7 @@ class TestOptions:
     bars: int = 8
     seconds: float | None = None
     seed_bars: int = 2
+    human_data: tuple[str, ...] = ()  # datasets for the human side (default: the models' held-out splits)
     random_seed: int = 0
     same_sound: bool = True  # every clip with one instrument and tempo (else each piece's own)
     program: int = 0  # General MIDI program of every pitched track (0: acoustic grand piano)
@@ -70,7 +71,7 @@ def make_test(folder: str | Path, options: TestOptions) -> PyGenerator[Progress,
     if out.exists() and any(out.iterdir()):
         raise DatasetError(f"{out} is not empty; choose a new folder for the listening test.")
     pieces = yield from draw_pieces(options.models, options.clips, options.bars, options.seed_bars,
-                                    options.random_seed, options.device)
+                                    options.random_seed, options.device, options.human_data)
     total = len(pieces)
     yield Progress(total, total + 1, "rendering the clips")
     scores = [uniform(p.score, options.program, options.tempo) if options.same_sound else p.score for p in pieces]

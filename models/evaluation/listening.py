@@ -8,13 +8,17 @@ the first ``seed_bars``) of another held-out piece. ABC models: a machine
 clip is a tune generated from a held-out tune's header; a human clip is the
 opening ``bars`` bars of another held-out tune. Half the clips (rounded
 down) are machine clips, shared among the models in turn; the human clips
-come from the models' held-out splits in turn.
+come from the models' held-out splits in turn, or, when the user names a
+corpus or folder for the human side, from its pieces (the same bars a
+continuation of a note model plays).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Generator as PyGenerator, Sequence
+
+import numpy as np
 
 from app.core.errors import GenerationError
 from app.core.listening.stats import HUMAN, MACHINE
@@ -40,9 +44,24 @@ def shares(total: int, parts: int) -> list[int]:
     return [total // parts + (i < total % parts) for i in range(parts)]
 
 
+def human_pieces(specs: Sequence[str], count: int, bars: int, seed_bars: int, random_seed: int) -> list[DrawnPiece]:
+    """``count`` human pieces from the datasets ``specs`` (every split: a corpus or folder the user chose):
+    bars ``seed_bars + 1`` .. ``seed_bars + bars`` of pieces long enough, each piece once where there are enough."""
+    from app.core.timing import bar_count
+    from models.common.corpus import load_scores
+
+    items = [i for spec in specs for i in load_scores(spec).items if bar_count(i.score) >= seed_bars + bars]
+    if len(items) < count:
+        raise GenerationError(f"{', '.join(specs)} has {len(items)} pieces of at least {seed_bars + bars} bars, "
+                              f"fewer than the {count} human clips; ask for fewer clips or bars.")
+    order = np.random.default_rng(random_seed).permutation(len(items))[:count]
+    return [DrawnPiece(excerpt(items[i].score, seed_bars, bars), HUMAN, "", items[i].key) for i in order]
+
+
 def draw_pieces(models: Sequence[str], clips: int, bars: int, seed_bars: int, random_seed: int,
-                device: str = "auto") -> PyGenerator[Progress, None, list[DrawnPiece]]:
-    """Human and machine pieces for a test of ``clips`` clips (in drawing order, not shuffled)."""
+                device: str = "auto", human_data: Sequence[str] = ()) -> PyGenerator[Progress, None, list[DrawnPiece]]:
+    """Human and machine pieces for a test of ``clips`` clips (in drawing order, not shuffled); the human
+    ones from ``human_data`` (datasets) when given, else from the models' held-out splits."""
     from models.registry import get_spec, load_generator
 
     if not models:
@@ -50,6 +69,8 @@ def draw_pieces(models: Sequence[str], clips: int, bars: int, seed_bars: int, ra
     if not 2 <= clips <= 200:
         raise GenerationError("A listening test has between 2 and 200 clips.")
     machine, human = shares(clips // 2, len(models)), shares(clips - clips // 2, len(models))
+    if human_data:  # the human side from the user's own corpus or folder, not the held-out splits
+        human = [0] * len(models)
     drawn: list[DrawnPiece] = []
     done = 0
     for index, name in enumerate(models):
@@ -84,6 +105,9 @@ def draw_pieces(models: Sequence[str], clips: int, bars: int, seed_bars: int, ra
             drawn.append(DrawnPiece(excerpt(piece, 0, bars), MACHINE, name, seed.source, seed_number))
             done += 1
             yield Progress(done, clips, f"{name}: clip {i + 1} of {machine[index]}")
-        drawn += [DrawnPiece(score, HUMAN, name, piece) for score, piece in humans]
-        done += len(humans)
+        drawn += [DrawnPiece(score, HUMAN, name, piece) for score, piece in humans[:human[index]]]
+        done += human[index]
+    if human_data:
+        yield Progress(done, clips, f"loading the human pieces of {', '.join(human_data)}")
+        drawn += human_pieces(human_data, clips - clips // 2, bars, seed_bars, random_seed)
     return drawn

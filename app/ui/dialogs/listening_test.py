@@ -76,15 +76,25 @@ class ListeningTestDialog(QDialog):
         self.bars = QSpinBox(minimum=1, maximum=64, value=8)
         self.same_sound = QCheckBox("Render every clip with one instrument (piano) and tempo")
         self.same_sound.setChecked(True)
+        self.human_data = QLineEdit()
+        self.human_data.setPlaceholderText("the held-out (test) split of each model's training data")
+        self.human_data.setToolTip("A folder of MIDI, MusicXML or ABC files, or corpus:NAME, for the human clips")
+        browse = QPushButton("Folder…")
+        browse.clicked.connect(self._choose_human_folder)
+        human_row = QHBoxLayout()
+        human_row.addWidget(self.human_data, 1)
+        human_row.addWidget(browse)
         self.listener_name = QLineEdit()
         self.listener_name.setPlaceholderText("optional")
         form.addRow("Models:", self.models)
         form.addRow("Clips:", self.clips)
         form.addRow("Bars per clip:", self.bars)
         form.addRow("", self.same_sound)
+        form.addRow("Human clips from:", human_row)
         form.addRow("Listener:", self.listener_name)
-        form.addRow(QLabel("Human clips come from the held-out (test) split of each model's training data, "
-                           "so the models never saw them."))
+        note = QLabel("By default the human clips come from held-out pieces the models never saw.")
+        note.setWordWrap(True)
+        form.addRow(note)
         self.setup_status = QLabel()
         self.setup_status.setWordWrap(True)
         form.addRow(self.setup_status)
@@ -99,6 +109,11 @@ class ListeningTestDialog(QDialog):
         form.addRow(buttons)
         return page
 
+    def _choose_human_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of Human Pieces")
+        if folder:
+            self.human_data.setText(folder)
+
     def checked_models(self) -> list[str]:
         return [self.models.item(i).text() for i in range(self.models.count())
                 if self.models.item(i).checkState() == Qt.CheckState.Checked]
@@ -111,7 +126,9 @@ class ListeningTestDialog(QDialog):
             return
         folder = listening_tests_dir() / time.strftime("test-%Y%m%d-%H%M%S")
         options = TestOptions(models=tuple(models), clips=self.clips.value(), bars=self.bars.value(),
-                              same_sound=self.same_sound.isChecked(), random_seed=int(time.time()) % 1_000_000)
+                              same_sound=self.same_sound.isChecked(),
+                              human_data=(self.human_data.text().strip(),) if self.human_data.text().strip() else (),
+                              random_seed=int(time.time()) % 1_000_000)
         self.make_button.setEnabled(False)
         self.take_button.setEnabled(False)
         self.setup_status.setText("Making the clips…")
@@ -281,7 +298,8 @@ class ListeningTestDialog(QDialog):
         for row, clip in enumerate(clips):
             answer = self.answers.get(clip.name)
             for col, text in enumerate((clip.name, f"{answer[0]} ({answer[1]})" if answer else "-", clip.source,
-                                        clip.model if clip.source == MACHINE else f"(held-out of {clip.model})",
+                                        clip.model if clip.source == MACHINE else
+                                        f"(held-out of {clip.model})" if clip.model else "",
                                         clip.piece)):
                 self.reveal.setItem(row, col, QTableWidgetItem(text))
         self.pages.setCurrentIndex(RESULTS)
