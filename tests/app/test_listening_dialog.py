@@ -43,15 +43,21 @@ def test_a_whole_test_with_scripted_answers(folders, qtbot, runner):
     dialog.models.item(names.index("tiny-a")).setCheckState(Qt.CheckState.Checked)
     dialog.clips.setValue(4)
     dialog.bars.setValue(2)
+    dialog.seconds.setValue(3)
     dialog.make()
     qtbot.waitUntil(lambda: dialog.key is not None or dialog.make_button.isEnabled(), timeout=120_000)
     assert dialog.key is not None, dialog.setup_status.text()
     assert dialog.pages.currentIndex() == LISTEN
     key = AnswerKey.read(dialog.folder)
+    assert key.settings["clip_seconds"] == 3.0
     assert len(list(dialog.folder.glob("clip-*.wav"))) == 4  # every clip exists before the first is shown
     # the screen says only which clip of how many: no name, no source
     assert dialog.clip_label.text() == "Clip 1 of 4"
     assert not dialog.next_button.isEnabled()
+    dialog.play_button.setChecked(True)  # the listener's first clip plays, with a moving playhead
+    assert dialog._player.source().toLocalFile() == str(dialog.folder / dialog.order[0])
+    qtbot.waitUntil(lambda: dialog.playhead.value() > 0, timeout=20_000)
+    dialog.play_button.setChecked(False)
     first = list(dialog.order)
     truth = {c.name: c.source for c in key.clips}
     with qtbot.waitSignal(dialog.finished_test) as done:

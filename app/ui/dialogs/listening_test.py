@@ -74,6 +74,9 @@ class ListeningTestDialog(QDialog):
             self.models.addItem(item)
         self.clips = QSpinBox(minimum=2, maximum=200, value=10)
         self.bars = QSpinBox(minimum=1, maximum=64, value=8)
+        self.seconds = QSpinBox(minimum=0, maximum=120, value=0, suffix=" s")
+        self.seconds.setSpecialValueText("as long as the shortest clip")
+        self.seconds.setToolTip("Cut every clip to this many seconds (20 s is a common choice)")
         self.same_sound = QCheckBox("Render every clip with one instrument (piano) and tempo")
         self.same_sound.setChecked(True)
         self.human_data = QLineEdit()
@@ -89,6 +92,7 @@ class ListeningTestDialog(QDialog):
         form.addRow("Models:", self.models)
         form.addRow("Clips:", self.clips)
         form.addRow("Bars per clip:", self.bars)
+        form.addRow("Cut clips to:", self.seconds)
         form.addRow("", self.same_sound)
         form.addRow("Human clips from:", human_row)
         form.addRow("Listener:", self.listener_name)
@@ -126,7 +130,7 @@ class ListeningTestDialog(QDialog):
             return
         folder = listening_tests_dir() / time.strftime("test-%Y%m%d-%H%M%S")
         options = TestOptions(models=tuple(models), clips=self.clips.value(), bars=self.bars.value(),
-                              same_sound=self.same_sound.isChecked(),
+                              seconds=float(self.seconds.value()) or None, same_sound=self.same_sound.isChecked(),
                               human_data=(self.human_data.text().strip(),) if self.human_data.text().strip() else (),
                               random_seed=int(time.time()) % 1_000_000)
         self.make_button.setEnabled(False)
