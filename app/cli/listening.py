@@ -1,6 +1,6 @@
 """``cadenza listening-test``: a blind human-or-machine test for a scripted panel of listeners.
 
-* ``make --models markov,abc-lstm --clips 10 --bars 8 --out DIR``: the clips
+* ``make --models A,B --clips 10 --bars 8 --out DIR``: the clips
   ``DIR/clip-01.wav`` ... and the hidden answer key ``DIR/answers.json``
   (:func:`app.services.listening_test.make_test`);
 * ``sheet DIR --listener N``: a blank answer sheet (CSV) with the clips in
