@@ -78,7 +78,7 @@ def cmd_make(args: argparse.Namespace) -> int:
         raise CadenzaError("Making the listening test was interrupted.") from None
     print("", file=sys.stderr)
     print(f"Wrote {len(key.clips)} clips of {key.settings['clip_seconds']:.1f} s to {args.out} "
-          "(the answer key is answers.json: keep it from the listeners).")
+          "(answers.json and sources/ are the answer key: keep them from the listeners).")
     return 0
 
 
