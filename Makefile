@@ -7,8 +7,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.cadenza-installed
+PACKAGE_STAMP := $(VENV)/.cadenza-packaging
 
-.PHONY: run test setup system bench clean
+.PHONY: run test setup system bench clean package package-check
 
 run: setup
 	$(PY) -m app $(ARGS)
@@ -21,6 +22,16 @@ test: setup
 # every benchmark in one run, one JSON object (ARGS=--quick for the short run)
 bench: setup
 	$(PY) benchmarks/run_all.py $(ARGS)
+
+# the installable bundle (slow: minutes): dist/Cadenza/ and dist/cadenza-VERSION-linux-x86_64.tar.gz,
+# with packaging/install.sh and uninstall.sh; PyInstaller comes from the optional "package" group
+package: setup $(PACKAGE_STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/cadenza.spec
+	$(PY) packaging/make_tarball.py
+
+# builds the bundle, runs it offscreen (--version, info and render of a seed) and prints its size and start-up times
+package-check: package
+	$(PY) packaging/check_bundle.py
 
 setup: system $(STAMP)
 
@@ -39,5 +50,9 @@ $(STAMP): pyproject.toml tools/install_torch.py | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
+$(PACKAGE_STAMP): pyproject.toml | $(STAMP)
+	$(PY) -m pip install -q -e '.[test,package]'
+	@touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build/pyinstaller dist
