@@ -16,4 +16,5 @@ done < "$APP/installed-files"
 rm -rf "$APP"
 command -v update-mime-database >/dev/null 2>&1 && update-mime-database "$PREFIX/share/mime" >/dev/null 2>&1 || true
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$PREFIX/share/applications" >/dev/null 2>&1 || true
+command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$PREFIX/share/icons/hicolor" >/dev/null 2>&1 || true
 [ "${1:-}" = --quiet ] || echo "Cadenza is uninstalled from $PREFIX (your settings and sketches are kept)."
