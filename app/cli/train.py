@@ -38,6 +38,7 @@ from pathlib import Path
 
 from app.core.errors import CadenzaError
 from models.common.options import DEVICES
+from models.common.train_request import flag
 from models.registry import model_specs
 
 HYPERPARAMETERS = (("epochs", int, "passes over the data"), ("batch_size", int, "sequences per step"),
@@ -45,10 +46,6 @@ HYPERPARAMETERS = (("epochs", int, "passes over the data"), ("batch_size", int, 
                    ("seed", int, "random seed of the run"))
 KEEP_SIZES = "A fine-tuned model keeps its base model's sizes; leave out the size options."
 COMMANDS = ("train",)  # what register() adds
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def _union(specs, field: str) -> dict[str, tuple]:
@@ -73,7 +70,7 @@ def register(sub) -> None:
     one_pass = [s.name for s in specs if not s.training.hyperparameters]
     not_for = f" (not {', '.join(one_pass)})" if one_pass else ""
     for name, kind, text in HYPERPARAMETERS:
-        p.add_argument(_flag(name), type=kind, metavar="N" if kind is int else "X", help=text + not_for)
+        p.add_argument(flag(name), type=kind, metavar="N" if kind is int else "X", help=text + not_for)
     sizes, extras = _union(specs, "sizes"), _union(specs, "extras")
     for name, (size, takers) in sizes.items():
         models = f"models: {', '.join(takers)}"

@@ -5,7 +5,7 @@ A training run keeps four files that must agree: the best model
 (``resume.safetensors`` + ``resume.json``). Renaming files one by one can
 never be atomic, so :func:`commit` works like a small journal:
 
-1. every new file is written into a fresh hidden folder ``.staging-XXXX``
+1. every new file is written into a fresh hidden folder ``.staging-<random>``
    inside the run folder, with ``manifest.json`` last (the step it belongs
    to, the sha256 of every file of the run), each fsynced, then the folder;
 2. the staging folder is renamed to ``.commit``: **the commit point**. Before

@@ -1,4 +1,5 @@
-"""What a training run's folder holds, read from outside the loop: the last weights, a base card, a resume state."""
+"""What a training run's folder holds, read from outside the loop: the last weights, a base card, a resume state,
+and which settings a resumed run must keep."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.core.errors import CheckpointError
 from models.common import file_unit
 from models.common.card import read_card
 from models.common.checkpoint import RESUME_TENSORS
+from models.common.train_request import flag
 
 
 def final_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
@@ -34,3 +36,19 @@ def has_resume_state(out_dir: str | Path) -> bool:
     from models.common.train_request import has_training_state
 
     return has_training_state(out_dir)
+
+
+# TrainConfig fields a resumed run must keep: any other value would change the result
+# (checkpoint_every/checkpoint_minutes only say how often the state is saved; the device is checked by the CLI)
+RESULT_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "grad_clip", "warmup_steps", "min_lr_ratio",
+                   "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from")
+
+
+def check_resume_settings(out_dir: Path, saved: dict[str, Any] | None, now: dict[str, Any]) -> None:
+    """Refuse, naming them, settings (``now``) that differ from the saved run's and would change its result."""
+    if not isinstance(saved, dict):
+        return  # a state saved before settings were kept
+    differ = [f"{flag(k)} was {saved[k]} (now {now[k]})" for k in RESULT_SETTINGS if k in saved and saved[k] != now[k]]
+    if differ:
+        raise CheckpointError(f"The run in {out_dir} cannot continue with other settings: {'; '.join(differ)}; "
+                              "resume with the run's own settings, or start a new run in another folder.")

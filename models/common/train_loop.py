@@ -24,7 +24,7 @@ every model:
   evaluation still owed (it runs first on resume); the optimiser update, its
   counters and every save are never cut (``hold_signals.py``). A
   resume checks the manifest (every file's sha256, the counters' step) and
-  refuses settings that would change the run (see ``RESULT_SETTINGS``).
+  refuses settings that would change the run (``run_folder.RESULT_SETTINGS``).
   Resuming is *exact*: the
   data order depends only on (seed, epoch), the batches of the current epoch
   already done are skipped, and the dropout RNG is reseeded from
@@ -68,14 +68,10 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
 from models.common.hold_signals import held_sigint
 from models.common.optimisation import amp_setup, lr_at, make_optimizer, step_seed
-from models.common.run_folder import base_card
+from models.common.run_folder import base_card, check_resume_settings
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask
 
 OOM_HINT = "lower the batch size or the model size, or train on the CPU"
-# TrainConfig fields a resumed run must keep: any other value would change the result
-# (checkpoint_every/checkpoint_minutes only say how often the state is saved; the device is checked by the CLI)
-RESULT_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "grad_clip", "warmup_steps", "min_lr_ratio",
-                   "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from")
 
 
 def run_training(run: TrainRun, on_progress: Callable[[TrainProgress], None] | None = None,
@@ -247,17 +243,17 @@ class _Run:
                 self.update(float(loss.detach()), n_tokens, epoch, n)
 
     def update(self, loss: float, n_tokens: int, epoch: int, n: int) -> None:
-        """The optimiser step and the counters that go with it (one piece: see :func:`held_sigint`)."""
-        with gpu_memory_guard(OOM_HINT):
-            if self.scaler is not None:
-                self.scaler.unscale_(self.opt)
-            if self.cfg.grad_clip > 0:
-                nn.utils.clip_grad_norm_(self.raw.parameters(), self.cfg.grad_clip)
-            if self.scaler is not None:
-                self.scaler.step(self.opt)
-                self.scaler.update()
-            else:
-                self.opt.step()
+        """The optimiser step and the counters that go with it (one piece: see :func:`held_sigint`; out of
+        memory is caught by :meth:`train_step`'s guard)."""
+        if self.scaler is not None:
+            self.scaler.unscale_(self.opt)
+        if self.cfg.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.raw.parameters(), self.cfg.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.opt)
+            self.scaler.update()
+        else:
+            self.opt.step()
         c = self.c
         c.step += 1
         c.batch += 1
@@ -383,7 +379,7 @@ class _Run:
         if info.get("task") != self.fingerprint:
             raise CheckpointError(f"The training state in {self.out_dir} belongs to another model, vocabulary "
                                   "or dataset; use a new output folder or drop --resume.")
-        self.check_settings(info.get("config"))
+        check_resume_settings(self.out_dir, info.get("config"), asdict(self.cfg))
         try:
             self.raw.load_state_dict({k[len("model."):]: v for k, v in extra.items() if k.startswith("model.")})
             self.c = _Counters(**{f.name: info[f.name] for f in fields(_Counters)})
@@ -397,18 +393,6 @@ class _Run:
             self.best_state, _ = load_checkpoint(self.out_dir, self.device)
         elif manifest is None and (self.out_dir / WEIGHTS).is_file() and self.c.last_eval_step >= 0:
             self.best_state, _ = load_checkpoint(self.out_dir, self.device)
-
-    def check_settings(self, saved: dict[str, Any] | None) -> None:
-        """Refuse, naming them, settings that differ from the saved run's and would change its result."""
-        if not isinstance(saved, dict):
-            return  # a state saved before settings were kept
-        now = asdict(self.cfg)
-        differ = [f"{_flag(k)} was {saved[k]} (now {now[k]})" for k in RESULT_SETTINGS
-                  if k in saved and saved[k] != now[k]]
-        if differ:
-            raise CheckpointError(f"The run in {self.out_dir} cannot continue with other settings: "
-                                  f"{'; '.join(differ)}; resume with the run's own settings, or start a new run "
-                                  "in another folder.")
 
     def finish(self) -> dict[str, Any]:
         """Evaluate the last step if needed, save state, test the best model, complete its card."""
@@ -451,10 +435,6 @@ def _fingerprint(card: dict[str, Any]) -> str:
     keys = {k: card.get(k) for k in ("arch", "config", "vocabulary")}
     keys["data"] = card.get("training", {}).get("data")
     return hashlib.sha1(json.dumps(keys, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
