@@ -16,11 +16,15 @@ CORPUS_NAMES = {
     "corpus:folk-abc": "folk tunes (ABC)",
     "corpus:chorales": "Bach chorales",
     "corpus:classical": "classical pieces",
+    "corpus:palestrina": "Palestrina masses",
+    "corpus:piano-midi": "expressive piano (piano-midi.de)",
 }
 CORPUS_USES = {
     "corpus:folk-abc": "folk melodies: reels, jigs, airs",
     "corpus:chorales": "chorale harmony and voice leading",
     "corpus:classical": "classical piano and chamber textures",
+    "corpus:palestrina": "Renaissance vocal polyphony",
+    "corpus:piano-midi": "expressive piano with dynamics and rubato",
 }
 METRICS = (
     ("test_cross_entropy", "cross-entropy {:.3f} nats"),

@@ -1,11 +1,19 @@
 """Training corpora: the music21 corpus as named datasets, and the user's folders.
 
-Named datasets (all shipped offline inside the music21 package):
+Named datasets (the first four ship offline inside the music21 package):
 
-* ``corpus:folk-abc``  — Ryan's Mammoth, O'Neill's 1850, Essen and Aird's Airs ABC collections;
-* ``corpus:chorales``  — the Bach chorales (MusicXML);
-* ``corpus:classical`` — the piano and string-quartet scores (Beethoven, Mozart,
-  Haydn, Schumann, Chopin, Joplin, ...).
+* ``corpus:folk-abc``   — Ryan's Mammoth, O'Neill's 1850, Essen and Aird's Airs ABC collections;
+* ``corpus:chorales``   — the Bach chorales (MusicXML);
+* ``corpus:classical``  — the piano and string-quartet scores (Beethoven, Mozart,
+  Haydn, Schumann, Chopin, Joplin, ...);
+* ``corpus:palestrina`` — Palestrina's masses, 1,318 Humdrum ``.krn`` movements of
+  3 to 8 voices, one track per voice named as the source names it (Cantus, Altus,
+  Tenor 1, Tenor 2, Bassus, ...);
+* ``corpus:piano-midi`` — the 337 expressive piano MIDI files of piano-midi.de
+  (dynamics and rubato), read in place from ``../shared/data/piano-midi-de``
+  beside the project (or the folder ``CADENZA_PIANO_MIDI_DIR`` names) and never
+  copied into it. They are © Bernd Krüger under CC BY-SA 3.0 DE: a model trained
+  on them must carry :func:`dataset_credit`'s attribution and licence in its card.
 
 Any folder is a dataset too (MIDI, ABC and MusicXML, searched recursively).
 Files are parsed in parallel child processes, each under a time limit, so a
@@ -50,6 +58,10 @@ FOLK_DIRS = ("ryansMammoth", "oneills1850", "essenFolksong", "airdsAirs")
 CLASSICAL_DIRS = ("beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara", "chopin",
                   "joplin", "handel", "cpebach", "schubert", "beach", "weber")
 SCORE_EXTS = tuple(READ_KINDS) + (".krn",)
+PIANO_MIDI_ENV = "CADENZA_PIANO_MIDI_DIR"
+PIANO_MIDI_CREDIT = {"source": "piano-midi.de", "attribution": "Bernd Krüger, piano-midi.de",
+                     "licence": "CC BY-SA 3.0 DE", "url": "http://www.piano-midi.de/"}
+NAMED_DATASETS = ("corpus:folk-abc", "corpus:chorales", "corpus:classical", "corpus:palestrina", "corpus:piano-midi")
 
 
 def music21_corpus_root() -> Path:
@@ -69,8 +81,13 @@ def dataset_files(spec: str) -> tuple[Path, list[Path]]:
             files = sorted(p for p in (root / "bach").glob("bwv*.mxl"))
         elif name == "classical":
             files = _classical_files(root)
+        elif name == "palestrina":
+            files = sorted((root / "palestrina").glob("*.krn"))
+        elif name == "piano-midi":
+            return _piano_midi_files()
         else:
-            raise DatasetError(f"There is no dataset '{spec}'; the bundled ones are corpus:folk-abc, corpus:chorales and corpus:classical.")
+            raise DatasetError(f"There is no dataset '{spec}'; the named ones are "
+                               f"{', '.join(NAMED_DATASETS[:-1])} and {NAMED_DATASETS[-1]}.")
         return root, files
     root = Path(spec).expanduser()
     if not root.is_dir():
@@ -79,6 +96,51 @@ def dataset_files(spec: str) -> tuple[Path, list[Path]]:
     if not files:
         raise DatasetError(f"The folder {root} has no MIDI, ABC or MusicXML files.")
     return root, files
+
+
+def piano_midi_dir() -> Path:
+    """Where the piano-midi.de collection is read from: ``$CADENZA_PIANO_MIDI_DIR``, else
+    ``../shared/data/piano-midi-de`` beside the project's root."""
+    named = os.environ.get(PIANO_MIDI_ENV, "").strip()
+    return Path(named).expanduser() if named else Path(__file__).parents[2].parent / "shared" / "data" / "piano-midi-de"
+
+
+def _piano_midi_files() -> tuple[Path, list[Path]]:
+    """``(root, files)`` of piano-midi.de: the ``midis`` folder (or the named folder itself when it has none)."""
+    folder = piano_midi_dir()
+    root = folder / "midis" if (folder / "midis").is_dir() else folder
+    if not root.is_dir():
+        raise DatasetError(f"The piano-midi.de collection (corpus:piano-midi) was not found at {folder}; "
+                           f"put it there or set {PIANO_MIDI_ENV} to the folder that holds its MIDI files.")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".mid", ".midi"))
+    if not files:
+        raise DatasetError(f"The piano-midi.de folder {root} has no MIDI files; "
+                           f"set {PIANO_MIDI_ENV} to the folder that holds them.")
+    return root, files
+
+
+def dataset_credit(spec: str) -> dict | None:
+    """The attribution a model trained on ``spec`` must carry in its card (source, attribution, licence,
+    url), or None when the dataset asks for none. A folder inside the piano-midi.de collection counts."""
+    if spec == "corpus:piano-midi":
+        return dict(PIANO_MIDI_CREDIT)
+    if spec.startswith("corpus:"):
+        return None
+    try:
+        Path(spec).expanduser().resolve().relative_to(piano_midi_dir().expanduser().resolve())
+    except (ValueError, OSError):
+        return None
+    return dict(PIANO_MIDI_CREDIT)
+
+
+def dataset_credits(specs: Sequence[str]) -> list[dict]:
+    """The credits of several datasets (as merged for one model), each once, in the order given."""
+    out: list[dict] = []
+    for spec in specs:
+        credit = dataset_credit(spec)
+        if credit is not None and credit not in out:
+            out.append(credit)
+    return out
 
 
 def _classical_files(root: Path) -> list[Path]:
@@ -155,10 +217,22 @@ def _parse_file(path: str) -> dict:
 
         from app.core.music21_bridge import stream_to_score
 
-        score = stream_to_score(music21.converter.parse(path))
+        parsed = music21.converter.parse(path)
+        _name_voices(parsed)
+        score = stream_to_score(parsed)
     else:
         score = read_file_kind(READ_KINDS[p.suffix.lower()], path, None)
     return score_to_dict(score)
+
+
+def _name_voices(parsed) -> None:
+    """Name each Humdrum part as its spine's opening comment does (``!Tenor 2``): music21 names a part only by
+    its instrument, so a mass's two tenors would both be "Tenor"."""
+    for part in getattr(parsed, "parts", ()):
+        first = next(iter(part.recurse().getElementsByClass("SpineComment")), None)
+        comment = str(getattr(first, "comment", "") or "").strip()
+        if comment and len(comment) <= 40 and first.getOffsetInHierarchy(part) == 0:
+            part.partName = comment
 
 
 def _load_one(path: Path, cache: Path) -> tuple[str, dict]:
