@@ -22,6 +22,9 @@ SPEC = ModelSpec(
         sizes=(SizeOption("hidden", "Hidden units", low=4, high=8192, help="hidden units per layer (model size)"),
                SizeOption("layers", "Layers", low=1, high=16, help="recurrent layers (model size)"),
                SizeOption("cell", "Cell", kind="choice", choices=("lstm", "gru"),
-                          help="recurrent cell: lstm, or gru (the GRU variant)"))),
+                          help="recurrent cell: lstm, or gru (the GRU variant)"),
+               SizeOption("pitch_sharing", "Pitch sharing", kind="choice", choices=("off", "on"),
+                          help="on: note and chord embeddings built from their pitches and pitch classes, "
+                               "so chords share what they hold"))),
     evaluation=EvalSpec("notes"),
 )

@@ -176,7 +176,7 @@ class NoteLSTMGenerator(Generator):
             self.codec = NoteCodec.from_tokens(self.card["vocabulary"])
             if len(self.codec) != self.config.vocab_size:
                 raise ValueError("the vocabulary does not match the config")
-            model = NoteLSTM(self.config)
+            model = NoteLSTM(self.config, self.card["vocabulary"])
             model.load_state_dict(state)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable note-lstm model ({exc}).") from None

@@ -17,17 +17,24 @@ half a beat. Here:
 The layout otherwise follows Skuldur's: three recurrent layers with dropout
 between them, dropout, a dense ReLU layer, dropout, a dense output layer
 (softmax is in the loss). ``cell='gru'`` swaps the LSTM for a GRU.
+``pitch_sharing='on'`` composes the input embedding and the output layer of
+every note/chord token from its pitches and pitch classes (see
+``pitch_sharing.py``), so chords share what they hold; it needs the
+vocabulary when the model is built.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 
 from models.common.rnn_step import cell_step
 import torch.nn.functional as F
 from torch import nn
+
+from models.note_lstm.pitch_sharing import SharedEmbedding, SharedHead
 
 State = tuple[torch.Tensor, ...]  # LSTM: (h, c), each (layers, B, hidden); GRU: (h,)
 
@@ -41,27 +48,38 @@ class NoteLSTMConfig:
     dropout: float = 0.3
     dense: int = 256
     cell: str = "lstm"  # 'lstm' or 'gru'
+    pitch_sharing: str = "off"  # 'on': embeddings composed from pitches (a config without it: 'off')
 
     def __post_init__(self) -> None:
         if self.cell not in ("lstm", "gru"):
             raise ValueError(f"cell must be 'lstm' or 'gru', not {self.cell!r}")
+        if self.pitch_sharing not in ("off", "on"):
+            raise ValueError(f"pitch_sharing must be 'off' or 'on', not {self.pitch_sharing!r}")
         if self.vocab_size < 2 or self.layers < 1:
             raise ValueError("vocab_size must be at least 2 and layers at least 1")
 
 
 class NoteLSTM(nn.Module):
-    """Embedding -> recurrent stack -> dense ReLU -> logits over the vocabulary."""
+    """Embedding -> recurrent stack -> dense ReLU -> logits over the vocabulary.
 
-    def __init__(self, config: NoteLSTMConfig) -> None:
+    ``vocabulary`` (the token strings, ``vocab_size`` of them) is needed to run
+    with ``pitch_sharing='on'``: which pitches each token holds is read from it
+    (built without it, the module has the right weights but refuses to run).
+    """
+
+    def __init__(self, config: NoteLSTMConfig, vocabulary: Sequence[str] | None = None) -> None:
         super().__init__()
         self.config = config
         rnn = nn.LSTM if config.cell == "lstm" else nn.GRU
-        self.embed = nn.Embedding(config.vocab_size, config.embed)
+        shared, size = config.pitch_sharing == "on", config.vocab_size
+        # ids (B, T) -> (B, T, E)
+        self.embed = SharedEmbedding(vocabulary, size, config.embed) if shared else nn.Embedding(size, config.embed)
         self.rnn = rnn(config.embed, config.hidden, num_layers=config.layers, batch_first=True,
                        dropout=config.dropout if config.layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
         self.dense = nn.Linear(config.hidden, config.dense)
-        self.head = nn.Linear(config.dense, config.vocab_size)
+        # (B, T, D) -> (B, T, V)
+        self.head = SharedHead(vocabulary, size, config.dense) if shared else nn.Linear(config.dense, size)
 
     def forward(self, ids: torch.Tensor, state: State | None = None,
                 last_only: bool = False) -> tuple[torch.Tensor, State]:

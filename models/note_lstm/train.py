@@ -42,6 +42,8 @@ MIN_TOKENS = 6  # pieces shorter than two onsets teach nothing
 DESCRIPTION = ("Skuldur's Classical-Piano-Composer LSTM (three recurrent layers, dropout, dense layers) over "
                "note/chord tokens with durations and waits, so the rhythm is generated too; "
                "an embedding input, and (h, c) carried while sampling.")
+PITCH_SHARING = (" Each note or chord token's input embedding and output weights add the mean of its pitches' "
+                 "and pitch classes' vectors to its own, so chords share what they have in common.")
 
 
 @dataclass
@@ -130,7 +132,7 @@ class NoteLSTMTask(TrainTask):
         self._cached: tuple[int, list[np.ndarray]] | None = None
 
     def build_model(self) -> nn.Module:
-        return NoteLSTM(self.model_cfg)
+        return NoteLSTM(self.model_cfg, self.data.codec.vocab.tokens)
 
     def epoch_batches(self, epoch: int) -> list[np.ndarray]:
         """All batches (each (B, seq_len + 1)) of ``epoch``: transposed, windowed, shuffled by (seed, epoch)."""
@@ -177,7 +179,8 @@ class NoteLSTMTask(TrainTask):
 
     def card(self) -> dict[str, Any]:
         return {
-            "arch": "note-lstm", "name": "note-lstm", "description": DESCRIPTION,
+            "arch": "note-lstm", "name": "note-lstm",
+            "description": DESCRIPTION + (PITCH_SHARING if self.model_cfg.pitch_sharing == "on" else ""),
             "config": asdict(self.model_cfg), "vocabulary": list(self.data.codec.vocab.tokens),
             "training": {"data": self.specs, "datasets": self.data.datasets, "command": self.command,
                          "seed": self.seed, "seq_len": self.seq_len, "batch_size": self.batch_size,
