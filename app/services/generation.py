@@ -11,8 +11,11 @@ an option's value has one shape from the panel to the sampler. A job is built
 from the panel's controls (:func:`job_from_controls`) or from a phrase's
 provenance (:func:`job_from_provenance`, the one path of both "Regenerate
 Exactly" and "More Like This"), and runs in the TaskRunner, so starting a run
-cancels the one running. Results, progress and failures come back as signals
-on the UI thread; nothing is emitted after :meth:`shutdown`.
+cancels the one running. A job with a region (``app.services.regions``)
+regenerates those bars of its seed (an ``Infill`` request) or continues the
+seed into them, and each variation records the region. Results, progress
+and failures come back as signals on the UI thread; nothing is emitted after
+:meth:`shutdown`.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from app.core.errors import CadenzaError, GenerationError
 from app.core.generation_settings import NO_SOURCE, load_source, source_seed_text
 from app.core.provenance import Provenance
 from app.services.generation_controls import SONG_OPTIONS, SliderState
+from app.services.regions import INFILL, KEY as REGION_KEY, Region, with_region
 from app.tasks import TaskKind, TaskRunner, freeze_heap
 from models.common.options import RANDOM_SEED_MAX, GenerationOptions, resolve_options
 from models.common.spec import ModelSpec
@@ -106,6 +110,7 @@ class Job:
     tokens: int | None = None  # a length in tokens instead of bars (kept from a command-line phrase)
     keep_variation: int | None = None  # regenerate exactly: only this variation (1-based)
     expect_sha256: str | None = None
+    region: Mapping[str, Any] | None = None  # Region.to_dict(): regenerate or fill these bars of the seed
 
 
 def _options(info: ModelInfo, values: Mapping[str, Any]) -> GenerationOptions:
@@ -144,7 +149,13 @@ def job_from_provenance(provenance: Provenance | Mapping[str, Any], models: list
                dict(provenance.seed_source or NO_SOURCE), _style(info, provenance.style_source or NO_SOURCE),
                provenance.bars, provenance.variations, seed, provenance.device or "auto", provenance.tokens,
                keep_variation=provenance.variation if exact else None,
-               expect_sha256=provenance.checkpoint_sha256 if exact else None)
+               expect_sha256=provenance.checkpoint_sha256 if exact else None,
+               region=_region(provenance))
+
+
+def _region(provenance: Provenance) -> dict[str, Any] | None:
+    region = Region.from_dict(provenance.extra.get(REGION_KEY))
+    return region.to_dict() if region is not None else None
 
 
 def model_of(provenance: Provenance, models: list[ModelInfo]) -> ModelInfo:
@@ -253,12 +264,16 @@ def run_job(job: Job, pool: GeneratorPool, sources: SourceCache):
     if job.expect_sha256 and generator.card.get("weights_sha256") != job.expect_sha256:
         raise GenerationError(f"The {job.model} weights have changed since this phrase was made, "
                               "so it cannot be regenerated exactly.")
+    region = Region.from_dict(job.region) if job.region is not None else None
+    infill = region.infill() if region is not None and region.mode == INFILL else None
     request = _request_class()(seed=seed, seed_text=source_seed_text(job.seed_source), style=style,
                                options=job.options, bars=job.bars, tokens=job.tokens, variations=job.variations,
-                               random_seed=job.random_seed, device=job.device)
+                               random_seed=job.random_seed, device=job.device, infill=infill)
     scores = yield from generator.generate(request)
     scores = [dataclasses.replace(s, provenance=Provenance.of(s).with_run(job.seed_source, job.style_source,
                                                                            job.device).to_dict()) for s in scores]
+    if region is not None:
+        scores = [with_region(s, region) for s in scores]
     if job.keep_variation is not None:
         scores = scores[job.keep_variation - 1: job.keep_variation]
     return scores

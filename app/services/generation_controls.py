@@ -2,7 +2,8 @@
 
 The panel shows one slider row per per-model number option of the table in
 ``models/common/options.py`` (temperature, top-k, top-p, latent noise sd,
-style α...), the style song combo for a song option, and the rows every model
+style α...), one combo box per per-model choice option (key lock, keep
+rhythm), the style song combo for a song option, and the rows every model
 has (length, variations, random seed). :class:`SliderState` holds their
 values; :meth:`SliderState.from_dict` reads stored values, each clamped to the
 table's range (``OptionSpec.clamp``). Per-track options (``PER_TRACK``) and a
@@ -18,21 +19,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from models.common.options import BY_NAME, DEVICES, FLOAT, INT, OPTIONS, SONG, OptionSpec
+from models.common.options import BY_NAME, CHOICE, DEVICES, FLOAT, INT, OPTIONS, SONG, OptionSpec
 
 PANEL_OPTIONS: tuple[OptionSpec, ...] = tuple(o for o in OPTIONS if o.per_model and o.kind in (FLOAT, INT))
+CHOICE_OPTIONS: tuple[OptionSpec, ...] = tuple(o for o in OPTIONS if o.per_model and o.kind == CHOICE)
+VALUE_OPTIONS = PANEL_OPTIONS + CHOICE_OPTIONS  # every option the panel stores a value of
 SONG_OPTIONS: tuple[OptionSpec, ...] = tuple(o for o in OPTIONS if o.per_model and o.kind == SONG)
 LENGTH, VARIATIONS, RANDOM_SEED = BY_NAME["bars"], BY_NAME["variations"], BY_NAME["random_seed"]
 COMMON = (LENGTH, VARIATIONS, RANDOM_SEED)
 
 
 def _defaults() -> dict[str, Any]:
-    return {o.name: o.default for o in PANEL_OPTIONS}
+    return {o.name: o.default for o in VALUE_OPTIONS}
 
 
 @dataclass(frozen=True)
 class SliderState:
-    """The panel's values: every panel option (``options``), length, variations, random seed, lock, device."""
+    """The panel's values: every slider and choice option (``options``), length, variations, random seed,
+    lock, device."""
 
     options: Mapping[str, Any] = field(default_factory=_defaults)
     bars: int = LENGTH.default
@@ -42,7 +46,7 @@ class SliderState:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        unknown = set(self.options) - {o.name for o in PANEL_OPTIONS}
+        unknown = set(self.options) - {o.name for o in VALUE_OPTIONS}
         if unknown:
             raise KeyError(f"the panel has no {', '.join(sorted(unknown))} option")
         object.__setattr__(self, "options", {**_defaults(), **self.options})
@@ -69,7 +73,7 @@ class SliderState:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SliderState":
         """Read stored values, each clamped to the table's range; anything unreadable keeps its default."""
-        options = {o.name: o.clamp(data.get(o.name, o.default)) for o in PANEL_OPTIONS}
+        options = {o.name: o.clamp(data.get(o.name, o.default)) for o in VALUE_OPTIONS}
         bars, variations, seed = (o.clamp(data.get(o.name, o.default)) for o in COMMON)
         device = str(data.get("device", "auto"))
         return cls(options, bars, variations, seed, bool(data.get("locked", False)),

@@ -71,6 +71,10 @@ SPECS = (
     # generation
     Spec("generate", "&Generate Variations", "Ctrl+G", "Generate variations with the chosen seed, model and sliders"),
     Spec("cancel_generation", "&Cancel Generation", None, "Stop the generation in progress"),
+    Spec("regenerate_selection", "&Regenerate Selection", "Ctrl+R",
+         "Regenerate the selected bars on their track (or the loop region on every track)"),
+    Spec("continue_playhead", "C&ontinue from Playhead", "Ctrl+Shift+R",
+         "Fill the next bars (the panel's Length) from the playhead's bar"),
     # help
     Spec("about", "&About Cadenza", None, "Cadenza's version and licence"),
 )

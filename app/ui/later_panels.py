@@ -49,6 +49,7 @@ def build_generation(window, status: Status) -> GenerationDocks:
     for name, widget in (("generate", ui.panel), ("variations", ui.gallery), ("phrases", ui.phrases)):
         window.docks[name].setWidget(widget)
     ui.status_message.connect(status)
+    ui.regions.bind(window.actions["regenerate_selection"])
     return ui
 
 

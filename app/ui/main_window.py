@@ -144,12 +144,14 @@ class MainWindow(QMainWindow):
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
             "&Transport": ["play", "rewind", "loop", "follow"],
-            "&Generate": ["generate", "cancel_generation", None, "train_model", "listening_test"],
+            "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", None,
+                          "train_model", "listening_test"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
             "&Help": ["about"],
         }
         for title, names in sections.items():
             menu = bar.addMenu(title)
+            menu.setToolTipsVisible(title == "&Generate")  # a disabled Regenerate Selection says why
             for name in names:
                 if name is None:
                     menu.addSeparator()
@@ -179,6 +181,8 @@ class MainWindow(QMainWindow):
             "zoom_in": lambda: roll.zoom_horizontal(1.25), "zoom_out": lambda: roll.zoom_horizontal(0.8),
             "generate": lambda: self.generation_ui.panel.generate(),
             "cancel_generation": lambda: self.generation_ui.panel.cancel(),
+            "regenerate_selection": lambda: self.generation_ui.regions.regenerate_selection(),
+            "continue_playhead": lambda: self.generation_ui.regions.continue_from_playhead(),
             "train_model": self._open_training, "about": lambda: about_box(self).open(),
             "listening_test": self._open_listening_test,
         }
@@ -196,6 +200,8 @@ class MainWindow(QMainWindow):
         doc.meta_changed.connect(lambda: self.transport.show_score(doc.score))
         roll.view_changed.connect(lambda *_: self._align_spectrogram())
         roll.installEventFilter(self)
+        roll.set_context_actions([a["regenerate_selection"], a["continue_playhead"], None, a["cut"], a["copy"],
+                                  a["paste"], a["duplicate"], a["delete"], None, a["select_all"], a["quantize"]])
         dock = self.docks["spectrogram"]
         dock.dockLocationChanged.connect(lambda *_: self._align_spectrogram())
         dock.topLevelChanged.connect(lambda *_: self._align_spectrogram())

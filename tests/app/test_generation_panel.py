@@ -57,7 +57,8 @@ def test_pick_a_seed_and_a_model_then_generate(gen_window, qtbot):
         prov = Provenance.of(score)
         assert prov.model == "markov" and prov.variation == number and prov.random_seed == 7
         assert prov.seed_source == {"kind": "seed", "spec": "seed:bossa-nova-in-c"}
-        assert prov.options == {"temperature": 1.0, "top_k": 0, "top_p": 1.0} and prov.bars == 2  # none it lacks
+        assert prov.options == {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "key_lock": "off", "lowest_pitch": 0,
+                                "highest_pitch": 127} and prov.bars == 2  # none it lacks
         assert score.note_count > 0 and max(n.start for n in score.all_notes()) < 2 * BAR
     assert cards[0].found.notes == scores[0].note_count
     assert gen_window.doc.score.note_count == 0  # the sketch is untouched until something is inserted
@@ -308,7 +309,9 @@ def test_stored_out_of_range_values_are_clamped_to_the_table(qtbot, settings):
     stored = {"temperature": 99, "noise_sd": 4.5, "style_alpha": -1, "top_p": 0, "top_k": "x", "bars": 1000,
               "variations": 40, "random_seed": -5, "device": "tpu", "locked": 1}
     state = SliderState.from_dict(stored)
-    assert state.options == {"temperature": 5.0, "top_k": 0, "top_p": 1.0, "noise_sd": 4.5, "style_alpha": 0.0}
+    assert state.options == {"temperature": 5.0, "top_k": 0, "top_p": 1.0, "noise_sd": 4.5, "style_alpha": 0.0,
+                             "key_lock": "off", "density": 0, "lowest_pitch": 0, "highest_pitch": 127,
+                             "keep_rhythm": "off"}  # the options not stored: the table's defaults
     assert (state.bars, state.variations, state.random_seed, state.device, state.locked) == (256, 40, 0, "auto", True)
     assert SliderState.from_dict(state.to_dict()) == state
     settings.generation_controls = stored
@@ -324,7 +327,8 @@ def test_the_job_holds_the_options_object_the_sampler_gets(gen_window, qtbot):
     service, panel = gen_window.generation, gen_window.generation_ui.panel
     state = SliderState.of(temperature=0.8, noise_sd=0.3, top_k=20, bars=1, variations=2, random_seed=4)
     markov = job_from_controls(service.model("markov"), state, panel.seeds.source(), {"kind": "seed", "spec": "x"})
-    assert markov.options == GenerationOptions(temperature=0.8, top_k=20, top_p=1.0)  # no latent noise: it lacks it
+    assert markov.options == GenerationOptions(temperature=0.8, top_k=20, top_p=1.0, key_lock="off", lowest_pitch=0,
+                                               highest_pitch=127)  # no latent noise: it lacks it
     assert markov.style_source == {"kind": "none"}  # markov mixes no style
     vae = job_from_controls(service.model("vae-nn"), state, panel.seeds.source(), {})
     assert (vae.options.noise_sd, vae.options.top_k, vae.options.temperature) == (0.3, None, 0.8)

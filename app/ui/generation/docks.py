@@ -1,4 +1,5 @@
-"""The generation side of the window: the Generation panel, the Variations gallery and the Phrases view.
+"""The generation side of the window: the Generation panel, the Variations gallery and the Phrases view,
+and Regenerate Selection / Continue from the Playhead (``regions``).
 
 :class:`GenerationDocks` makes the three widgets for one window and connects
 them to the window's :class:`~app.services.generation.GenerationService`;
@@ -18,6 +19,7 @@ from app.tasks import TaskRunner
 from app.ui.generation.gallery import VariationsGallery
 from app.ui.generation.panel import GenerationPanel
 from app.ui.generation.provenance_view import PhrasesView
+from app.ui.generation.region_runs import RegionRuns
 
 
 class GenerationDocks(QObject):
@@ -32,11 +34,13 @@ class GenerationDocks(QObject):
         self.gallery = VariationsGallery(doc, roll, player, settings, runner)
         self.panel = GenerationPanel(service, doc, roll, settings, self.gallery.audition)
         self.phrases = PhrasesView(doc)
+        self.regions = RegionRuns(self.panel, service, doc, roll, self)
         self.gallery.auto_audition = self.panel.audition_button.isChecked()
         self.panel.audition_button.toggled.connect(lambda on: setattr(self.gallery, "auto_audition", on))
         service.variations_ready.connect(self.gallery.show_variations)
         self.phrases.regenerate_requested.connect(self._on_phrases_regenerate_requested)
         self.gallery.status_message.connect(self.status_message)
+        self.regions.status_message.connect(self.status_message)
 
     @Slot(object, bool)
     def _on_phrases_regenerate_requested(self, provenance: Provenance, exact: bool) -> None:

@@ -1,6 +1,10 @@
 """The Variations gallery: every generated variation as a card, ready to hear, keep or take in.
 
-New variations replace the previous ones except those starred. Inserting a
+New variations replace the previous ones except those starred. A variation
+made for some bars (Regenerate Selection, Continue from the Playhead: its
+provenance holds the region, see ``app/services/regions.py``) shows those
+bars, is auditioned in place with a bar around it, and Insert puts it into
+those bars (replacing what the selection held). Inserting a
 variation (on the bar line nearest the playhead unless snap is off) is one
 undoable command (``ReplaceScoreCommand``) whose score is built by
 ``app/core/variations.py``, which also records the phrase and its provenance
@@ -17,10 +21,12 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QScrollArea, QToolButton, QVB
 
 from app.commands import ReplaceScoreCommand
 from app.core.score import Score
+from app.core.errors import GenerationError
 from app.core.variations import insert_as_new_tracks, insert_at, phrase_label, replace_selection
 from app.document import Document
 from app.services.files import export_file
 from app.services.player import Player
+from app.services.regions import CONTINUE, Region, bar_start, in_place, place_region, preview, region_of, span
 from app.settings import Settings
 from app.tasks import TaskKind, TaskRunner
 from app.ui.generation.audition import Audition
@@ -107,9 +113,14 @@ class VariationsGallery(QWidget):
         self.header.setText(f"{count} variation{'s' * (count != 1)}" if count else EMPTY)
 
     def _add(self, score: Score) -> VariationCard:
-        card = VariationCard(score, self._list)
+        region = region_of(score)
+        if region is None:
+            card = VariationCard(score, self._list)
+        else:
+            where = f"from bar {region.first_bar + 1}" if region.mode == CONTINUE else region.words()
+            card = VariationCard(score, self._list, preview(score, region), where)
         card.play_clicked.connect(self.play)
-        card.compare_clicked.connect(lambda c: self.audition.compare(c, c.score))
+        card.compare_clicked.connect(self.compare)
         card.insert_clicked.connect(self.insert)
         card.export_clicked.connect(self.export)
         card.delete_clicked.connect(self._remove)
@@ -125,7 +136,28 @@ class VariationsGallery(QWidget):
 
     # -- listening ------------------------------------------------------------------------
     def play(self, card: VariationCard) -> None:
-        self.audition.play(card, card.score)
+        region = region_of(card.score)
+        if region is None:
+            self.audition.play(card, card.score)
+        else:
+            self.audition.play_in_place(card, *self._in_place(card.score, region))
+
+    def compare(self, card: VariationCard) -> None:
+        """A/B against the sketch: in place for a variation of some bars, else from the selection or playhead."""
+        region = region_of(card.score)
+        if region is None:
+            self.audition.compare(card, card.score)
+        else:
+            self.audition.compare_in_place(card, *self._in_place(card.score, region))
+
+    def _in_place(self, variation: Score, region: Region) -> tuple[Score, int, int, int]:
+        """The sketch with the variation put in, and the ticks to hear: a bar before the region to a bar
+        after it; the region's first tick (where the card's roll starts)."""
+        score = self.doc.score
+        placed = in_place(score, variation, region, self.doc.active_track)
+        start, _end = span(placed, region)
+        return (placed, bar_start(placed, max(0, region.first_bar - 1)), bar_start(placed, region.last_bar + 1),
+                start)
 
     @Slot(object, str)
     def _on_audition_playing_changed(self, key, side: str) -> None:
@@ -145,6 +177,9 @@ class VariationsGallery(QWidget):
         bar line, unless snap is off: then at the playhead's exact tick.
         """
         variation = card.score if isinstance(card, VariationCard) else card
+        region = region_of(variation)
+        if region is not None and (mode != "selection" or region.mode != CONTINUE):
+            return self._insert_region(variation, region, mode)
         doc, tick = self.doc, self.roll.playhead()
         if self.roll.snap() != "off":
             tick = nearest_bar_line(doc.score, tick)
@@ -158,9 +193,27 @@ class VariationsGallery(QWidget):
             score = insert_as_new_tracks(doc.score, variation, tick)
         else:
             score = insert_at(doc.score, variation, tick, doc.active_track)
+        return self._push(variation, score)
+
+    def _insert_region(self, variation: Score, region: Region, mode: str) -> bool:
+        """Put a variation of some bars into those bars (as new tracks there, for that mode): one undo step."""
+        doc = self.doc
+        start, _end = span(doc.score, region)
+        try:
+            if mode == "tracks":
+                score = insert_as_new_tracks(doc.score, preview(variation, region), start)
+            else:
+                score = place_region(doc.score, variation, region, doc.active_track)
+        except GenerationError as exc:
+            self.status_message.emit(str(exc))
+            return False
+        return self._push(variation, score, f" into {region.words()}")
+
+    def _push(self, variation: Score, score: Score, where: str = "") -> bool:
+        """The score with the variation in, as one undoable command."""
         label = phrase_label(variation)
-        doc.undo_stack.push(ReplaceScoreCommand(doc, score, f"Insert {label}"))
-        self.status_message.emit(f"Inserted {label}; Ctrl+Z takes it out again.")
+        self.doc.undo_stack.push(ReplaceScoreCommand(self.doc, score, f"Insert {label}{where}"))
+        self.status_message.emit(f"Inserted {label}{where}; Ctrl+Z takes it out again.")
         self.inserted.emit(variation)
         return True
 

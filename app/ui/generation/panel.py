@@ -23,6 +23,7 @@ from app.core.score import Score
 from app.document import Document
 from app.services.generation import GenerationService, Job, ModelInfo, job_from_controls
 from app.services.generation_controls import SliderState
+from app.services.regions import CONTINUE, Region
 from app.settings import Settings
 from app.tasks import TaskKind
 from app.ui.generation.audition import Audition
@@ -155,17 +156,39 @@ class GenerationPanel(QWidget):
             else:
                 self._say("No model is installed; train one or reinstall Cadenza.", error=True)
             return
+        job = self._job(info, new_random_seed, self.seeds.source())
+        if job is not None:
+            self.service.generate(job)
+
+    def _job(self, info: ModelInfo, new_random_seed: bool, seed_source: dict) -> Job | None:
+        """The run the controls describe (None, said under the buttons, when it cannot run)."""
         if info.problem:
             self._say(info.problem, error=True)
-            return
+            return None
         random_seed = self.controls.next_random_seed() if new_random_seed else self.controls.random_seed.value()
         state = replace(self.controls.state(), random_seed=random_seed)
         try:
-            job = job_from_controls(info, state, self.seeds.source(), self.controls.style_source())
+            return job_from_controls(info, state, seed_source, self.controls.style_source())
         except OptionError as exc:  # named by option, worded here with the row's label
             self._say(exc.sentence(exc.option.label), error=True)
-            return
-        self.service.generate(job)
+            return None
+
+    def generate_region(self, region: Region, seed: Score) -> bool:
+        """Regenerate (or continue into) ``region`` of ``seed`` with the chosen model and sliders: the
+        panel's Variations, each the region's bars; False (said under the buttons) when it cannot run."""
+        self.debounce.stop()
+        info = self.models.current()
+        if info is None:
+            self._say("Looking for models…" if not self.service.scanned
+                      else "No model is installed; train one or reinstall Cadenza.", error=self.service.scanned)
+            self.service.ensure_models()
+            return False
+        seed = replace(seed, provenance={})
+        job = self._job(info, True, selection_source(seed))
+        if job is None:
+            return False
+        self.service.generate(replace(job, region=region.to_dict(), bars=region.bars))
+        return True
 
     def cancel(self) -> None:
         self.debounce.stop()
@@ -192,7 +215,8 @@ class GenerationPanel(QWidget):
     def show_job(self, job: Job) -> None:
         """Take a run's model, options, seed, style song, length and random seed into the controls (silently)."""
         self.models.select(job.model)
-        options = {name: value for name, value in job.options.values().items() if name in self.controls.rows}
+        names = self.controls.option_names()
+        options = {name: value for name, value in job.options.values().items() if name in names}
         self.controls.set_state(self.controls.state().updated(**options, bars=job.bars, variations=job.variations,
                                                               random_seed=job.random_seed))
         self.seeds.choose(job.seed_source)
@@ -293,6 +317,12 @@ class GenerationPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.show()
+        region = Region.from_dict(job.region) if job.region is not None else None
+        if region is not None:
+            verb = "Continuing into" if region.mode == CONTINUE else "Regenerating"
+            self._say(f"{verb} {region.words()}: {job.variations} variations with {job.model} "
+                      f"(random seed {job.random_seed})…")
+            return
         seed = source_label(job.seed_source)
         self._say(f"Generating {job.variations} × {job.bars} bars with {job.model}"
                   + (f" from {seed}" if seed != "nothing" else "") + f" (random seed {job.random_seed})…")

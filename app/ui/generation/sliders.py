@@ -1,8 +1,9 @@
 """The Generation panel's numeric controls, built from the options table.
 
 One row per per-model number option of ``models/common/options.py`` (its
-label, tooltip, unit, range, slider end, default and decimals), the style
-song combo for the song option, then the rows every model has: length,
+label, tooltip, unit, range, slider end, default and decimals; an "off"
+value and MIDI pitches written as such), one combo box per choice option
+(key lock, keep rhythm), the style song combo for the song option, then the rows every model has: length,
 variations, random seed with its lock, and the device. Each slider is paired
 with a field showing its exact value; the field reaches the option's whole
 range, the slider its usual part (``slider_high``). Rows the chosen model's
@@ -18,9 +19,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from typing import Any, Mapping
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QSlider, QSpinBox, QToolButton,
                                QWidget)
 
@@ -28,9 +31,10 @@ from app.core.generation_settings import NO_SOURCE, bundled_source, file_source,
 from app.core.seeds import list_seeds
 from app.services.files import OPEN_FILTER
 from app.services.generation import ModelInfo
-from app.services.generation_controls import (LENGTH, PANEL_OPTIONS, RANDOM_SEED, SONG_OPTIONS, VARIATIONS,
-                                              SliderState, label_text)
+from app.services.generation_controls import (CHOICE_OPTIONS, LENGTH, PANEL_OPTIONS, RANDOM_SEED, SONG_OPTIONS,
+                                              VARIATIONS, SliderState, label_text)
 from app.ui.generation.boxes import row
+from app.ui.pianoroll.keyboard import pitch_name
 from models.common.options import BY_NAME, FLOAT, OPTIONS, RANDOM_SEED_MAX, OptionSpec, missing_reason
 
 STEPS = 1000  # slider positions across a float range
@@ -39,6 +43,43 @@ STEPS = 1000  # slider positions across a float range
 def _key(source: Mapping[str, Any]) -> str:
     """A source as combo item data (a string compares reliably)."""
     return json.dumps(dict(source), sort_keys=True)
+
+
+class OptionSpinBox(QSpinBox):
+    """A whole-number field that writes the option's off value as "off" (at either end of its range) and a
+    MIDI pitch with its name ("60 (C4)"); typing "off", a number or "60 (C4)" all work."""
+
+    def __init__(self, option: OptionSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.option = option
+        self.pitch = option.name.endswith("_pitch")
+
+    def _is_off(self, value: int) -> bool:
+        return self.option.off_value is not None and value == self.option.off_value
+
+    def textFromValue(self, value: int) -> str:  # noqa: N802 (Qt override)
+        if self._is_off(value):
+            return "off"
+        return f"{value} ({pitch_name(value)})" if self.pitch else super().textFromValue(value)
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802
+        number = re.match(r"\s*(\d+)", text)
+        if number:
+            return int(number.group(1))
+        return int(self.option.off_value) if self.option.off_value is not None else self.value()
+
+    def validate(self, text: str, pos: int):
+        words = text.strip().lower()
+        if words and "off".startswith(words) and self.option.off_value is not None:
+            state = QValidator.State.Acceptable if words == "off" else QValidator.State.Intermediate
+        elif not words:
+            state = QValidator.State.Intermediate
+        elif re.fullmatch(r"\d+(\s*\(.*\)?)?", words):
+            state = (QValidator.State.Acceptable if self.minimum() <= int(re.match(r"\d+", words).group())
+                     <= self.maximum() else QValidator.State.Intermediate)
+        else:
+            state = QValidator.State.Invalid
+        return state, text, pos
 
 
 class SliderRow(QWidget):
@@ -58,13 +99,13 @@ class SliderRow(QWidget):
         self.slider_high = option.slider_high if option.slider_high is not None else high
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
         self.slider.setRange(0, STEPS if decimals else int(self.slider_high - low))
-        self.field: QDoubleSpinBox | QSpinBox = QDoubleSpinBox(self) if decimals else QSpinBox(self)
+        self.field: QDoubleSpinBox | QSpinBox = QDoubleSpinBox(self) if decimals else OptionSpinBox(option, self)
         if decimals:
             self.field.setDecimals(decimals)
             self.field.setSingleStep(step * 5)
         self.field.setRange(low, high)
         if option.off_value is not None and option.off_value == low:
-            self.field.setSpecialValueText("off")
+            self.field.setSpecialValueText("off")  # (an off value at the high end: OptionSpinBox writes it)
         self.field.setKeyboardTracking(False)
         self.field.setFixedWidth(self.field.fontMetrics().horizontalAdvance("00000.00") + 24)
         self.setToolTip(option.tooltip)
@@ -110,6 +151,7 @@ class GenerationControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: dict[str, SliderRow] = {o.name: SliderRow(o, self) for o in PANEL_OPTIONS}
+        self.choices: dict[str, QComboBox] = {o.name: self._choice_box(o) for o in CHOICE_OPTIONS}
         self.song_option = SONG_OPTIONS[0] if SONG_OPTIONS else None  # the request's one style song
         self.style_song = QComboBox(self)
         self.bars = SliderRow(LENGTH, self)
@@ -134,6 +176,8 @@ class GenerationControls(QWidget):
         for control in (*self.rows.values(), self.bars, self.variations):
             control.edited.connect(self.changed)
             control.released.connect(self.committed)
+        for box in self.choices.values():
+            box.activated.connect(lambda _i: self.changed.emit())
         self.random_seed.valueChanged.connect(lambda _v: self.changed.emit())
         self.lock.toggled.connect(self._update_lock)
         self.dice.clicked.connect(self._on_dice_clicked)
@@ -146,6 +190,8 @@ class GenerationControls(QWidget):
         for option in OPTIONS:
             if option.name in self.rows:
                 widgets[option.name] = self.rows[option.name]
+            elif option.name in self.choices:
+                widgets[option.name] = self.choices[option.name]
             elif option is self.song_option:
                 widgets[option.name] = self.style_song
         return widgets
@@ -166,6 +212,14 @@ class GenerationControls(QWidget):
         form.addRow("Device", self.device)
         self.form = form
 
+    def _choice_box(self, option: OptionSpec) -> QComboBox:
+        """A combo box of a choice option's values ("off" first), each item holding its value."""
+        box = QComboBox(self)
+        for value in option.choices:
+            box.addItem(value[:1].upper() + value[1:], value)
+        box.setToolTip(option.tooltip)
+        return box
+
     def _fill_style_songs(self) -> None:
         self.style_song.addItem("None", _key(NO_SOURCE))
         for seed in list_seeds():
@@ -173,8 +227,14 @@ class GenerationControls(QWidget):
         self.style_song.addItem("File…", "")
 
     # -- values ---------------------------------------------------------------------
+    def option_names(self) -> set[str]:
+        """The options the panel holds a value of (sliders and choices)."""
+        return set(self.rows) | set(self.choices)
+
     def state(self) -> SliderState:
-        return SliderState({name: row.value() for name, row in self.rows.items()}, self.bars.value(),
+        values = {name: row.value() for name, row in self.rows.items()}
+        values.update({name: box.currentData() for name, box in self.choices.items()})
+        return SliderState(values, self.bars.value(),
                            self.variations.value(), self.random_seed.value(), self.lock.isChecked(),
                            self.device.currentData() or "auto")
 
@@ -182,6 +242,12 @@ class GenerationControls(QWidget):
         """Show ``state`` (silently: no ``changed``)."""
         for name, row_ in self.rows.items():
             row_.set_value(state.value(name))
+        for name, box in self.choices.items():
+            value = state.value(name)
+            with QSignalBlocker(box):
+                if box.findData(value) < 0 and isinstance(value, str):  # a key the list lacks ("D dorian")
+                    box.addItem(value, value)
+                box.setCurrentIndex(max(0, box.findData(value)))
         self.bars.set_value(state.bars)
         self.variations.set_value(state.variations)
         with QSignalBlocker(self.random_seed):

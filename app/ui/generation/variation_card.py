@@ -17,7 +17,7 @@ from app.core.variations import badges, phrase_label
 from app.ui.drag_out import DragOutButton
 from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.mini_roll import MiniRoll
-from models.common.options import BY_NAME, FLOAT
+from models.common.options import BY_NAME, CHOICE, FLOAT
 
 INSERT_MODES = (("playhead", "Insert at Playhead"), ("selection", "Replace Selection"), ("tracks", "Insert as New Tracks"))
 EXPORTS = ((".mid", "Export MIDI…"), (".wav", "Export WAV…"))
@@ -32,11 +32,14 @@ QToolButton#export::menu-indicator { image: none; width: 0px; }
 
 
 def describe(provenance: Provenance) -> str:
-    """'markov · Temperature 1.10 · Top-p 0.90 · seed 1234': the model, its number options by their label in
-    the options table (those switched off left out), and the random seed."""
+    """'markov · Temperature 1.10 · Top-p 0.90 · seed 1234': the model, its number and choice options by their
+    label in the options table (those switched off left out), and the random seed."""
     parts = [provenance.model or "generated"]
     for name, value in provenance.options.items():
         option = BY_NAME.get(name)
+        if option is not None and option.kind == CHOICE and isinstance(value, str) and value != option.off_value:
+            parts.append(f"{option.label} {value}")
+            continue
         if option is None or not isinstance(value, (int, float)) or value == option.off_value:
             continue
         parts.append(f"{option.label} {value:.{option.decimals}f}" if option.kind == FLOAT
@@ -56,21 +59,25 @@ class VariationCard(QFrame):
     delete_clicked = Signal(object)
     starred_changed = Signal(object, bool)
 
-    def __init__(self, score: Score, parent: QWidget | None = None) -> None:
+    def __init__(self, score: Score, parent: QWidget | None = None, shown: Score | None = None,
+                 where: str = "") -> None:
+        """``shown``: what the mini roll and badges show instead of ``score`` (a regenerated selection's bars,
+        named by ``where``, e.g. 'bars 5–8')."""
         super().__init__(parent)
         self.score = score
         prov = Provenance.of(score)
+        shown = shown if shown is not None else score
         self.setStyleSheet(STYLE)
         self.setProperty("starred", False)
-        self.title = QLabel(f"<b>Variation {prov.variation or ''}</b>", self)
+        self.title = QLabel(f"<b>Variation {prov.variation or ''}</b>" + (f" · {where}" if where else ""), self)
         self.details = QLabel(describe(prov), self)
         self.details.setObjectName("details")
         self.details.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # elided by width
         self.star = self._button("☆", "Star: keep this variation when new ones are generated", checkable=True)
         self.delete = self._button("✕", "Remove this variation from the gallery")
         self.roll = MiniRoll(self, 54)
-        self.roll.set_score(score, prov.bars, "No notes")
-        self.badges = self._badges(score, prov)
+        self.roll.set_score(shown, prov.bars, "No notes")
+        self.badges = self._badges(shown, prov)
         self.play = self._button("▶", "Play this variation (again to stop)")
         self.compare = self._button("A/B", "Compare with the sketch: each click switches at the same moment")
         self.insert = self._menu_button("Insert", INSERT_MODES, self.insert_clicked,

@@ -1,5 +1,8 @@
 """Mouse gestures of the note view: draw, move, resize, rubber band, erase, pan.
 
+A right-click on a note erases it; on empty space (without a drag) it opens
+the piano roll's context menu.
+
 A gesture starts on a press, previews on moves (items moved on screen, the
 score untouched) and pushes ONE command on release. Only the active track's
 notes can be hit. Times snap to the grid, pitches move by semitones.
@@ -213,6 +216,7 @@ class EraseGesture(Gesture):
 
     def move(self, event) -> None:
         pos = QPointF(event.position())
+        self._track(event)
         steps = max(1, math.ceil(math.hypot(pos.x() - self.last.x(), pos.y() - self.last.y()) / 2))
         for k in range(1, steps + 1):
             self._erase_at(self.last + (pos - self.last) * (k / steps))
@@ -222,6 +226,8 @@ class EraseGesture(Gesture):
         if self.erased:
             notes = [i.note for i in self.erased]
             push(self.view, notes, [], "Erase notes" if len(notes) > 1 else "Erase note")
+        elif self.button == Qt.MouseButton.RightButton and not self.dragged:  # a right-click on empty space
+            self.view.context_menu_requested.emit(self.view.viewport().mapToGlobal(event.position().toPoint()))
 
 
 class PanGesture(Gesture):

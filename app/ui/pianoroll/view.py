@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import QPainter, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
@@ -32,6 +32,7 @@ class NoteView(QGraphicsView):
 
     view_changed = Signal(float, float)  # first visible tick, ticks per pixel
     rows_changed = Signal()  # vertical scroll or zoom
+    context_menu_requested = Signal(QPoint)  # global position: a right-click on empty space, or the Menu key
 
     def __init__(self, doc: Document, grid: Grid, parent=None) -> None:
         self.doc, self.grid = doc, grid
@@ -220,4 +221,10 @@ class NoteView(QGraphicsView):
 
     def mouseDoubleClickEvent(self, event) -> None:
         gestures.double_click(self, event)
+        event.accept()
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """The Menu key opens the context menu; a right-click is the erase gesture's to decide."""
+        if event.reason() != event.Reason.Mouse:
+            self.context_menu_requested.emit(event.globalPos())
         event.accept()

@@ -7,8 +7,9 @@ belong here), the playhead and loop region, and re-emits what its parts report.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtCore import QPoint, Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QGridLayout, QLabel, QMenu, QWidget
 
 from app.core.score import Note
 from app.document import Document
@@ -46,8 +47,10 @@ class PianoRoll(QWidget, EditOps):
         self.velocity_lane = VelocityLane(self.view, self)
         self._playhead = 0
         self._centred = False
+        self._context_actions: list[QAction | None] = []
         self._lay_out()
         self.view.view_changed.connect(self.view_changed)
+        self.view.context_menu_requested.connect(self.show_context_menu)
         self.view.note_scene.note_selection_changed.connect(self.selection_changed)
         self.keyboard.key_pressed.connect(self.key_pressed)
         self.keyboard.key_released.connect(self.key_released)
@@ -151,6 +154,26 @@ class PianoRoll(QWidget, EditOps):
     def _on_ruler_loop_changed(self, region) -> None:
         self.view.set_loop(region)
         self.loop_changed.emit(region)
+
+    # -- context menu ------------------------------------------------------------------------
+    def set_context_actions(self, actions: list[QAction | None]) -> None:
+        """What the context menu offers (None: a separator); the window's actions, so shortcuts show."""
+        self._context_actions = list(actions)
+
+    def context_menu(self) -> QMenu:
+        """A new menu of the context actions."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)  # a disabled action says why
+        for action in self._context_actions:
+            menu.addSeparator() if action is None else menu.addAction(action)
+        return menu
+
+    @Slot(QPoint)
+    def show_context_menu(self, global_pos: QPoint) -> None:
+        if self._context_actions:
+            menu = self.context_menu()
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(global_pos)
 
     # -- selection ---------------------------------------------------------------------------
     def selected_notes(self) -> list[Note]:
