@@ -265,10 +265,10 @@ def run_job(job: Job, pool: GeneratorPool, sources: SourceCache):
         raise GenerationError(f"The {job.model} weights have changed since this phrase was made, "
                               "so it cannot be regenerated exactly.")
     region = Region.from_dict(job.region) if job.region is not None else None
-    infill = region.infill() if region is not None and region.mode == INFILL else None
+    infill = {"infill": region.infill()} if region is not None and region.mode == INFILL else {}
     request = _request_class()(seed=seed, seed_text=source_seed_text(job.seed_source), style=style,
                                options=job.options, bars=job.bars, tokens=job.tokens, variations=job.variations,
-                               random_seed=job.random_seed, device=job.device, infill=infill)
+                               random_seed=job.random_seed, device=job.device, **infill)
     scores = yield from generator.generate(request)
     scores = [dataclasses.replace(s, provenance=Provenance.of(s).with_run(job.seed_source, job.style_source,
                                                                            job.device).to_dict()) for s in scores]
