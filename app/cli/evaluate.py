@@ -41,6 +41,9 @@ def register(sub) -> None:
     p.add_argument("--samples", type=int, default=32, help="pieces to generate (default 32)")
     p.add_argument("--bars", type=int, default=bars.cli_default, help=f"bars per piece (default {bars.cli_default})")
     p.add_argument("--random-seed", type=int, default=0, help="random seed (same seed, same report)")
+    p.add_argument("--data", action="append", metavar="DATA",
+                   help="measure on this dataset's held-out (test) split instead of the model's own training data, "
+                        "e.g. corpus:chorales, to compare models on the same pieces (repeatable)")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_eval)
@@ -50,7 +53,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from models.evaluation import EvalOptions, evaluate
 
     options = EvalOptions(model=args.model, checkpoint=args.checkpoint, samples=args.samples, bars=args.bars,
-                          random_seed=args.random_seed, device=args.device)
+                          random_seed=args.random_seed, device=args.device, data=tuple(args.data or ()))
     report = _drive(evaluate(options))
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0

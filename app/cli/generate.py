@@ -20,12 +20,12 @@ from typing import Any
 from app.core.errors import CadenzaError, DiskFullError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
 from app.core.provenance import Provenance
-from models.common.options import DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, OptionError, OptionSpec, option
+from models.common.options import CHOICE, DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, OptionError, OptionSpec, option
 from models.registry import model_specs, spec_names
 
 GEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".wav", ".flac", ".cadenza")
 COMMON = ("bars", "tokens", "variations", "random_seed")  # every model takes these
-METAVARS = {FLOAT: "X", INT: "N", SONG: "SONG", PER_TRACK: "TRACK=VALUE"}
+METAVARS = {FLOAT: "X", INT: "N", SONG: "SONG", PER_TRACK: "TRACK=VALUE", CHOICE: "VALUE"}
 COMMANDS = ("generate",)  # what register() adds
 
 
@@ -41,6 +41,11 @@ def register(sub) -> None:
     for spec in (o for o in OPTIONS if o.per_model):
         takers = [s.name for s in specs if s.takes(spec.name)]
         add_option_flag(p, spec, takers)
+    p.add_argument("--regenerate", metavar="BARS",
+                   help="regenerate bars of the seed instead of continuing it, e.g. 5-8 (1-based, inclusive); "
+                        "the variations are the whole seed with those bars rewritten (models that infill)")
+    p.add_argument("--tracks", metavar="N,N",
+                   help="with --regenerate: only these tracks (1-based, e.g. 1,3; default: every track)")
     p.add_argument("--device", default="auto", choices=DEVICES)
     p.add_argument("--checkpoint", help="checkpoint folder (default: the bundled one)")
     p.add_argument("--out", required=True, help="output " + " ".join(GEN_EXTS))
@@ -69,6 +74,10 @@ def add_option_flag(p: argparse.ArgumentParser, spec: OptionSpec, takers: list[s
     elif spec.kind == PER_TRACK:
         p.add_argument(spec.flag, action="append", metavar=METAVARS[PER_TRACK],
                        help=f"{spec.tooltip}; repeatable ({spec.range_words()}; {models})")
+    elif spec.kind == CHOICE:
+        shown = ", ".join(spec.choices[:4]) + (", or a key such as 'D dorian'" if spec.name == "key_lock" else "")
+        p.add_argument(spec.flag, metavar=METAVARS[CHOICE],
+                       help=f"{spec.tooltip} ({shown}; default {spec.default}; {models})")
     else:
         default = f"; default {_number(spec.default)}" if spec.default is not None else ""
         p.add_argument(spec.flag, type=int if spec.kind == INT else float, metavar=METAVARS[spec.kind],
@@ -136,7 +145,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         request = GenerationRequest(
             seed=load_score(args.seed) if args.seed else None, seed_text=abc_seed_text(args.seed),
             style=load_score(args.style) if args.style else None, options=options, bars=args.bars,
-            tokens=args.tokens, variations=args.variations, random_seed=args.random_seed, device=args.device)
+            tokens=args.tokens, variations=args.variations, random_seed=args.random_seed, device=args.device,
+            infill=infill_span(args.regenerate, args.tracks))
         scores = run_generation(gen.generate(request))
     except OptionError as exc:
         raise CadenzaError(exc.cli_sentence()) from None
@@ -151,6 +161,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         print("\n".join(f"wrote {w}" for w in written))
     return 0
+
+
+def infill_span(bars: str | None, tracks: str | None):
+    """``--regenerate 5-8 --tracks 1,3`` as an Infill (0-based, end exclusive); one sentence if malformed."""
+    from models.common.generator import Infill
+
+    if not bars:
+        if tracks:
+            raise CadenzaError("--tracks goes with --regenerate: say which bars to regenerate, e.g. --regenerate 5-8.")
+        return None
+    try:
+        first, _, last = bars.partition("-")
+        lo, hi = int(first), int(last or first)
+        chosen = tuple(sorted({int(t) - 1 for t in tracks.split(",")})) if tracks else ()
+    except ValueError:
+        raise CadenzaError(f"--regenerate takes bars like 5-8 and --tracks numbers like 1,3, not "
+                           f"'{bars}'{f' and {tracks!r}' if tracks else ''}.") from None
+    if lo < 1 or hi < lo or any(t < 0 for t in chosen):
+        raise CadenzaError(f"--regenerate {bars}: bars count from 1 and the last comes after the first.")
+    return Infill(lo - 1, hi, chosen)
 
 
 def write_variations(scores, out: Path) -> list[str]:

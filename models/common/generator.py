@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Generator as PyGenerator
 
-from app.core.errors import CadenzaError
+from app.core.errors import CadenzaError, GenerationError
 from app.core.provenance import Provenance
 from app.core.score import Score
 from models.common.options import (GenerationOptions, check_common, check_variations_can_differ, option,
@@ -28,6 +28,20 @@ class Cancelled(CadenzaError):
 
     def __init__(self, what: str = "The generation") -> None:
         super().__init__(f"{what} was cancelled.")
+
+
+@dataclass(frozen=True)
+class Infill:
+    """Regenerate bars ``first_bar`` to ``last_bar`` (0-based, end exclusive) of the seed's ``tracks``
+    (indices; empty: every track), keeping everything else: the variation is the whole seed with those
+    bars rewritten. Only models whose spec says ``infill`` take it."""
+
+    first_bar: int
+    last_bar: int
+    tracks: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first_bar": self.first_bar, "last_bar": self.last_bar, "tracks": list(self.tracks)}
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,7 @@ class GenerationRequest:
     random_seed: int = 0
     device: str = "auto"
     seed_note: str | None = None  # what the model left out of the seed (set by check_request, see seed_fit.py)
+    infill: Infill | None = None  # regenerate a selection of the seed instead of continuing it
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,8 @@ class Generator(ABC):
             given["style"] = True
         options = resolve_options(self.name, self.options, given)
         check_variations_can_differ(options, request.variations, request.style is not None)
+        if request.infill is not None:
+            check_infill(self.spec, request.infill, request.seed)
         seed, note = fit_seed(self.spec, request.seed)
         return replace(request, options=options, seed=seed, seed_note=note)
 
@@ -98,11 +115,26 @@ class Generator(ABC):
             options=request.options.values(), bars=request.bars, tokens=request.tokens,
             random_seed=request.random_seed, variation=index + 1, variations=request.variations,
             seed_note=request.seed_note,
+            extra={"infill": request.infill.to_dict()} if request.infill is not None else {},
         )
 
     @abstractmethod
     def generate(self, request: GenerationRequest) -> GenerationRun:
         """Yield Progress; return the variations."""
+
+
+def check_infill(spec: ModelSpec, infill: Infill, seed: Score | None) -> None:
+    """GenerationError in the user's words for a selection this model cannot regenerate."""
+    if not spec.infill:
+        raise GenerationError(f"The {spec.display_name} model only continues a seed; choose a model that can "
+                              "regenerate a selection (Music Transformer).")
+    if seed is None or not seed.tracks:
+        raise GenerationError("There is nothing around the selection to regenerate it from.")
+    if infill.first_bar < 0 or infill.last_bar <= infill.first_bar:
+        raise GenerationError("Select at least one whole bar to regenerate.")
+    bad = [t for t in infill.tracks if not 0 <= t < len(seed.tracks)]
+    if bad:
+        raise GenerationError(f"The selection names track {bad[0] + 1}, which the score does not have.")
 
 
 def run_generation(run: GenerationRun, on_progress: Callable[[Progress], None] | None = None,

@@ -22,7 +22,9 @@ from typing import Any, Iterable, Mapping
 
 from app.core.errors import GenerationError
 
-FLOAT, INT, SONG, PER_TRACK = "float", "int", "song", "per-track"
+FLOAT, INT, SONG, PER_TRACK, CHOICE = "float", "int", "song", "per-track", "choice"
+KEY_LOCK_CHOICES = ("off", "seed", *(f"{t} {m}" for m in ("major", "minor")
+                                     for t in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")))
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class OptionSpec:
     missing: str = ""  # the GUI's greyed-out words: "The NAME model has {missing} (it is ...)"
     off_value: Any = None  # a value that means "off" (top-k 0), shown as such
     cli_default: Any = None  # where a command differs: it writes one file of 8 bars unless asked
+    choices: tuple[str, ...] = ()  # CHOICE: the values, as written (the first is the default unless named)
 
     @property
     def flag(self) -> str:
@@ -54,6 +57,11 @@ class OptionSpec:
         return low_ok and (self.high is None or value <= self.high)
 
     def range_words(self) -> str:
+        if self.kind == CHOICE:
+            if self.name == "key_lock":
+                return "off, seed, or a key such as C major, F# minor or D dorian"
+            return "one of " + ", ".join(self.choices)
+
         def num(x):
             return f"{x:,g}" if isinstance(x, float) else f"{x:,}"
 
@@ -65,6 +73,8 @@ class OptionSpec:
 
     def clamp(self, value: Any) -> Any:
         """``value`` read as this option's type and brought into range; the default when unreadable."""
+        if self.kind == CHOICE:
+            return choice_value(self, value) or self.default
         try:
             number = int(value) if self.kind == INT else float(value)
         except (TypeError, ValueError):
@@ -95,6 +105,17 @@ OPTIONS: tuple[OptionSpec, ...] = (
                missing="no per-track latent noise"),
     OptionSpec("track_style_alpha", PER_TRACK, "Style α per track",
                "Style alpha of one track (TRACK=A), overriding style α", 0.0, 1.0, missing="no per-track style mixing"),
+    OptionSpec("key_lock", CHOICE, "Key lock", "Only notes of this key's scale ('seed': the seed's key); off: any note",
+               default="off", choices=KEY_LOCK_CHOICES, missing="no key lock", off_value="off"),
+    OptionSpec("density", INT, "Note density", "Notes per bar on each written track (0: as the model likes)",
+               0, 64, 0, unit="notes per bar", slider_high=16, decimals=0, missing="no note-density control",
+               off_value=0),
+    OptionSpec("lowest_pitch", INT, "Lowest note", "No written note below this MIDI pitch (0: no limit)",
+               0, 127, 0, decimals=0, missing="no pitch range", off_value=0),
+    OptionSpec("highest_pitch", INT, "Highest note", "No written note above this MIDI pitch (127: no limit)",
+               0, 127, 127, decimals=0, missing="no pitch range", off_value=127),
+    OptionSpec("keep_rhythm", CHOICE, "Keep rhythm", "Keep the selection's onsets and lengths; regenerate only the pitches",
+               default="off", choices=("off", "on"), missing="no keep-rhythm mode", off_value="off"),
     OptionSpec("bars", INT, "Length", "Length of each variation", 1, 256, 4, unit="bars", slider_high=32,
                decimals=0, per_model=False, cli_default=8),
     OptionSpec("tokens", INT, "Length in tokens", "Length in tokens instead of bars (ABC models: characters)",
@@ -153,6 +174,11 @@ class GenerationOptions:
     style_alpha: float | None = None
     track_noise_sd: Mapping[str, float] | None = None
     track_style_alpha: Mapping[str, float] | None = None
+    key_lock: str | None = None
+    density: int | None = None
+    lowest_pitch: int | None = None
+    highest_pitch: int | None = None
+    keep_rhythm: str | None = None
 
     def values(self) -> dict[str, Any]:
         """The options set, as plain JSON-able values (for provenance)."""
@@ -177,12 +203,36 @@ def check_value(name: str, value: Any) -> Any:
                 raise OptionError(spec, track=str(track))
             checked[str(track).strip().lower()] = float(v)
         return MappingProxyType(checked)
+    if spec.kind == CHOICE:
+        chosen = choice_value(spec, value)
+        if chosen is None:
+            raise OptionError(spec)
+        return chosen
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise OptionError(spec)
     number = int(value) if spec.kind == INT else float(value)
     if (spec.kind == INT and number != value) or not spec.in_range(number):
         raise OptionError(spec)
     return number
+
+
+def choice_value(spec: OptionSpec, value: Any) -> str | None:
+    """``value`` as one of ``spec.choices`` (case and spacing ignored; a key lock also takes any key name
+    Cadenza reads, e.g. "D dorian"), or None."""
+    if not isinstance(value, str):
+        return None
+    wanted = " ".join(value.split()).lower()
+    for choice in spec.choices:
+        if choice.lower() == wanted:
+            return choice
+    if spec.name == "key_lock":
+        from app.core.keys import normalize_key
+
+        try:
+            return normalize_key(value)
+        except ValueError:
+            return None
+    return None
 
 
 def resolve_options(model: str, takes: Iterable[str], given: Mapping[str, Any]) -> GenerationOptions:

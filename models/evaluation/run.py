@@ -48,6 +48,7 @@ class EvalOptions:
     seed_bars: int = 2
     random_seed: int = 0
     device: str = "auto"
+    data: tuple[str, ...] = ()  # measure on these datasets' held-out splits instead of the card's training data
 
     def check(self) -> None:
         if not 2 <= self.samples <= 1000:
@@ -92,7 +93,7 @@ def evaluate(options: EvalOptions) -> EvalRun:
     total = 2 * n + 4
     yield Progress(0, total, "loading the model")
     gen = load_generator(options.model, options.checkpoint, options.device)
-    specs = list(gen.card.get("training", {}).get("data") or [])
+    specs = list(options.data or gen.card.get("training", {}).get("data") or [])
     if not specs:
         raise GenerationError("The model card names no training data (training.data), so there is no held-out split.")
     spec, base = get_spec(gen.card["arch"]), baseline_spec()

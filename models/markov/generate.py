@@ -10,7 +10,13 @@ from models.markov import SPEC
 from models.common.card import load_arrays
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.ngram import MarkovConfig, MarkovModel
-from models.common.note_tokens import Vocabulary, bar_steps, continuation_context, encode_score, tokens_to_score
+from models.common.note_tokens import (Vocabulary, bar_steps, continuation_context, encode_score, parse_pitch_token,
+                                       token_kind, tokens_to_score)
+from models.common.pitch_controls import allowed_tokens
+
+
+def token_pitches(token: str) -> tuple[int, ...] | None:
+    return parse_pitch_token(token) if token_kind(token) == "p" else None
 
 
 def filter_probs(p: np.ndarray, temperature: float, top_k: int, top_p: float) -> np.ndarray:
@@ -44,16 +50,18 @@ class MarkovGenerator(Generator):
         seed_ids = self.vocab.encode(encode_score(request.seed)) if request.seed is not None else []
         like = continuation_context(request.seed)  # tempo, meter and key where the seed ends
         target = request.bars * bar_steps(like)
+        allowed = allowed_tokens(self.vocab.tokens, token_pitches, request.options, request.seed)
         results = []
         for v in range(request.variations):
             rng = np.random.default_rng([request.random_seed, v])
-            tokens = self._continue(seed_ids, target, request, rng)
+            tokens = self._continue(seed_ids, target, request, rng, allowed)
             score = tokens_to_score(tokens, like=like)
             results.append(with_provenance(score, self.provenance(request, v), timer.elapsed()))
             yield Progress(v + 1, request.variations, f"variation {v + 1}")
         return results
 
-    def _continue(self, seed_ids: list[int], target: int, request: GenerationRequest, rng) -> list[str]:
+    def _continue(self, seed_ids: list[int], target: int, request: GenerationRequest, rng,
+                  allowed: np.ndarray | None = None) -> list[str]:
         """Sample ``P D W`` groups until ``target`` grid steps (or ``request.tokens`` tokens) are filled.
 
         Steps only advance on wait tokens, so stopping there ends on a whole group.
@@ -65,6 +73,10 @@ class MarkovGenerator(Generator):
         while (len(out) < request.tokens or (out and out[-1][0] != "w")) if request.tokens else steps < target:
             p = self.model.distribution(context[-self.model.order:])
             mask = np.logical_or.reduce([self.vocab.kind_masks[k] for k in kind])
+            if allowed is not None:
+                mask = mask & allowed
+                if not (mask & (p > 0)).any():  # the chain knows no allowed note here: any allowed one
+                    p = np.where(mask, 1.0, 0.0)
             q = filter_probs(np.where(mask, p, 0.0), request.options.temperature, request.options.top_k, request.options.top_p)
             tok = int(rng.choice(len(q), p=q))
             token = self.vocab.tokens[tok]

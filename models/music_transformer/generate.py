@@ -1,0 +1,212 @@
+"""Generating with the music-transformer: continue a score, or regenerate a selection of it (infill).
+
+The prompt — the seed's bars (a continuation), or the bars around the
+selection with the selected tracks' notes taken out and ``Fill`` at the end
+(an infill) — is read once into a :class:`~models.music_transformer.model.KVCache`,
+which is then copied to one row per variation; each new token is one step
+against the cache. Every step is masked by :mod:`constraints` (grammar, key
+lock, range, density, keep rhythm), so each row decodes to exactly the bars
+asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from app.core.errors import CheckpointError
+from app.core.keys import scale_pitch_classes
+from app.core.score import Note, Score, TimeSignature, Track
+from app.core.variations import score_key
+from models.common.checkpoint import load_checkpoint
+from models.common.device import gpu_memory_guard, resolve_device
+from models.common.generator import (GenerationRequest, GenerationRun, Generator, Infill, Progress, Timer,
+                                     with_provenance)
+from models.common.options import OptionError, option
+from models.common.sampling import make_generator, sample_next
+
+from models.music_transformer import SPEC
+from models.music_transformer import codec as C
+from models.music_transformer import vocab as V
+from models.music_transformer.constraints import Controls, Masks, Row
+from models.music_transformer.model import KVCache, MusicTransformer, MusicTransformerConfig
+
+CHUNK = 32  # tokens between progress reports
+TOKENS_PER_BAR_CAP = 400  # a row that has not finished its bars by then stops (its bars so far are kept)
+OOM_HINT = "ask for fewer variations, or run on the CPU"
+
+
+class MusicTransformerGenerator(Generator):
+    """A loaded music-transformer checkpoint."""
+
+    spec = SPEC
+
+    def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
+        self.device = resolve_device(device)
+        self.checkpoint_dir = Path(checkpoint_dir)
+        state, self.card = load_checkpoint(self.checkpoint_dir, self.device)
+        if self.card.get("arch") != "music-transformer":
+            raise CheckpointError(f"{checkpoint_dir} holds a {self.card.get('arch')} model, not music-transformer.")
+        try:
+            self.config = MusicTransformerConfig(**self.card["config"])
+            if self.config.vocab_size != V.VOCAB_SIZE or list(self.card.get("vocabulary", V.TOKENS)) != list(V.TOKENS):
+                raise ValueError("its vocabulary is not this version's")
+            model = MusicTransformer(self.config)
+            model.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"{checkpoint_dir} does not hold a usable music-transformer model ({exc}).") from None
+        self.model = model.to(self.device).eval()
+
+    # -- the prompt ---------------------------------------------------------------------------------------
+    def _continuation(self, request: GenerationRequest, piece: C.Piece) -> tuple[list[int], Controls]:
+        meter = piece.meters[-1] if piece.meters else "4/4"
+        budget = self._prompt_budget(request.bars)
+        first = piece.n_bars
+        used = len(C.header_ids(piece))
+        while first > 0 and used + len(C.bar_ids(piece, first - 1, piece.bars[first - 1])) <= budget:
+            first -= 1
+            used += len(C.bar_ids(piece, first, piece.bars[first]))
+        empty = not any(piece.bars)
+        prompt = C.header_ids(piece) if empty else C.encode(piece, first, piece.n_bars, end=False)
+        tracks = frozenset(range(len(piece.programs)))
+        return prompt, self._controls(request, piece, tracks, request.bars, (V.meter_steps(meter),), V.EOS, None)
+
+    def _infill(self, request: GenerationRequest, piece: C.Piece) -> tuple[list[int], Controls]:
+        infill = request.infill
+        first, last = infill.first_bar, min(infill.last_bar, max(piece.n_bars, infill.first_bar + 1))
+        while piece.n_bars < last:  # a selection past the end: empty bars in the last meter
+            piece.bars.append([])
+            piece.meters.append(piece.meters[-1] if piece.meters else "4/4")
+        tracks = sorted(set(infill.tracks or range(len(piece.programs))))
+        span = range(first, last)
+        lo, hi = first, last
+        budget = self._prompt_budget(len(span))
+        cost = lambda b: len(C.bar_ids(piece, b, piece.bars[b])) + 2  # noqa: E731 (the mask tokens, roughly)
+        used = len(C.header_ids(piece)) + sum(cost(b) for b in span)
+        grew = True
+        while grew:  # widen the window a bar at a time, left then right, while it fits
+            grew = False
+            if lo > 0 and used + cost(lo - 1) <= budget:
+                lo, used, grew = lo - 1, used + cost(lo - 1), True
+            if hi < piece.n_bars and used + cost(hi) <= budget:
+                used, hi, grew = used + cost(hi), hi + 1, True
+        context, target = C.encode_infill(piece, span, tracks, lo, hi)
+        keep = request.options.keep_rhythm == "on"
+        script = tuple(target) if keep else None
+        steps = tuple(V.meter_steps(piece.meters[b]) for b in span)
+        return context, self._controls(request, piece, frozenset(tracks), len(span), steps, V.FILL_END, script)
+
+    def _prompt_budget(self, bars: int) -> int:
+        return max(16, self.config.max_len - min(self.config.max_len // 2, bars * TOKENS_PER_BAR_CAP))
+
+    def _controls(self, request: GenerationRequest, piece: C.Piece, tracks: frozenset[int], bars: int,
+                  steps: tuple[int, ...], end: int, script: tuple[int, ...] | None) -> Controls:
+        o = request.options
+        scale = None
+        if o.key_lock and o.key_lock != "off":
+            scale = scale_pitch_classes(score_key(request.seed) if o.key_lock == "seed" else o.key_lock)
+        drums = frozenset(k for k, p in enumerate(piece.programs) if p == V.DRUM_PROGRAM)
+        return Controls(tracks=tracks, drums=drums, scale=scale, low=o.lowest_pitch or 0,
+                        high=127 if o.highest_pitch is None else o.highest_pitch,
+                        density=o.density or None, bars=bars, bar_steps=steps, end=end, script=script)
+
+    # -- sampling ---------------------------------------------------------------------------------------
+    def generate(self, request: GenerationRequest) -> GenerationRun:
+        """Yield Progress every few tokens; return ``request.variations`` scores."""
+        request = self.check_request(request)
+        if request.infill is None and request.options.keep_rhythm == "on":
+            raise OptionError(option("keep_rhythm"), reason="works only when regenerating a selection")
+        if request.options.lowest_pitch and request.options.highest_pitch is not None \
+                and request.options.lowest_pitch > request.options.highest_pitch:
+            raise OptionError(option("lowest_pitch"), reason="is above the highest note")
+        timer = Timer()
+        seed = request.seed if request.seed is not None and request.seed.tracks else _empty_seed(request.seed)
+        piece = C.from_score(seed)
+        prompt, controls = (self._infill if request.infill else self._continuation)(request, piece)
+        cap = min(self.config.max_len - len(prompt), controls.bars * TOKENS_PER_BAR_CAP)
+        if request.tokens:
+            cap = min(cap, request.tokens)
+        if cap < 8:
+            raise OptionError(option("bars"), reason="is more than the model can write after this much context; "
+                                                     "ask for fewer bars or select fewer")
+        masks = Masks(controls, self.device)
+        rows = [Row(masks) for _ in range(request.variations)]
+        random = make_generator(request.random_seed, self.device)
+        o = request.options
+        with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
+            cache = self.model.new_cache(1, len(prompt) + cap)
+            ids = torch.tensor([prompt], dtype=torch.long, device=self.device)  # (1, T)
+            logits = self.model(ids, cache=cache, last_only=True)[:, -1]  # (1, V)
+            cache = cache.expand(len(rows))
+            logits = logits.expand(len(rows), -1)  # (B, V)
+        for step in range(cap):
+            with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
+                allowed = torch.stack([r.allowed() for r in rows])  # (B, V)
+                token = sample_next(logits, random, o.temperature, o.top_k, o.top_p, allowed)  # (B,)
+                for r, t in zip(rows, token.tolist()):
+                    r.take(t)
+                if all(r.done for r in rows):
+                    break
+                logits = self.model(token[:, None], cache=cache)[:, -1]  # (B, V)
+            if step % CHUNK == CHUNK - 1:
+                done = min(min(r.bars for r in rows), controls.bars)
+                yield Progress(done, controls.bars, f"{done} of {controls.bars} bars")
+        results = []
+        for i, r in enumerate(rows):
+            score = self._score(request, seed, piece, prompt, r.written)
+            title = f"{seed.title} (music-transformer {i + 1})" if seed.title else f"music-transformer variation {i + 1}"
+            results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
+        return results
+
+    def _score(self, request: GenerationRequest, seed: Score, piece: C.Piece, prompt: list[int],
+               written: list[int]) -> Score:
+        if request.infill is not None:
+            return _infilled(seed, piece, request.infill, prompt, written)
+        meter = piece.meters[-1] if piece.meters else "4/4"
+        new = C.decode(written, piece.programs, [meter] * request.bars, piece.bpm)
+        while new.n_bars < request.bars:
+            new.bars.append([])
+            new.meters.append(meter)
+        new = C.Piece(new.programs, new.meters[: request.bars], new.bars[: request.bars], piece.bpm)
+        score = C.to_score(new, template=seed)
+        tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
+        return replace(score, tracks=tracks, tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
+
+
+def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], written: list[int]) -> Score:
+    """The seed with the selected bars of the selected tracks replaced by the written ones (all else as it was)."""
+    filled = C.decode(prompt + written, piece.programs, piece.meters, piece.bpm)
+    tracks = set(infill.tracks or range(len(seed.tracks)))
+    ppq = seed.ppq
+    starts, step = [], 0
+    for meter in piece.meters:
+        starts.append(step)
+        step += V.meter_steps(meter)
+    starts.append(step)
+    tick = lambda s: s * ppq // V.STEPS_PER_QUARTER  # noqa: E731
+    lo = tick(starts[infill.first_bar])
+    hi = tick(starts[min(infill.last_bar, len(starts) - 1)])
+    new_notes: dict[int, list[Note]] = {k: [] for k in tracks}
+    for b in range(infill.first_bar, min(infill.last_bar, filled.n_bars)):
+        for e in filled.bars[b]:
+            if e.track in tracks:
+                new_notes[e.track].append(Note(tick(starts[b] + e.pos), e.pitch,
+                                               max(1, tick(e.dur)), e.vel))
+    out = []
+    for k, track in enumerate(seed.tracks):
+        if k not in tracks:
+            out.append(track)
+            continue
+        kept = [n for n in track.notes if not lo <= n.start < hi]
+        out.append(track.with_notes(sorted(kept + new_notes.get(k, []))))
+    return replace(seed, tracks=tuple(out))
+
+
+def _empty_seed(seed: Score | None) -> Score:
+    """Nothing to continue: one piano track in the seed's meter and tempo (4/4, 120 when none)."""
+    base = seed or Score()
+    return replace(base, tracks=(Track(name="Piano", program=0),),
+                   time_signatures=base.time_signatures or (TimeSignature(0, 4, 4),))

@@ -1,0 +1,68 @@
+"""The bundled music-transformer: what only a trained model can show.
+
+Note density is an attribute token the model learnt to follow (the decoder
+only forces the token), and the right-hand context helps only a model that
+learnt to use it; the card's figures come from ``measure.py`` on the
+held-out split, re-checked here on a few chorales.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from app.core.formats import load_score
+from models.common.generator import GenerationRequest, Infill, run_generation
+from models.common.options import GenerationOptions
+from models.music_transformer import measure
+from models.registry import find_checkpoint, load_generator
+
+CHORALE = "seed:bach-ach-gott-vom-himmel-sieh-darein"
+
+
+@pytest.fixture(scope="module")
+def generator():
+    torch.set_num_threads(1)
+    return load_generator("music-transformer", device="cpu")
+
+
+def test_density_moves_the_note_count_the_right_way(generator):
+    seed = load_score(CHORALE)
+    counts = {}
+    for density in (1, 8):
+        pieces = run_generation(generator.generate(GenerationRequest(
+            seed=seed, bars=2, variations=6, random_seed=3, options=GenerationOptions(density=density))))
+        counts[density] = np.mean([p.note_count for p in pieces])
+    assert counts[1] < counts[8], counts
+
+
+def test_the_card_reports_infill_with_the_right_context_better_than_without():
+    card = generator_card()
+    figures = card["metrics"]["held_out"]["infill_nats_per_token"]
+    assert figures and all(f["with_right_context"] < f["left_context_only"] for f in figures.values()), figures
+
+
+def generator_card():
+    from models.common.card import read_card
+
+    return read_card(find_checkpoint("music-transformer"))
+
+
+def test_regenerating_a_selection_keeps_the_rest_and_writes_in_the_selection(generator):
+    seed = load_score(CHORALE)
+    pieces = run_generation(generator.generate(GenerationRequest(
+        seed=seed, variations=2, random_seed=1, infill=Infill(1, 3, (0,)))))
+    bar = 4 * seed.ppq
+    for piece in pieces:
+        assert [t.notes for t in piece.tracks[1:]] == [t.notes for t in seed.tracks[1:]]
+        new = [n for n in piece.tracks[0].notes if n not in seed.tracks[0].notes]
+        assert new and all(n.start < 4 * bar for n in new)
+
+
+def test_measure_sees_the_right_context_help_on_held_out_chorales():
+    model, _ = measure.load_model(find_checkpoint("music-transformer"))
+    pieces = measure.test_pieces("corpus:chorales", limit=12)
+    figures = measure.infill_context(model, pieces, np.random.default_rng(0))
+    assert figures["tokens"] > 100
+    assert figures["with_right_context"] < figures["left_context_only"], figures
