@@ -83,16 +83,31 @@ def stream_to_score(obj: stream.Stream, ppq: int = DEFAULT_PPQ) -> Score:
 
 
 def _expanded_parts(obj: stream.Stream) -> list[stream.Stream]:
-    """The parts of ``obj`` with repeats expanded (as written when that fails)."""
-    try:
-        expanded = obj.expandRepeats()
-    except Exception:  # music21 raises many kinds for unbalanced repeats
-        expanded = obj
+    """The parts of ``obj`` with repeats expanded (as written when that fails).
+
+    music21's expandRepeats deep-copies the whole stream even when nothing repeats (half the time of
+    reading a generated tune), so it runs only where a repeat barline or repeat mark is written.
+    """
+    expanded = obj
+    if _has_repeats(obj):
+        try:
+            expanded = obj.expandRepeats()
+        except Exception:  # music21 raises many kinds for unbalanced repeats
+            expanded = obj
     if isinstance(expanded, stream.Score):
         parts = list(expanded.parts)
         if parts:
             return parts
     return [expanded] if expanded.recurse().notes else []
+
+
+def _has_repeats(obj: stream.Stream) -> bool:
+    from music21 import bar, repeat, spanner
+
+    for element in obj.recurse():
+        if isinstance(element, (bar.Repeat, repeat.RepeatMark, spanner.RepeatBracket)):
+            return True
+    return False
 
 
 def _tick(offset, ppq: int) -> int:
