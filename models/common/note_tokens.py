@@ -56,6 +56,11 @@ def parse_pitch_token(token: str) -> tuple[int, ...]:
     return (int(token[1:]),) if token[0] == "p" else tuple(int(x) for x in token[1:].split("."))
 
 
+def token_pitches(token: str) -> tuple[int, ...] | None:
+    """The pitches of a pitch or chord token; None for a duration or wait token."""
+    return parse_pitch_token(token) if token_kind(token) == "p" else None
+
+
 def score_onsets(score: Score) -> list[Onset]:
     """Quantised onsets of every non-drum note, merged to one piano part."""
     step = score.ppq / STEPS_PER_QUARTER

@@ -10,13 +10,9 @@ from models.markov import SPEC
 from models.common.card import load_arrays
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.ngram import MarkovConfig, MarkovModel
-from models.common.note_tokens import (Vocabulary, bar_steps, continuation_context, encode_score, parse_pitch_token,
-                                       token_kind, tokens_to_score)
+from models.common.note_tokens import (Vocabulary, bar_steps, continuation_context, encode_score, token_pitches,
+                                       tokens_to_score)
 from models.common.pitch_controls import allowed_tokens
-
-
-def token_pitches(token: str) -> tuple[int, ...] | None:
-    return parse_pitch_token(token) if token_kind(token) == "p" else None
 
 
 def filter_probs(p: np.ndarray, temperature: float, top_k: int, top_p: float) -> np.ndarray:

@@ -25,7 +25,8 @@ from models.note_lstm import SPEC
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
-from models.common.note_tokens import KINDS, Vocabulary, token_kind
+from models.common.note_tokens import KINDS, Vocabulary, token_kind, token_pitches
+from models.common.pitch_controls import allowed_tokens
 from models.common.sampling import make_generator, sample_next
 
 from models.common.note_tokens import bar_steps, continuation_context
@@ -56,6 +57,15 @@ class KindRules:
     def allowed(self, last: torch.Tensor) -> torch.Tensor:
         """``last`` (B,) ids -> (B, V) bool mask of the ids that may come next."""
         return self.follow[last]
+
+    def controlled(self, allowed: np.ndarray | None) -> "KindRules":
+        """These rules with the key lock and pitch range (``allowed``, (V,) bool) applied to every row."""
+        if allowed is None:
+            return self
+        out = object.__new__(KindRules)
+        out.follow = self.follow & torch.from_numpy(allowed).to(self.follow.device)[None, :]
+        out.wait = self.wait
+        return out
 
 
 def _warm(model: NoteLSTM, ids: Sequence[int], batch: int, device: torch.device) -> tuple[torch.Tensor, State]:
@@ -107,6 +117,8 @@ class _Rows:
 
     def __init__(self, gen: "NoteLSTMGenerator", ids: np.ndarray, request: GenerationRequest, target: int) -> None:
         self.gen, self.request, self.target = gen, request, target
+        tokens = gen.codec.vocab.tokens
+        self.rules = gen.rules.controlled(allowed_tokens(tokens, token_pitches, request.options, request.seed))
         self.max_tokens = request.tokens
         batch, device = request.variations, gen.device
         self.random = make_generator(request.random_seed, device)
@@ -127,9 +139,9 @@ class _Rows:
             if self.finished or (until is not None and time.perf_counter() > until):
                 return
             token = sample_next(self.logits, self.random, r.options.temperature, r.options.top_k, r.options.top_p,
-                                self.gen.rules.allowed(self.last))  # (B,)
+                                self.rules.allowed(self.last))  # (B,)
             self.tokens.append(token)
-            self.steps += self.gen.rules.wait[token]
+            self.steps += self.rules.wait[token]
             newly = (self.done_at < 0) & self._reached(token)
             self.done_at = torch.where(newly, len(self.tokens) - 1, self.done_at)
             self.last = token
@@ -140,7 +152,7 @@ class _Rows:
     def _reached(self, token: torch.Tensor) -> torch.Tensor:
         """(B,) bool: rows whose length goal is met after ``token``."""
         if self.max_tokens:
-            at_wait = self.gen.rules.wait[token] > 0
+            at_wait = self.rules.wait[token] > 0
             return at_wait & torch.tensor(len(self.tokens) >= self.max_tokens, device=token.device)
         return self.steps >= self.target
 
