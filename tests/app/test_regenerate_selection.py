@@ -258,9 +258,10 @@ def test_choice_options_are_combo_boxes_for_models_that_take_them(mt_window, qtb
     panel.debounce.stop()
     assert settings.generation_controls["key_lock"] == "D major"
     assert SliderState.from_dict(settings.generation_controls).value("key_lock") == "D major"
-    assert panel.models.select("note-lstm")
-    assert not key.isEnabled() and not controls.rows["density"].isEnabled()
-    assert key.toolTip().startswith("The note-lstm model has no key lock")
+    assert panel.models.select("note-lstm")  # it takes the key lock and range, not density or keep rhythm
+    keep = controls.choices["keep_rhythm"]
+    assert key.isEnabled() and not keep.isEnabled() and not controls.rows["density"].isEnabled()
+    assert keep.toolTip().startswith("The note-lstm model has no keep-rhythm mode")
     assert panel.models.select(TINY)
     select(mt_window, 0, 0, BAR)
     scores = run(mt_window, qtbot, "regenerate_selection")
