@@ -54,6 +54,16 @@ def _data_name(spec: str) -> str:
     return CORPUS_NAMES.get(spec, Path(spec).name or spec)
 
 
+def _credits(card: Mapping[str, Any]) -> str:
+    """The attributions a licence asks for (``training.datasets.credits``), e.g. 'Bernd Krüger, piano-midi.de,
+    CC BY-SA 3.0 DE'."""
+    training = card.get("training") if isinstance(card.get("training"), dict) else {}
+    datasets = training.get("datasets") if isinstance(training.get("datasets"), dict) else {}
+    credits = datasets.get("credits") if isinstance(datasets.get("credits"), list) else []
+    return "; ".join(f"{c['attribution']}, {c['licence']}" for c in credits
+                     if isinstance(c, dict) and isinstance(c.get("attribution"), str) and isinstance(c.get("licence"), str))
+
+
 def human_count(n: float) -> str:
     """1427311 -> '1.4 M'; 5300 -> '5.3 k'."""
     for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
@@ -66,6 +76,9 @@ def summarize_card(card: Mapping[str, Any], weights_bytes: int | None = None) ->
     """The card as five short lines (missing facts say so rather than guess)."""
     specs = _data_specs(card)
     trained_on = ", ".join(_data_name(s) for s in specs) or "unknown data"
+    credits = _credits(card)
+    if credits:
+        trained_on += f" (music by {credits})"
     parts = []
     if isinstance(card.get("parameters"), (int, float)):
         parts.append(f"{human_count(card['parameters'])} parameters")

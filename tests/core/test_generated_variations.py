@@ -157,3 +157,10 @@ def test_a_model_card_says_what_it_was_trained_on_its_size_metrics_and_use():
     assert "chorale harmony" in summary.good_for
     mine = summarize_card({"training": {"data": ["/home/me/reels"]}, "good_for": "my reels"})
     assert (mine.trained_on, mine.good_for, mine.metrics) == ("reels", "my reels", "no held-out figures")
+
+
+def test_a_card_trained_on_licensed_music_names_its_author_and_licence():
+    credit = {"source": "piano-midi.de", "attribution": "Bernd Krüger, piano-midi.de", "licence": "CC BY-SA 3.0 DE"}
+    card = {"training": {"data": ["corpus:chorales", "corpus:piano-midi"], "datasets": {"credits": [credit]}}}
+    assert summarize_card(card).trained_on == ("Bach chorales, expressive piano (piano-midi.de) "
+                                               "(music by Bernd Krüger, piano-midi.de, CC BY-SA 3.0 DE)")
