@@ -65,22 +65,39 @@ class AbcLSTMGenerator(Generator):
 
     def _sample(self, rows: list[TuneConstraint], request: GenerationRequest):
         gen = make_generator(request.random_seed, self.device)
-        last = torch.full((len(rows),), self.vocab.end_id, dtype=torch.long, device=self.device)
-        state = None
         goal = request.tokens + CHARS_PER_BAR_BUDGET if request.tokens else CHARS_PER_BAR_BUDGET * request.bars
         budget = 400 + goal + len(rows[0].seed_body)
         with torch.no_grad(), gpu_memory_guard("generate fewer variations at once, or run on the CPU"):
+            logits, state = self._prefill(rows)  # (B, V): the forced header and seed read in one pass
             for step in range(budget):
-                if all(r.done for r in rows):
-                    break
-                logits, state = self.model.step(last, state)  # (B, V), carried (h, c)
                 allowed, forced = self._masks(rows)
                 ids = sample_next(logits, gen, request.options.temperature, request.options.top_k,
                                   request.options.top_p, allowed)  # (B,)
                 last = self._feed(rows, ids, forced)
+                if all(r.done for r in rows):
+                    break
+                logits, state = self.model.step(last, state)  # (B, V), carried (h, c)
                 if step % 64 == 0:
                     yield _progress(rows, request)
         return [r.finish() if not r.done or r.out_of_chars else r.text for r in rows]
+
+    def _prefill(self, rows: list[TuneConstraint]):
+        """Feed every row the characters all of them are forced to write first (the seed's fields and
+        bars), and read them with one pass of the network instead of one step each: the next logits
+        (B, V) and the state, repeated per row."""
+        ids = [self.vocab.end_id]
+        while not rows[0].done:
+            allowed = rows[0].allowed()
+            ch = next(iter(allowed)) if len(allowed) == 1 else None
+            if ch is None or ch not in self.vocab.index or any(r.allowed() != allowed for r in rows[1:]):
+                break
+            for r in rows:
+                r.feed(ch)
+            ids.append(self.vocab.index[ch])
+        logits, state = self.model(torch.tensor([ids], device=self.device))  # (1, T, V)
+        state = state if isinstance(state, tuple) else (state,)
+        batch = len(rows)
+        return logits[:, -1].expand(batch, -1), tuple(s.expand(-1, batch, -1).contiguous() for s in state)
 
     def _masks(self, rows: list[TuneConstraint]) -> tuple[torch.Tensor, dict[int, str]]:
         """(B, V) allowed characters; rows whose allowed chars are all outside the vocabulary are forced."""

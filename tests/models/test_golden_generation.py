@@ -2,6 +2,9 @@
 
 ``tests/data/golden_generation.json`` was recorded with the code of commit aa955a8 (before model specs and
 the options table): each bundled model, a bundled seed, 4 bars, 2 variations, random seed 7, on the CPU.
+A model whose music changes on purpose (a new checkpoint; abc-lstm reading its forced header and seed in
+one pass, so the random stream no longer advances on them) is re-recorded with
+``tools/record_golden_generation.py MODEL``, and the commit says why.
 """
 
 import hashlib
