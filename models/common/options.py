@@ -23,6 +23,8 @@ from typing import Any, Iterable, Mapping
 from app.core.errors import GenerationError
 
 FLOAT, INT, SONG, PER_TRACK, CHOICE = "float", "int", "song", "per-track", "choice"
+ENSEMBLES = ("as the seed", "piano", "piano and bass", "lead and piano", "string quartet", "four voices",
+             "lead, piano, bass and drums")  # the instruments option; each model maps them to its own tracks
 KEY_LOCK_CHOICES = ("off", "seed", *(f"{t} {m}" for m in ("major", "minor")
                                      for t in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")))
 
@@ -116,6 +118,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                0, 127, 127, decimals=0, missing="no pitch range", off_value=127),
     OptionSpec("keep_rhythm", CHOICE, "Keep rhythm", "Keep the selection's onsets and lengths; regenerate only the pitches",
                default="off", choices=("off", "on"), missing="no keep-rhythm mode", off_value="off"),
+    OptionSpec("instruments", CHOICE, "Instruments", "The instruments of the tracks to write ('as the seed': "
+               "the seed's own tracks)", default="as the seed", choices=ENSEMBLES, missing="no choice of instruments",
+               off_value="as the seed"),
     OptionSpec("bars", INT, "Length", "Length of each variation", 1, 256, 4, unit="bars", slider_high=32,
                decimals=0, per_model=False, cli_default=8),
     OptionSpec("tokens", INT, "Length in tokens", "Length in tokens instead of bars (ABC models: characters)",
@@ -179,6 +184,7 @@ class GenerationOptions:
     lowest_pitch: int | None = None
     highest_pitch: int | None = None
     keep_rhythm: str | None = None
+    instruments: str | None = None
 
     def values(self) -> dict[str, Any]:
         """The options set, as plain JSON-able values (for provenance)."""

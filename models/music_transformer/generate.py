@@ -32,6 +32,7 @@ from models.music_transformer import SPEC
 from models.music_transformer import codec as C
 from models.music_transformer import vocab as V
 from models.music_transformer.constraints import Controls, Masks, Row
+from models.music_transformer.instruments import ensemble
 from models.music_transformer.model import KVCache, MusicTransformer, MusicTransformerConfig
 
 CHUNK = 32  # tokens between progress reports
@@ -70,9 +71,28 @@ class MusicTransformerGenerator(Generator):
             first -= 1
             used += len(C.bar_ids(piece, first, piece.bars[first]))
         empty = not any(piece.bars)
+        written = self._add_ensemble(request, piece, empty)
         prompt = C.header_ids(piece) if empty else C.encode(piece, first, piece.n_bars, end=False)
-        tracks = frozenset(range(len(piece.programs)))
+        tracks = frozenset(written)
         return prompt, self._controls(request, piece, tracks, request.bars, (V.meter_steps(meter),), V.EOS, None)
+
+    @staticmethod
+    def _add_ensemble(request: GenerationRequest, piece: C.Piece, empty: bool) -> list[int]:
+        """The track slots a continuation writes: the seed's, or the instruments option's, added after
+        the seed's (instead of them when the seed has no notes)."""
+        tracks = ensemble(request.options.instruments)
+        if not tracks:
+            return list(range(len(piece.programs)))
+        if empty:
+            piece.programs, piece.names = [], []
+        if len(piece.programs) + len(tracks) > V.MAX_TRACKS:
+            raise OptionError(option("instruments"), reason=f"would make more than {V.MAX_TRACKS} tracks with "
+                                                            "the seed's; use a seed with fewer tracks")
+        names = piece.names + [""] * (len(piece.programs) - len(piece.names))
+        first = len(piece.programs)
+        piece.programs = piece.programs + [program for _, program in tracks]
+        piece.names = names + [name for name, _ in tracks]
+        return list(range(first, len(piece.programs)))
 
     def _infill(self, request: GenerationRequest, piece: C.Piece) -> tuple[list[int], Controls]:
         infill = request.infill
@@ -119,6 +139,9 @@ class MusicTransformerGenerator(Generator):
         request = self.check_request(request)
         if request.infill is None and request.options.keep_rhythm == "on":
             raise OptionError(option("keep_rhythm"), reason="works only when regenerating a selection")
+        if request.infill is not None and ensemble(request.options.instruments):
+            raise OptionError(option("instruments"), reason="apply to continuing; a selection keeps its tracks' "
+                                                            "instruments")
         if request.options.lowest_pitch and request.options.highest_pitch is not None \
                 and request.options.lowest_pitch > request.options.highest_pitch:
             raise OptionError(option("lowest_pitch"), reason="is above the highest note")
@@ -171,9 +194,15 @@ class MusicTransformerGenerator(Generator):
             new.bars.append([])
             new.meters.append(meter)
         new = C.Piece(new.programs, new.meters[: request.bars], new.bars[: request.bars], piece.bpm)
-        score = C.to_score(new, template=seed)
-        tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
-        return replace(score, tracks=tracks, tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
+        new.names = piece.names
+        chosen = ensemble(request.options.instruments)
+        score = C.to_score(new, template=None if chosen else seed)
+        if chosen:  # just the tracks asked for, even a silent one
+            tracks = score.tracks[len(piece.programs) - len(chosen):]
+        else:
+            tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
+        return replace(score, tracks=tracks, key=seed.key, title=seed.title,
+                       tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
 
 
 def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], written: list[int]) -> Score:

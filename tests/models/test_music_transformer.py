@@ -202,3 +202,14 @@ def test_a_model_that_only_continues_refuses_a_selection(chorale):
     markov = load_generator("markov", device="cpu")
     with pytest.raises(Exception, match="only continues a seed"):
         run(markov, chorale, infill=Infill(0, 1))
+
+
+def test_the_instruments_option_writes_those_tracks_after_the_seed(generator, chorale):
+    (piece,) = run(generator, chorale, bars=2, variations=1, random_seed=1,
+                   options=GenerationOptions(instruments="lead, piano, bass and drums"))
+    assert [(t.name, t.program, t.is_drum) for t in piece.tracks] == [
+        ("Lead", 73, False), ("Piano", 0, False), ("Bass", 33, False), ("Drums", 0, True)]
+    (alone,) = run(generator, None, bars=2, variations=1, random_seed=1, options=GenerationOptions(instruments="piano and bass"))
+    assert [t.name for t in alone.tracks] == ["Piano", "Bass"] and alone.note_count > 0
+    with pytest.raises(OptionError, match="a selection keeps its tracks' instruments"):
+        run(generator, chorale, infill=Infill(0, 1), options=GenerationOptions(instruments="piano"))
