@@ -38,6 +38,8 @@ if [ "$(uname -s)" = Linux ]; then
     have_command pulseaudio || missing="$missing pulseaudio"
     { have_command parec && have_command pactl; } || missing="$missing pulseaudio-utils"
     have_command abc2midi || missing="$missing abcmidi"
+    # corpus:band renders chord charts through MMA's grooves (models/common/band_corpus.py)
+    have_command mma || missing="$missing mma"
     # tests/test_packaging.py validates packaging/'s desktop entry, AppStream metainfo and MIME type
     have_command desktop-file-validate || missing="$missing desktop-file-utils"
     have_command appstreamcli || missing="$missing appstream"
@@ -62,7 +64,7 @@ if command -v apt-get >/dev/null 2>&1; then
         echo "apt-get could not install:$missing" >&2
     fi
 fi
-echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio, abcmidi and the desktop-file tools for the tests; Qt's X11 libraries). Install them, then run make again:" >&2
+echo "Cadenza needs:$missing (the FluidSynth library, a General MIDI SoundFont; PulseAudio, abcmidi and the desktop-file tools for the tests; MMA for corpus:band; Qt's X11 libraries). Install them, then run make again:" >&2
 echo "  Debian/Ubuntu: sudo apt-get install$missing" >&2
 echo "  Fedora:        sudo dnf install fluidsynth-libs fluid-soundfont-gm pulseaudio pulseaudio-utils abcMIDI desktop-file-utils appstream shared-mime-info" >&2
 echo "  macOS:         brew install fluid-synth   (and set CADENZA_SOUNDFONT to a .sf2 file)" >&2

@@ -18,6 +18,7 @@ CORPUS_NAMES = {
     "corpus:classical": "classical pieces",
     "corpus:palestrina": "Palestrina masses",
     "corpus:piano-midi": "expressive piano (piano-midi.de)",
+    "corpus:band": "band pieces (drums, bass, guitar, piano, strings, lead)",
 }
 CORPUS_USES = {
     "corpus:folk-abc": "folk melodies: reels, jigs, airs",
@@ -25,6 +26,7 @@ CORPUS_USES = {
     "corpus:classical": "classical piano and chamber textures",
     "corpus:palestrina": "Renaissance vocal polyphony",
     "corpus:piano-midi": "expressive piano with dynamics and rubato",
+    "corpus:band": "a rhythm section (drums, bass, comping, strings) under a melody",
 }
 METRICS = (
     ("test_cross_entropy", "cross-entropy {:.3f} nats"),

@@ -15,6 +15,10 @@ Named datasets (the first four ship offline inside the music21 package):
   copied into it. They are © Bernd Krüger under CC BY-SA 3.0 DE: a model trained
   on them must carry :func:`dataset_credit`'s attribution and licence in its card.
 
+* ``corpus:band``       — five-track band pieces (drums, bass, guitar, piano, strings, and the melody as
+  the lead) rendered offline by MMA from chord charts of the chorales and folk tunes, an LPD-5
+  stand-in built into the user cache on first use (``band_corpus.py``).
+
 Any folder is a dataset too (MIDI, ABC and MusicXML, searched recursively).
 Files are parsed in parallel child processes, each under a time limit, so a
 hostile file cannot hang training; bad files are skipped and counted. Parsed
@@ -61,7 +65,8 @@ SCORE_EXTS = tuple(READ_KINDS) + (".krn",)
 PIANO_MIDI_ENV = "CADENZA_PIANO_MIDI_DIR"
 PIANO_MIDI_CREDIT = {"source": "piano-midi.de", "attribution": "Bernd Krüger, piano-midi.de",
                      "licence": "CC BY-SA 3.0 DE", "url": "http://www.piano-midi.de/"}
-NAMED_DATASETS = ("corpus:folk-abc", "corpus:chorales", "corpus:classical", "corpus:palestrina", "corpus:piano-midi")
+NAMED_DATASETS = ("corpus:folk-abc", "corpus:chorales", "corpus:classical", "corpus:band", "corpus:palestrina",
+                  "corpus:piano-midi")
 
 
 def music21_corpus_root() -> Path:
@@ -85,6 +90,10 @@ def dataset_files(spec: str) -> tuple[Path, list[Path]]:
             files = sorted((root / "palestrina").glob("*.krn"))
         elif name == "piano-midi":
             return _piano_midi_files()
+        elif name == "band":
+            from models.common.band_corpus import band_files
+
+            return band_files()
         else:
             raise DatasetError(f"There is no dataset '{spec}'; the named ones are "
                                f"{', '.join(NAMED_DATASETS[:-1])} and {NAMED_DATASETS[-1]}.")

@@ -29,7 +29,8 @@ from models.registry import model_specs
 
 CORPORA = {"corpus:chorales": "Bach chorales", "corpus:classical": "Classical piano and quartets",
            "corpus:folk-abc": "Folk tunes in ABC", "corpus:palestrina": "Palestrina masses (vocal polyphony)",
-           "corpus:piano-midi": "Expressive piano performances (piano-midi.de)"}
+           "corpus:piano-midi": "Expressive piano performances (piano-midi.de)",
+           "corpus:band": "Band: drums, bass, guitar, piano, strings and a melody (made with MMA)"}
 FALLBACK = {"epochs": 20, "batch_size": 64, "lr": 2e-3}  # TrainConfig's defaults
 HYPERPARAMETER_FIELDS = ("epochs", "batch_size", "lr", "max_steps", "seed")
 CHECKPOINT_EVERY = 200  # steps: the training loop's default
