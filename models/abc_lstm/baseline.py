@@ -114,6 +114,10 @@ def fit_char_baseline(train: Sequence[str], valid: Sequence[str], evaluated: Any
             self.model = _CharMarkovSteps(model)
             self._fallback_id = vocab.index.get(" ", vocab.end_id)
 
+        def _read(self, ids: list[int], batch: int):
+            """The chain has no sequence pass: each row's context is the ids read so far."""
+            return self.model.step(torch.tensor([ids[-1]] * batch), [list(ids[:-1]) for _ in range(batch)])
+
     return CharMarkovAbc()
 
 

@@ -94,9 +94,12 @@ class AbcLSTMGenerator(Generator):
             for r in rows:
                 r.feed(ch)
             ids.append(self.vocab.index[ch])
+        return self._read(ids, len(rows))
+
+    def _read(self, ids: list[int], batch: int):
+        """The logits after ``ids`` (B, V) and the state, for ``batch`` rows that all read them."""
         logits, state = self.model(torch.tensor([ids], device=self.device))  # (1, T, V)
         state = state if isinstance(state, tuple) else (state,)
-        batch = len(rows)
         return logits[:, -1].expand(batch, -1), tuple(s.expand(-1, batch, -1).contiguous() for s in state)
 
     def _masks(self, rows: list[TuneConstraint]) -> tuple[torch.Tensor, dict[int, str]]:
