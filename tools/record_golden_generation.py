@@ -4,7 +4,7 @@ The golden test pins each bundled checkpoint's music for a fixed request, so a r
 what a model writes is caught. Re-record a model only when its music changes on purpose (a new
 checkpoint, a sampling change) and say why in the commit:
 
-    .venv/bin/python tools/record_golden_generation.py abc-lstm [note-lstm ...]
+    .venv/bin/python tools/record_golden_generation.py MODEL [MODEL ...]
 """
 
 from __future__ import annotations

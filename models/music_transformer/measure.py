@@ -4,7 +4,7 @@ context is worth to infill.
 * **bits per note**, per dataset: the model's negative log-likelihood (base 2)
   of the held-out (test) pieces' tokens, windows of the trained length read
   as plain continuation, divided by the notes those tokens hold. It is not
-  comparable with note-lstm's or markov's figures: those models read a piano
+  comparable with the note-token models' figures: those read a piano
   reduction (every voice merged, chords as single tokens, rhythm on a
   different grid), so their "notes" are other events; the comparable
   measures across models are those of ``cadenza eval`` on the same held-out
