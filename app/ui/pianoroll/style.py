@@ -36,8 +36,12 @@ WHITE_KEY_PRESSED = QColor("#8fb8ff")
 BLACK_KEY = QColor("#16171b")
 BLACK_KEY_PRESSED = QColor("#4a78c8")
 KEY_TEXT = QColor("#3a3d44")
+DRUM_ROW_UNNAMED = QColor("#b4b8c0")  # drum-map rows outside the GM percussion map
+DRUM_ROW_LINE = QColor("#b0b4bc")
+DRUM_TEXT_UNNAMED = QColor("#6a6e78")
 LANE_BG = QColor("#1f2126")
 LANE_LINE = QColor("#30333b")
+LANE_TEXT = QColor("#c9ced8")
 
 
 BLACK_PITCH_CLASSES = frozenset((1, 3, 6, 8, 10))

@@ -3,6 +3,10 @@
 Taller and brighter means louder. Dragging sets the velocity of every stem the
 mouse passes over (only selected notes when there is a selection), previewed
 while dragging and pushed as ONE command on release.
+
+On a drum track the lane names the drums: its corner label shows the GM drum of
+the notes under the mouse (else of the selection, when it is one drum), and
+the tooltip of a stem gives each note's drum (or pitch) and velocity.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Slot
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.commands import NotesCommand
+from app.core.drums import drum_name
 
 from app.ui.pianoroll import style
+from app.ui.pianoroll.keyboard import pitch_name
 
 PAD = 4.0
 HIT_PX = 4.0
@@ -31,12 +37,19 @@ class VelocityLane(QWidget):
         self._preview: dict[int, int] = {}  # index in the track's notes -> velocity while dragging
         self._last_x: float | None = None
         self._starts: tuple = ((), [])  # (notes, their starts): cached for bisect
+        self._hover_x: float | None = None  # the mouse's x while it hovers over the lane
+        self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() * 5)
         view.view_changed.connect(self._on_view_view_changed)
         view.note_scene.note_selection_changed.connect(self.update)
         self.doc.changed.connect(self.update)
-        self.doc.active_track_changed.connect(self.update)
+        self.doc.active_track_changed.connect(self._on_doc_active_track_changed)
+
+    @Slot(int)
+    def _on_doc_active_track_changed(self, _index: int) -> None:
+        self._hover_x = None
+        self.update()
 
     @Slot(float, float)
     def _on_view_view_changed(self, _first: float, _tpp: float) -> None:
@@ -45,6 +58,10 @@ class VelocityLane(QWidget):
     def _notes(self):
         score = self.doc.score
         return score.tracks[self.doc.active_track].notes if score.tracks else ()
+
+    def _is_drum(self) -> bool:
+        score = self.doc.score
+        return bool(score.tracks) and score.tracks[self.doc.active_track].is_drum
 
     def _visible(self, x0: float, x1: float) -> range:
         """Indexes of the active track's notes whose stems lie in ``[x0, x1]`` (notes are sorted by start)."""
@@ -79,6 +96,66 @@ class VelocityLane(QWidget):
             painter.fillRect(QRectF(x, y, 2, bottom - y), color)
             cap = style.SELECTED_OUTLINE if note in selected else color
             painter.fillRect(QRectF(x - 2, y - 1, 6, 3), cap)
+        label = self.label_text()
+        if label:
+            painter.setPen(style.LANE_TEXT)
+            painter.drawText(QRectF(PAD, 0, self.width() - 2 * PAD, self.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, label)
+
+    # -- names ----------------------------------------------------------------------
+    def note_name(self, pitch: int) -> str:
+        """What the lane calls a note: its GM drum on a drum track, else its pitch name."""
+        name = drum_name(pitch) if self._is_drum() else None
+        return name if name is not None else pitch_name(pitch)
+
+    def notes_at(self, x: float) -> list[int]:
+        """Indexes of the active track's notes whose stems are nearest viewport ``x`` (within a few pixels)."""
+        notes, indexes = self._notes(), self._visible(x - HIT_PX, x + HIT_PX)
+        if not indexes:
+            return []
+        nearest = min(indexes, key=lambda i: abs(self.view.tick_to_x(notes[i].start) - x))
+        start = notes[nearest].start
+        return [i for i in indexes if notes[i].start == start]
+
+    def label_text(self) -> str:
+        """The corner label: on a drum track, the drums under the mouse, else the selection's one drum."""
+        if not self._is_drum():
+            return ""
+        notes = self._notes()
+        hovered = [] if self._hover_x is None else [notes[i] for i in self.notes_at(self._hover_x)]
+        pitches = sorted({n.pitch for n in hovered}, reverse=True)
+        if not pitches:
+            pitches = sorted({i.note.pitch for i in self.view.note_scene.selected})
+            if len(pitches) != 1:
+                return ""
+        return ", ".join(self.note_name(p) for p in pitches)
+
+    def tooltip_text(self, x: float) -> str:
+        """One line per note under viewport ``x``: its drum (or pitch) and velocity."""
+        notes = self._notes()
+        found = sorted((notes[i] for i in self.notes_at(x)), key=lambda n: -n.pitch)
+        return "\n".join(f"{self.note_name(n.pitch)}: velocity {n.velocity}" for n in found)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_text(event.pos().x())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def _set_hover(self, x: float | None) -> None:
+        if x != self._hover_x:
+            self._hover_x = x
+            if self._is_drum():
+                self.update()
+
+    def leaveEvent(self, event) -> None:
+        self._set_hover(None)
+        super().leaveEvent(event)
 
     # -- mouse --------------------------------------------------------------------
     def _targets(self, x0: float, x1: float) -> list[int]:
@@ -104,6 +181,8 @@ class VelocityLane(QWidget):
     def mouseMoveEvent(self, event) -> None:
         if event.buttons() & Qt.MouseButton.LeftButton and self._last_x is not None:
             self._paint_to(event.position().x(), event.position().y())
+        elif not event.buttons():
+            self._set_hover(event.position().x())
 
     def mouseReleaseEvent(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self._last_x is None:
