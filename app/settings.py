@@ -152,6 +152,34 @@ class Settings:
             raise ValueError(f"sample rate {value} is not one of {SAMPLE_RATES}")
         self._set("audio/sample_rate", int(value))
 
+    # -- metronome ----------------------------------------------------------------
+    @property
+    def metronome_enabled(self) -> bool:
+        """Clicks in live playback (never in exports)."""
+        return self._get("metronome/enabled", False, bool)
+
+    @metronome_enabled.setter
+    def metronome_enabled(self, value: bool) -> None:
+        self._set("metronome/enabled", bool(value))
+
+    @property
+    def metronome_volume(self) -> int:
+        """The clicks' volume in percent (0-100)."""
+        return max(0, min(100, self._get("metronome/volume", 70, int)))
+
+    @metronome_volume.setter
+    def metronome_volume(self, value: int) -> None:
+        self._set("metronome/volume", max(0, min(100, int(value))))
+
+    @property
+    def metronome_accent(self) -> bool:
+        """Beat one of each bar clicks louder, on another sound."""
+        return self._get("metronome/accent", True, bool)
+
+    @metronome_accent.setter
+    def metronome_accent(self, value: bool) -> None:
+        self._set("metronome/accent", bool(value))
+
     # -- editing ----------------------------------------------------------------
     @property
     def snap(self) -> str:

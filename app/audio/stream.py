@@ -7,7 +7,9 @@ the output stream (its first frame) and the tempo map of its excerpt, so a
 player can map the frames actually played back to ticks with
 :func:`tick_at`. A loop pass is cut exactly at the loop end sample (no release
 tail) and the score is fetched again from ``score_provider`` before every pass,
-so edits made while playing are heard at the next loop.
+so edits made while playing are heard at the next loop. With a metronome
+(``metronome_provider``, also asked before every pass) the clicks of each pass
+are mixed in on their own channel; exports never come through here.
 
 :class:`FrameQueue` is the bounded, thread-safe buffer between the renderer
 thread and the audio device: the renderer puts blocks, the device reads bytes
@@ -24,6 +26,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from app.core.metronome import Metronome, click_notes
 from app.core.score import Score
 from app.core.timing import TempoMap
 
@@ -138,10 +141,18 @@ def _frames(tempo: TempoMap, ticks: int, sample_rate: int) -> int:
     return int(np.rint(tempo.seconds(ticks) * sample_rate))
 
 
-def _pass_audio(synth, part: Score, length: int, exact: bool, block_frames: int) -> Iterator[np.ndarray]:
+def pass_clicks(score: Score, start: int, stop: int, metronome: Metronome | None) -> list[tuple[int, int, int]]:
+    """The metronome's ``(tick, key, velocity)`` for ``[start, stop)`` of ``score``, in the excerpt's ticks."""
+    if metronome is None:
+        return []
+    return [(tick - start, key, vel) for tick, key, vel in click_notes(score, start, stop, metronome)]
+
+
+def _pass_audio(synth, part: Score, length: int, exact: bool, block_frames: int,
+                clicks: list[tuple[int, int, int]]) -> Iterator[np.ndarray]:
     """The rendered ``part``: cut at ``length`` frames if ``exact``, padded with silence up to ``length``."""
     done = 0
-    blocks = synth.render_blocks(part, block_frames)
+    blocks = synth.render_blocks(part, block_frames, clicks=clicks)
     try:
         for block in blocks:
             if exact and done + len(block) >= length:
@@ -160,12 +171,15 @@ def _pass_audio(synth, part: Score, length: int, exact: bool, block_frames: int)
 
 
 def play_blocks(synth, score_provider: Callable[[], Score], request: PlayRequest,
-                block_frames: int = BLOCK_FRAMES) -> Iterator[Block]:
+                block_frames: int = BLOCK_FRAMES,
+                metronome_provider: Callable[[], Metronome | None] | None = None) -> Iterator[Block]:
     """The blocks to play for ``request``, rendered by ``synth`` (an :class:`app.audio.synth.Synth`).
 
     ``score_provider()`` is called once per pass (in the calling thread), so
     edits between loop passes are heard at the next one. A loop never ends:
     the consumer stops iterating (and closes the generator) when playback stops.
+    ``metronome_provider()`` (also once per pass) gives the metronome's settings,
+    or None for no clicks.
     """
     frame, rate = 0, synth.sample_rate
     for start, end, exact in request.passes():
@@ -176,8 +190,10 @@ def play_blocks(synth, score_provider: Callable[[], Score], request: PlayRequest
         length = _frames(tempo, stop - start, rate)
         if not exact and not any(t.notes for t in part.tracks) and end is None:
             return  # nothing left to play after the start
+        metronome = metronome_provider() if metronome_provider is not None else None
+        clicks = pass_clicks(score, start, stop, metronome)
         segment = Segment(frame, start, stop, rate, tempo)
-        for audio in _pass_audio(synth, part, length, exact, block_frames):
+        for audio in _pass_audio(synth, part, length, exact, block_frames, clicks):
             yield Block(audio, frame, segment)
             frame += len(audio)
         if exact and length == 0:

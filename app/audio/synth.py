@@ -21,7 +21,7 @@ import ctypes
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -41,6 +41,8 @@ TAIL_CAP_S = 4.0  # longest tail rendered after the last note-off
 FLUID_BUFSIZE = 64  # FluidSynth renders (and applies events) in blocks of this many frames
 NOTE_OFF, NOTE_ON = 0, 1  # at the same sample, note-offs come first (re-struck notes)
 MELODIC_CHANNELS = tuple(c for c in range(MIDI_CHANNELS) if c % 16 != DRUM_CHANNEL)
+METRONOME_CHANNEL = 16 + DRUM_CHANNEL  # a drum channel no track gets (tracks use 9 and MELODIC_CHANNELS)
+CLICK_S = 0.1  # a metronome click's note-off comes this long after its note-on
 WAIT_POLL_S = 0.05  # a render that can wait checks ``cancelled`` this often while the synth is busy
 
 INSTALL_HINT = ("The FluidSynth library could not be loaded: install libfluidsynth3 "
@@ -108,8 +110,23 @@ def assign_channels(tracks: tuple[Track, ...]) -> tuple[list[int], dict[int, tup
     return channels, programs
 
 
-def plan_render(score: Score, sample_rate: int) -> RenderPlan:
-    """Turn ``score`` into sorted note events at sample offsets (pitch 0-127, velocity 1-127)."""
+def _click_rows(clicks: Sequence[tuple[int, int, int]], tempo: TempoMap, sample_rate: int) -> list[np.ndarray]:
+    """Note-on and note-off rows of metronome ``clicks`` ((tick, key, velocity)) on their own channel."""
+    table = np.array(clicks, dtype=np.int64).reshape(-1, 3)  # (clicks, 3)
+    on = np.rint(tempo.seconds_array(table[:, 0]) * sample_rate).astype(np.int64)
+    off = on + max(1, int(CLICK_S * sample_rate))
+    keys, vels = np.clip(table[:, 1], 0, 127), np.clip(table[:, 2], 1, 127)
+    chans = np.full(len(table), METRONOME_CHANNEL, dtype=np.int64)
+    return [np.stack([on, np.full_like(on, NOTE_ON), chans, keys, vels], axis=1),
+            np.stack([off, np.full_like(off, NOTE_OFF), chans, keys, 0 * vels], axis=1)]
+
+
+def plan_render(score: Score, sample_rate: int, clicks: Sequence[tuple[int, int, int]] = ()) -> RenderPlan:
+    """Turn ``score`` into sorted note events at sample offsets (pitch 0-127, velocity 1-127).
+
+    ``clicks`` (metronome ``(tick, key, velocity)``, live playback only) sound on
+    :data:`METRONOME_CHANNEL` with the standard drum kit, through the same tempo map.
+    """
     channels, programs = assign_channels(score.tracks)
     volumes = {}
     for track, chan in zip(score.tracks, channels):
@@ -126,6 +143,9 @@ def plan_render(score: Score, sample_rate: int) -> RenderPlan:
         chans = np.full(len(notes), chan, dtype=np.int64)
         rows.append(np.stack([on, np.full_like(on, NOTE_ON), chans, keys, vels], axis=1))
         rows.append(np.stack([off, np.full_like(off, NOTE_OFF), chans, keys, 0 * vels], axis=1))
+    if len(clicks):
+        programs[METRONOME_CHANNEL] = (DRUM_BANK, 0)
+        rows.extend(_click_rows(clicks, tempo, sample_rate))
     if not rows:
         return RenderPlan([], 0, programs, volumes)
     table = np.concatenate(rows)  # (events, 5)
@@ -185,7 +205,8 @@ class Synth:
         return self._waiting > 0
 
     def render_blocks(self, score: Score, block_frames: int = 1024,
-                      cancelled: Callable[[], bool] | None = None) -> Iterator[np.ndarray]:
+                      cancelled: Callable[[], bool] | None = None,
+                      clicks: Sequence[tuple[int, int, int]] = ()) -> Iterator[np.ndarray]:
         """Yield the rendered ``score`` as float32 arrays of shape (frames, 2).
 
         Every block has ``block_frames`` frames except the last, which may be
@@ -193,13 +214,15 @@ class Synth:
         first block until the generator finishes or is closed. While another
         thread renders, this one waits for it; with ``cancelled``, it checks
         that while it waits and yields nothing once it returns True.
+        ``clicks``: metronome clicks mixed in (live playback only, never exports;
+        see :func:`app.core.metronome.click_notes`).
         """
         if block_frames < 1:
             raise ValueError(f"block_frames {block_frames} must be positive")
         if not self._acquire(cancelled):
             return
         try:
-            plan = plan_render(score, self._sample_rate)
+            plan = plan_render(score, self._sample_rate, clicks)
             if plan.events:
                 self._reset(plan.programs, plan.volumes)
                 yield from self._stream(plan, block_frames)

@@ -10,6 +10,10 @@ frames the sink reports as processed (``processedUSecs``), mapped back to
 ticks through the segments the stream reports, so loops and tempo changes
 keep it exact; ``position_changed`` is emitted from a 30 Hz timer.
 
+The metronome (:attr:`Player.metronome`, from the settings) clicks in plays
+asked for ``with_metronome`` (the sketch's playback and loop, not auditions or
+key previews); a change is heard from the next loop pass or play.
+
 The synth renders at the output's rate: the preferred rate from the settings
 when the device takes it, else the device's own preferred rate (no
 resampling). Samples go out as float32 when the device takes it, else int16.
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING, Callable
 from PySide6.QtCore import QIODevice, QObject, QTimer, Signal
 
 from app.core.errors import CadenzaError
+from app.core.metronome import Metronome
 from app.core.score import Note, Score, Track
 from app.settings import Settings
 
@@ -100,6 +105,7 @@ class _Run:
     audio_format: QAudioFormat
     queue: FrameQueue
     preview_pitch: int | None = None
+    with_metronome: bool = False
     segments: list[Segment] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -131,6 +137,7 @@ class Player(QObject):
         self._position = 0
         self._synth = None
         self._synth_lock = threading.Lock()
+        self.metronome = self.metronome_from_settings()
         self._threads: set[threading.Thread] = set()
         self._events = _WorkerEvents(self)
         self._events.first_block_queued.connect(self._on_worker_first_block_queued)
@@ -149,6 +156,18 @@ class Player(QObject):
         device = self._device()
         return device.description() if device is not None else ""
 
+    def metronome_from_settings(self) -> Metronome:
+        """The metronome as the settings have it."""
+        s = self._settings
+        return Metronome(s.metronome_enabled, s.metronome_volume / 100.0, s.metronome_accent)
+
+    def set_metronome(self, metronome: Metronome) -> None:
+        """Use ``metronome`` from the next pass on (and store it in the settings)."""
+        self.metronome = metronome  # one reference swap: the render thread reads it between passes
+        self._settings.metronome_enabled = metronome.enabled
+        self._settings.metronome_volume = round(metronome.volume * 100)
+        self._settings.metronome_accent = metronome.accent
+
     def is_playing(self) -> bool:
         """True from play() until stopped (previews of single keys do not count)."""
         return self._run is not None and self._run.preview_pitch is None
@@ -158,15 +177,17 @@ class Player(QObject):
         return self._position
 
     def play(self, score_provider: Callable[[], Score], start_tick: int, end_tick: int | None = None,
-             loop: tuple[int, int] | None = None) -> None:
+             loop: tuple[int, int] | None = None, with_metronome: bool = False) -> None:
         """Play from ``start_tick`` to ``end_tick`` (or the end), or loop over ``loop``.
 
         ``score_provider()`` is called on the render thread at the start and
         at each loop pass, so it must only return the current (immutable) Score.
+        ``with_metronome``: the metronome clicks when it is on.
         """
         self.stop()
         self._position = int(start_tick)
-        if self._begin(score_provider, _stream().PlayRequest(int(start_tick), end_tick, loop)) is None:
+        request = _stream().PlayRequest(int(start_tick), end_tick, loop)
+        if self._begin(score_provider, request, with_metronome=with_metronome) is None:
             self.stopped.emit()
 
     def stop(self) -> None:
@@ -261,7 +282,7 @@ class Player(QObject):
         return None
 
     def _begin(self, score_provider: Callable[[], Score], request: PlayRequest,
-               preview_pitch: int | None = None) -> _Run | None:
+               preview_pitch: int | None = None, with_metronome: bool = False) -> _Run | None:
         device = self._device()
         if device is None:
             self.error_occurred.emit(NO_DEVICE)
@@ -274,7 +295,7 @@ class Player(QObject):
         self._runs += 1
         sample_format = "float32" if fmt.sampleFormat() == _multimedia().QAudioFormat.SampleFormat.Float else "int16"
         queue = _stream().FrameQueue(int(AHEAD_S * fmt.sampleRate()), sample_format)
-        run = _Run(self._runs, device, fmt, queue, preview_pitch)
+        run = _Run(self._runs, device, fmt, queue, preview_pitch, with_metronome)
         run.thread = threading.Thread(target=self._render, args=(run, score_provider, request),
                                       name=f"cadenza-playback-{run.number}", daemon=True)
         self._run = run
@@ -305,7 +326,8 @@ class Player(QObject):
             synth = self.synth(run.rate)
             if run.stop.is_set():
                 return
-            blocks = _stream().play_blocks(synth, score_provider, request, BLOCK_FRAMES)
+            clicks = (lambda: self.metronome) if run.with_metronome else None
+            blocks = _stream().play_blocks(synth, score_provider, request, BLOCK_FRAMES, clicks)
             try:
                 for block in blocks:
                     if not run.segments or run.segments[-1] is not block.segment:

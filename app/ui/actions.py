@@ -65,6 +65,8 @@ SPECS = (
     Spec("loop", "&Loop", "L", "Loop the loop region set on the ruler (Shift+drag on the ruler)", checkable=True,
          icon="SP_BrowserReload"),
     Spec("follow", "&Follow Playhead", "F", "Scroll to keep the playhead in view", checkable=True),
+    Spec("metronome", "&Metronome", "C", "Click on every beat while playing (never in exports); "
+         "volume and accent in its menu", checkable=True),
     # view
     Spec("zoom_in", "Zoom &In", SK.ZoomIn),
     Spec("zoom_out", "Zoom &Out", SK.ZoomOut),

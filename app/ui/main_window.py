@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
             "&Edit": ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
-            "&Transport": ["play", "rewind", "loop", "follow"],
+            "&Transport": ["play", "rewind", "loop", "follow", "metronome"],
             "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", None,
                           "train_model", "listening_test"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
@@ -213,6 +213,8 @@ class MainWindow(QMainWindow):
         self.playback.position_changed.connect(self._on_playback_position_changed)
         self.transport.tempo_edited.connect(lambda bpm: doc.undo_stack.push(tempo_command(doc, bpm)))
         self.transport.snap_chosen.connect(self._set_snap)
+        self.transport.show_metronome(self.player.metronome)
+        self.transport.metronome_changed.connect(self.player.set_metronome)
         self.warned.connect(self._status)  # queued to the UI thread when a worker warns
         self._tell_warning = self.warned.emit  # one object, to remove on close
         notices.add_listener(self._tell_warning)

@@ -54,7 +54,7 @@ class PlaybackController(QObject):
             self.status_message.emit("Nothing to play yet: draw notes, type ABC, or open a file.")
             self.play_action.setChecked(False)
             return
-        self.player.play(lambda: self.doc.score, start, end, loop)  # stops an audition first
+        self.player.play(lambda: self.doc.score, start, end, loop, with_metronome=True)  # stops an audition first
         self._driving = self.player.is_playing()
 
     def is_playing(self) -> bool:

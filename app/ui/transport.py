@@ -1,14 +1,20 @@
-"""The transport bar: play/stop, rewind, loop, follow, position, tempo, tools, snap, and drag-out.
+"""The transport bar: play/stop, rewind, loop, follow, metronome, position, tempo, tools, snap, and drag-out.
 
 It shows state and forwards requests; the main window does the work. The
-tempo box pushes one undoable command when editing finishes.
+tempo box pushes one undoable command when editing finishes. The metronome
+button's menu holds its volume and the accent on beat one.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
+from dataclasses import replace
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QSlider, QToolBar,
+                               QToolButton, QWidget, QWidgetAction)
+
+from app.core.metronome import Metronome
 from app.core.score import Score
 from app.core.timing import TempoMap, bar_lines
 from app.settings import SNAPS
@@ -32,12 +38,15 @@ class TransportBar(QToolBar):
 
     tempo_edited = Signal(float)
     snap_chosen = Signal(str)
+    metronome_changed = Signal(object)  # Metronome
 
     def __init__(self, actions: Actions, drag_button: QWidget, parent: QWidget | None = None) -> None:
         super().__init__("Transport", parent)
         self.setObjectName("transport")
-        for name in ("rewind", "play", "loop", "follow"):
+        for name in ("rewind", "play", "loop", "follow", "metronome"):
             self.addAction(actions[name])
+        self._metronome = Metronome()
+        self._build_metronome_menu(actions["metronome"])
         self.position = QLabel("1.1  0:00.0")
         self.position.setObjectName("position")
         self.position.setToolTip("Playhead: bar.beat and minutes:seconds")
@@ -64,6 +73,46 @@ class TransportBar(QToolBar):
         self.addSeparator()
         self.addWidget(drag_button)
         self._shown_bpm = 120.0
+
+    def _build_metronome_menu(self, action: QAction) -> None:
+        """The metronome button's menu: a volume slider and the accent on beat one."""
+        self.metronome_action = action
+        action.toggled.connect(lambda on: self._change_metronome(enabled=on))
+        menu = QMenu(self)
+        row = QWidget(menu)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(QLabel("Volume"))
+        self.metronome_volume = QSlider(Qt.Orientation.Horizontal)
+        self.metronome_volume.setRange(0, 100)
+        self.metronome_volume.setToolTip("Metronome volume")
+        self.metronome_volume.valueChanged.connect(lambda v: self._change_metronome(volume=v / 100.0))
+        layout.addWidget(self.metronome_volume)
+        slider = QWidgetAction(menu)
+        slider.setDefaultWidget(row)
+        menu.addAction(slider)
+        self.metronome_accent = menu.addAction("&Accent on Beat One")
+        self.metronome_accent.setCheckable(True)
+        self.metronome_accent.toggled.connect(lambda on: self._change_metronome(accent=on))
+        self.metronome_menu = menu
+        button = self.widgetForAction(action)
+        if isinstance(button, QToolButton):
+            button.setMenu(menu)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+
+    def show_metronome(self, metronome: Metronome) -> None:
+        """Show ``metronome``'s settings (emits nothing)."""
+        self._metronome = metronome
+        for widget, setter, value in ((self.metronome_action, "setChecked", metronome.enabled),
+                                      (self.metronome_volume, "setValue", round(metronome.volume * 100)),
+                                      (self.metronome_accent, "setChecked", metronome.accent)):
+            widget.blockSignals(True)
+            getattr(widget, setter)(value)
+            widget.blockSignals(False)
+
+    def _change_metronome(self, **changes) -> None:
+        self._metronome = replace(self._metronome, **changes)
+        self.metronome_changed.emit(self._metronome)
 
     def show_score(self, score: Score) -> None:
         """Tempo and meter at the start of ``score``."""

@@ -122,7 +122,7 @@ def test_tempo_box_edits_the_tempo_as_one_undoable_step(window):
 
 def test_play_starts_at_the_selection_or_the_playhead_or_the_loop(window, monkeypatch):
     calls = []
-    monkeypatch.setattr(window.player, "play", lambda provider, start, end=None, loop=None:
+    monkeypatch.setattr(window.player, "play", lambda provider, start, end=None, loop=None, **_:
                         calls.append((provider().note_count, start, end, loop)))
     notes = [Note(0, 60, 480), Note(960, 64, 480), Note(1920, 67, 960)]
     window.doc.undo_stack.push(commands.NotesCommand(window.doc, 0, [], notes, "Draw"))
