@@ -149,7 +149,9 @@ class MusicTransformerGenerator(Generator):
         seed = request.seed if request.seed is not None and request.seed.tracks else _empty_seed(request.seed)
         piece = C.from_score(seed)
         prompt, controls = (self._infill if request.infill else self._continuation)(request, piece)
-        cap = min(self.config.max_len - len(prompt), controls.bars * TOKENS_PER_BAR_CAP)
+        cap = controls.bars * TOKENS_PER_BAR_CAP
+        if request.infill is not None:  # the masked context must stay in view: no sliding window
+            cap = min(cap, self.config.max_len - len(prompt))
         if request.tokens:
             cap = min(cap, request.tokens)
         if cap < 8:
@@ -160,7 +162,7 @@ class MusicTransformerGenerator(Generator):
         random = make_generator(request.random_seed, self.device)
         o = request.options
         with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
-            cache = self.model.new_cache(1, len(prompt) + cap)
+            cache = self.model.new_cache(1, self.config.max_len)
             ids = torch.tensor([prompt], dtype=torch.long, device=self.device)  # (1, T)
             logits = self.model(ids, cache=cache, last_only=True)[:, -1]  # (1, V)
             cache = cache.expand(len(rows))
@@ -173,7 +175,10 @@ class MusicTransformerGenerator(Generator):
                     r.take(t)
                 if all(r.done for r in rows):
                     break
-                logits = self.model(token[:, None], cache=cache)[:, -1]  # (B, V)
+                if cache.length >= self.config.max_len:
+                    cache, logits = self._slide(piece, prompt, rows)
+                else:
+                    logits = self.model(token[:, None], cache=cache)[:, -1]  # (B, V)
             if step % CHUNK == CHUNK - 1:
                 done = min(min(r.bars for r in rows), controls.bars)
                 yield Progress(done, controls.bars, f"{done} of {controls.bars} bars")
@@ -183,6 +188,17 @@ class MusicTransformerGenerator(Generator):
             title = f"{seed.title} (music-transformer {i + 1})" if seed.title else f"music-transformer variation {i + 1}"
             results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
         return results
+
+    def _slide(self, piece: C.Piece, prompt: list[int], rows: list[Row]) -> tuple[KVCache, torch.Tensor]:
+        """A continuation longer than the model's window: read the header and the latest half window of
+        each row again (every row has written as many tokens), then go on from there."""
+        header = C.header_ids(piece)
+        keep = self.config.max_len // 2
+        body = prompt[len(header):]
+        ids = torch.tensor([header + (body + r.written)[-keep:] for r in rows], dtype=torch.long,
+                           device=self.device)  # (B, T)
+        cache = self.model.new_cache(len(rows), self.config.max_len)
+        return cache, self.model(ids, cache=cache, last_only=True)[:, -1]
 
     def _score(self, request: GenerationRequest, seed: Score, piece: C.Piece, prompt: list[int],
                written: list[int]) -> Score:

@@ -12,7 +12,7 @@ from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
 from models.registry import BUNDLED_DIR, list_models, load_generator
 
-NAMES = ("markov", "note-lstm", "abc-lstm")
+NAMES = ("markov", "note-lstm", "abc-lstm", "music-transformer")
 
 
 def card(name):
@@ -29,6 +29,17 @@ def test_card_is_a_complete_model_card(name):
     assert (BUNDLED_DIR / name / "model.safetensors").stat().st_size < 25 * 2**20
     assert any(k.startswith("test_") for k in c["metrics"])
     assert {e.name for e in list_models() if e.bundled} >= set(NAMES)
+
+
+def test_a_checkpoint_trained_on_piano_midi_credits_it_in_its_card_and_a_notice():
+    for name in NAMES:
+        c = card(name)
+        if "corpus:piano-midi" not in c["training"]["data"]:
+            continue
+        credits = c["training"]["datasets"]["credits"]
+        assert any("Bernd Krüger" in x["attribution"] and x["licence"] == "CC BY-SA 3.0 DE" for x in credits)
+        notice = (BUNDLED_DIR / name / "NOTICE").read_text(encoding="utf-8")
+        assert "Bernd Krüger, piano-midi.de" in notice and "CC BY-SA 3.0 DE" in notice
 
 
 def test_note_lstm_beats_markov_on_the_same_held_out_split():
@@ -54,7 +65,8 @@ def test_abc_lstm_tunes_are_all_valid(temperature):
 
 
 @pytest.mark.parametrize("name, seed", [("note-lstm", "seed:bach-jesu-meine-freude"), ("markov", "seed:mozart-sonata-k545-opening"),
-                                        ("abc-lstm", "seed:swallowtail-jig")])
+                                        ("abc-lstm", "seed:swallowtail-jig"),
+                                        ("music-transformer", "seed:bach-ach-gott-vom-himmel-sieh-darein")])
 def test_bundled_models_continue_bundled_seeds(name, seed, tmp_path, capsys):
     from app.cli import main
 

@@ -66,3 +66,13 @@ def test_measure_sees_the_right_context_help_on_held_out_chorales():
     figures = measure.infill_context(model, pieces, np.random.default_rng(0))
     assert figures["tokens"] > 100
     assert figures["with_right_context"] < figures["left_context_only"], figures
+
+
+def test_a_continuation_longer_than_the_window_has_every_bar(generator):
+    from app.core.timing import bar_count
+
+    seed = load_score("seed:joplin-maple-leaf-rag-opening")
+    pieces = run_generation(generator.generate(GenerationRequest(seed=seed, bars=16, variations=2, random_seed=1)))
+    assert all(16 <= bar_count(p) <= 17 for p in pieces)
+    last_bars = 12 * 2 * seed.ppq  # 2/4: the last four bars
+    assert all(any(n.start >= last_bars for t in p.tracks for n in t.notes) for p in pieces)
