@@ -95,9 +95,9 @@ def test_a_plugin_model_trains_into_a_checkpoint_that_generates(toy_plugin, user
 @pytest.mark.parametrize("args, sentence", [
     (["--model", "vae-nn", "--noise-sd", "6"], "--noise-sd must be between 0 and 5."),
     (["--model", "markov", "--noise-sd", "0.5"],
-     "The markov model has no --noise-sd option (it takes: --temperature, --top-k, --top-p)."),
+     "The markov model has no --noise-sd option (it takes: --temperature, --top-k, --top-p, --key-lock, --lowest-pitch, --highest-pitch)."),
     (["--model", "note-lstm", "--style", "seed:none", "--style-alpha", "0.2"],
-     "The note-lstm model has no --style option (it takes: --temperature, --top-k, --top-p)."),
+     "The note-lstm model has no --style option (it takes: --temperature, --top-k, --top-p, --key-lock, --lowest-pitch, --highest-pitch)."),
     (["--model", "vae-nn", "--track-style-alpha", "bass=2"], "--track-style-alpha of track 'bass' must be between 0 and 1."),
     (["--model", "vae-nn", "--track-noise-sd", "bass"], "--track-noise-sd takes TRACK=VALUE, e.g. bass=0.5, not 'bass'."),
     (["--model", "markov", "--bars", "0"], "--bars must be between 1 and 256."),

@@ -134,7 +134,7 @@ def make_variants(tiny: Path, root: Path) -> dict[str, Path]:
     for key in card["config"]:
         doc = dict(card, config={k: v for k, v in card["config"].items() if k != key})
         variant(f"config without {key}", doc, weights)
-        if key not in ("dropout", "cell"):  # their defaults give the same model (dropout is off when generating)
+        if key not in ("dropout", "cell", "pitch_sharing"):  # their defaults give the same model (dropout is off when generating)
             variant(f"config without {key} (forged)", _forge(doc), weights)
     # vocabulary entries swapped
     vocab = card["vocabulary"]
