@@ -110,7 +110,9 @@ def test_a_tiny_model_trains_and_appears_in_the_selector_with_its_card(qtbot, di
     assert new.note_count > 0 and base.note_count > 0
     assert new.provenance["checkpoint"] == str(out) and base.provenance["checkpoint"] == str(BUNDLED_NOTE_LSTM)
     assert new.provenance["random_seed"] == base.provenance["random_seed"] == 7
-    assert new.provenance["sliders"] == base.provenance["sliders"] == {"temperature": 1.0, "top_k": 0, "top_p": 1.0}
+    assert new.provenance["sliders"] == base.provenance["sliders"] == {"temperature": 1.0, "top_k": 0, "top_p": 1.0,
+                                                                         "key_lock": "off", "lowest_pitch": 0,
+                                                                         "highest_pitch": 127}
     assert dialog.compare.previews[1].score is base
 
 

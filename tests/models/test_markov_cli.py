@@ -42,7 +42,7 @@ def test_generate_variations_reproducibly(trained, tmp_path, capsys):
     scores = [load_score(p) for p in report["files"]]
     assert all(s.note_count > 4 and 4 <= bar_count(s) <= 5 for s in scores)
     assert report["variations"][0]["random_seed"] == 11 and report["variations"][0]["sliders"] == {
-        "temperature": 0.9, "top_k": 0, "top_p": 1.0}  # the options markov takes, resolved against the table
+        "temperature": 0.9, "top_k": 0, "top_p": 1.0, "key_lock": "off", "lowest_pitch": 0, "highest_pitch": 127}  # the options markov takes, resolved against the table
     assert main(args) == 0
     again = [load_score(p) for p in json.loads(capsys.readouterr().out)["files"]]
     assert [s.tracks for s in again] == [s.tracks for s in scores]
