@@ -265,8 +265,8 @@ class _Reader:
         elif kind == "Mask" and self.bar >= 0 and not self.filling:
             if not self.masked_bars or self.masked_bars[-1] != self.bar:
                 self.masked_bars.append(self.bar)
-        elif kind == "Fill":
-            self.filling, self.fill_index = True, -1
+        elif kind == "Fill":  # what follows belongs to the masked bars, from the next Bar on
+            self.filling, self.fill_index, self.bar, self.pitch, self.last_note = True, -1, -2, None, None
         elif kind in ("FillEnd", "EOS"):
             self.done = True
         elif kind == "Pos" and self.bar >= 0:
