@@ -15,7 +15,6 @@ from models.common.band_corpus import (
     GROOVES, Chart, build_band_corpus, chart_from_score, chord_tones, mma_text, program_role, render_chart,
 )
 
-needs_mma = pytest.mark.skipif(shutil.which("mma") is None, reason="MMA is not installed (tools/system_deps.sh)")
 
 # C | F / G7 / | Am | C, a melody note on bar 1 and a half note on bar 2
 CHART = Chart("Test chart", "C major", 4, (("C",) * 4, ("F", "F", "G7", "G7"), ("Am",) * 4, ("C",) * 4),
@@ -37,12 +36,9 @@ def _in_bar(notes, ppq, bar, beats=(0, 4)):
 
 @pytest.fixture(scope="module")
 def band() -> Score:
-    if shutil.which("mma") is None:
-        pytest.skip("MMA is not installed (tools/system_deps.sh)")
     return render_chart(CHART, GROOVE, bpm=120, transpose=0)
 
 
-@needs_mma
 def test_known_chart_through_known_groove_gives_the_band(band):
     names = [t.name for t in band.tracks]
     assert names == ["Lead", "Drums", "Bass", "Guitar", "Piano", "Strings"]
@@ -69,7 +65,6 @@ def test_known_chart_through_known_groove_gives_the_band(band):
     assert band.time_signatures[0].numerator == 4 and band.tempos[0].bpm == 120
 
 
-@needs_mma
 def test_the_melody_is_the_lead_track_moved_with_the_chart():
     moved = render_chart(CHART, GROOVE, bpm=120, transpose=2)
     lead = moved.tracks[0]
@@ -81,13 +76,11 @@ def test_the_melody_is_the_lead_track_moved_with_the_chart():
     assert moved.key == "D major"
 
 
-@needs_mma
 def test_same_input_same_bytes(band):
     assert _bytes(render_chart(CHART, GROOVE, bpm=120, transpose=0)) == _bytes(band)
     assert mma_text(CHART, GROOVE, 120, 0) == mma_text(CHART, GROOVE, 120, 0)
 
 
-@needs_mma
 def test_the_roles_are_the_ones_vae_nn_reads_from_lpd5(band):
     from models.vae_nn.roles import PRESETS, assign_tracks
 
@@ -149,7 +142,6 @@ def test_missing_mma_is_one_sentence(monkeypatch, tmp_path):
         assert "MMA" in message and "mma" in message and message.count(". ") == 0 and message.endswith(".")
 
 
-@needs_mma
 def test_build_renders_once_and_keeps_each_melody_in_one_split(monkeypatch, tmp_path):
     from models.common.corpus import split_of
 
