@@ -45,3 +45,14 @@ def amp_setup(cfg: TrainConfig, device: torch.device) -> tuple[torch.dtype | Non
     if torch.cuda.is_bf16_supported():
         return torch.bfloat16, None
     return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def next_token_loss(logits: torch.Tensor, targets: torch.Tensor, pad: int) -> tuple[torch.Tensor, int, int]:
+    """Cross-entropy of ``logits`` (B, L, V) against ``targets`` (B, L), padding (``pad``) ignored:
+    ``(mean loss, tokens counted, correct predictions)`` as :meth:`TrainTask.loss` returns them."""
+    import torch.nn.functional as F
+
+    loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=pad)
+    mask = targets != pad
+    correct = ((logits.argmax(-1) == targets) & mask).sum()
+    return loss, int(mask.sum()), int(correct)

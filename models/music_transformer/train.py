@@ -18,13 +18,13 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
-from models.common.augment import feasible_shifts, transpose
+from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores, measurable_splits
 from models.common.run_folder import base_card
+from models.common.optimisation import next_token_loss
 from models.common.train_loop import train
 from models.common.train_request import TrainRequest
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
@@ -168,11 +168,7 @@ class MusicTransformerTask(TrainTask):
     def loss(self, model: nn.Module, batch: torch.Tensor, device: torch.device) -> tuple[torch.Tensor, int, int]:
         batch = batch.to(device, non_blocking=True)
         inputs, targets = batch[:, :-1], batch[:, 1:]  # (B, L) each
-        logits = model(inputs)  # (B, L, V)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=V.PAD)
-        mask = targets != V.PAD
-        correct = ((logits.argmax(-1) == targets) & mask).sum()
-        return loss, int(mask.sum()), int(correct)
+        return next_token_loss(model(inputs), targets, V.PAD)  # logits (B, L, V)
 
     def card(self) -> dict[str, Any]:
         return {

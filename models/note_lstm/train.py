@@ -21,7 +21,6 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from app.core.errors import CheckpointError, DatasetError
@@ -29,6 +28,7 @@ from models.common.augment import feasible_shifts
 from models.common.corpus import CorpusItem, load_scores, measurable_splits
 from models.common.note_tokens import Vocabulary, encode_score
 from models.common.run_folder import base_card
+from models.common.optimisation import next_token_loss
 from models.common.train_loop import train
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
@@ -172,10 +172,7 @@ class NoteLSTMTask(TrainTask):
         inputs = batch[:, :-1].clamp(min=0)  # (B, L); padding reads as id 0, its targets are ignored
         targets = batch[:, 1:]  # (B, L)
         logits, _ = model(inputs)  # (B, L, V)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
-        mask = targets != PAD
-        correct = ((logits.argmax(-1) == targets) & mask).sum()
-        return loss, int(mask.sum()), int(correct)
+        return next_token_loss(logits, targets, PAD)
 
     def card(self) -> dict[str, Any]:
         return {
