@@ -2,7 +2,7 @@
 
 A :class:`ModelSpec` names the model and says what it is for, which options
 of the options table it takes, which seeds it accepts, which track roles it
-writes, what it can do (train, resume, fine-tune, infill), how it trains
+writes, what it can do (train, resume, fine-tune, infill, accompany a lead), how it trains
 (default data, size fields) and where its generator, trainer and evaluation
 live. Entry points are ``"module:attribute"`` strings imported only when
 used, so reading a spec never imports torch.
@@ -124,6 +124,7 @@ class ModelSpec:
     training: TrainSpec | None = None
     evaluation: EvalSpec | None = None
     infill: bool = False
+    accompanies: bool = False  # writes a band (drums, bass, comping, strings) around a lead: Add a Band offers it
     title: str = ""  # a short display name, "Note LSTM"; the name when empty
     checkpoint_dir: str = ""  # a plugin's own bundled checkpoint folder (bundled models: resources/checkpoints)
     extra: dict[str, Any] = field(default_factory=dict)
