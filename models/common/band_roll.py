@@ -1,0 +1,185 @@
+"""Band rolls: a score's lead and its five LPD-5 roles as 128-pitch binary rolls on a 16th-note grid.
+
+The band models (multitrack-rnn, harmony-cnn, band-gan) read and write music as LPD-5 does: one
+``(steps, 128)`` boolean roll per role, a step being a 16th note from tick 0 (the first bar line),
+all 128 MIDI pitches (no pitch window, unlike vae-nn's roles). :data:`TRACKS` is the order of the
+rolls: the lead (the melody) first, then :data:`ROLES`, the five roles of ``corpus:band``
+(``band_corpus.ROLES``: drums, bass, guitar, piano, strings).
+
+* **Which track plays which role** (:func:`track_role`): by name first (``Lead``/``melody``/
+  ``vocal``/``soprano`` -> lead; ``drum``, ``bass``, ``guitar``, ``piano``, ``string`` -> that
+  role), then a drum-channel track -> drums, then the GM program family as the band corpus folds
+  it (``band_corpus.program_role``). A seed without a track named as the lead takes its highest
+  pitched track (by mean pitch) as the lead, so a melody alone, whatever its instrument, is a lead
+  to accompany. Several tracks of one role are merged, as LPD-5 merges instrument families.
+* **Notes to rolls** (:func:`band_rolls`): a pitched note holds the steps from its rounded start
+  to its rounded end (at least one); when the same pitch is struck again right where a note ends,
+  the note gives up its last step, so the repeated note stays two notes. Drums hold their onset
+  step only (LPD-5's drum tracks hold onsets).
+* **Rolls to notes** (:func:`roll_notes`): the held steps of a pitch become one note; a drum hit
+  lasts one step.
+
+Pure: numpy and the score model; no torch, no Qt.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from app.core.score import Note, Score, Track
+from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM, ROLE_PROGRAMS, ROLES, program_role
+
+LEAD = "lead"
+TRACKS = (LEAD, *ROLES)  # the order of a piece's rolls
+PITCHES = 128
+STEPS_PER_QUARTER = 4
+_LEAD_WORDS = ("lead", "melody", "vocal", "voice", "soprano", "tune")
+_ROLE_WORDS = (("drum", "drums"), ("bass", "bass"), ("guitar", "guitar"), ("piano", "piano"),
+               ("string", "strings"))
+
+
+def step_ticks(ppq: int) -> int:
+    """Ticks per step (a 16th note)."""
+    return max(1, ppq // STEPS_PER_QUARTER)
+
+
+def bar_steps(score: Score) -> int:
+    """Steps per bar of the meter at the start of ``score`` (16 in 4/4, 12 in 3/4)."""
+    return max(1, round(score.time_signatures[0].bar_ticks(score.ppq) / step_ticks(score.ppq)))
+
+
+def track_role(track: Track) -> str | None:
+    """The role a track plays by its name, drum channel or GM program (None: no band role)."""
+    name = track.name.lower()
+    if any(word in name for word in _LEAD_WORDS) and not track.is_drum:
+        return LEAD
+    for word, role in _ROLE_WORDS:
+        if word in name and (role == "drums") == track.is_drum:
+            return role
+    return program_role(track.program, track.is_drum)
+
+
+def band_parts(score: Score) -> dict[str, list[Note]]:
+    """Each of :data:`TRACKS`' notes in ``score`` (see the module docstring for how tracks are matched)."""
+    parts: dict[str, list[Note]] = {name: [] for name in TRACKS}
+    roles = [track_role(t) for t in score.tracks]
+    if LEAD not in roles:
+        pitched = [(np.mean([n.pitch for n in t.notes]), i) for i, t in enumerate(score.tracks)
+                   if t.notes and not t.is_drum]
+        if pitched:
+            roles[max(pitched)[1]] = LEAD
+    for track, role in zip(score.tracks, roles):
+        if role is not None:
+            parts[role].extend(track.notes)
+    return parts
+
+
+def band_programs(score: Score | None) -> dict[str, int]:
+    """The GM program each role's written track takes: the seed's own track of that role, else the role's."""
+    programs = {LEAD: LEAD_PROGRAM, **ROLE_PROGRAMS}
+    seen: set[str] = set()
+    for track in score.tracks if score is not None else ():
+        role = track_role(track)
+        if role is not None and role not in seen and track.notes:
+            programs[role] = track.program
+            seen.add(role)
+    return programs
+
+
+def _fill(notes: Sequence[Note], step: int, steps: int, drums: bool, shift: int = 0) -> np.ndarray:
+    roll = np.zeros((steps, PITCHES), dtype=bool)
+    onsets = {(round(n.start / step), n.pitch) for n in notes}
+    for n in notes:
+        pitch = n.pitch + (0 if drums else shift)
+        start = round(n.start / step)
+        if not 0 <= pitch < PITCHES or start >= steps:
+            continue
+        if drums:
+            roll[start, pitch] = True
+            continue
+        end = max(start + 1, round(n.end / step))
+        if (end, n.pitch) in onsets and end - 1 > start:
+            end -= 1  # the same pitch is struck again: keep the two notes apart
+        roll[start: min(end, steps), pitch] = True
+    return roll
+
+
+def band_rolls(parts: Mapping[str, Sequence[Note]], ppq: int, steps: int | None = None,
+               shift: int = 0) -> np.ndarray:
+    """``(len(TRACKS), steps, 128)`` bool rolls of ``parts``; ``steps`` defaults to what the notes need.
+
+    ``shift`` transposes every pitched role (not the drums) by that many semitones.
+    """
+    step = step_ticks(ppq)
+    if steps is None:
+        steps = max((max(1, round(n.end / step)) for notes in parts.values() for n in notes), default=1)
+    return np.stack([_fill(parts.get(name, ()), step, steps, name == "drums", shift) for name in TRACKS])
+
+
+def score_rolls(score: Score, steps: int | None = None) -> np.ndarray:
+    """``band_rolls`` of a score's band parts."""
+    return band_rolls(band_parts(score), score.ppq, steps)
+
+
+def roll_notes(roll: np.ndarray, ppq: int, drums: bool = False, velocity: int = 90, offset: int = 0) -> list[Note]:
+    """Notes of a ``(steps, 128)`` roll: held steps of a pitch become one note (drums: a hit per step).
+
+    ``offset`` (in steps) moves every note later.
+    """
+    step = step_ticks(ppq)
+    roll = np.asarray(roll, dtype=bool)
+    if drums:
+        steps, pitches = np.nonzero(roll)
+        return sorted(Note(start=int(s + offset) * step, pitch=int(p), duration=step, velocity=velocity)
+                      for s, p in zip(steps, pitches))
+    notes = []
+    for pitch in np.flatnonzero(roll.any(axis=0)):
+        column = np.concatenate(([False], roll[:, pitch], [False]))
+        changes = np.flatnonzero(column[1:] != column[:-1])  # starts and ends, alternating
+        for start, end in zip(changes[::2], changes[1::2]):
+            notes.append(Note(start=int(start + offset) * step, pitch=int(pitch), duration=int(end - start) * step,
+                              velocity=velocity))
+    return sorted(notes)
+
+
+def band_tracks(rolls: Mapping[str, np.ndarray], ppq: int, programs: Mapping[str, int] | None = None,
+                velocity: int = 80) -> tuple[Track, ...]:
+    """One track per role of ``rolls`` (role -> ``(steps, 128)``), in :data:`TRACKS` order, named as the
+    band corpus names them (``Lead``, ``Drums``... drums on the drum channel)."""
+    programs = {LEAD: LEAD_PROGRAM, **ROLE_PROGRAMS, **(programs or {})}
+    tracks = []
+    for name in TRACKS:
+        if name not in rolls:
+            continue
+        drums = name == "drums"
+        title = LEAD_NAME if name == LEAD else name.capitalize()
+        tracks.append(Track(title, 0 if drums else programs[name], drums,
+                            tuple(roll_notes(rolls[name], ppq, drums, velocity))))
+    return tuple(tracks)
+
+
+def shifted(rolls: np.ndarray, shift: int) -> np.ndarray:
+    """``(len(TRACKS), steps, 128)`` rolls with every pitched role moved ``shift`` semitones (drums kept);
+    pitches pushed past 0 or 127 are dropped."""
+    if shift == 0:
+        return rolls
+    out = np.zeros_like(rolls)
+    for k, name in enumerate(TRACKS):
+        if name == "drums":
+            out[k] = rolls[k]
+        elif shift > 0:
+            out[k, :, shift:] = rolls[k, :, :-shift]
+        else:
+            out[k, :, :shift] = rolls[k, :, -shift:]
+    return out
+
+
+def feasible_shifts(rolls: np.ndarray, limit: int) -> list[int]:
+    """The shifts within ±``limit`` that keep every pitched note of ``rolls`` inside 0-127."""
+    pitched = [k for k, name in enumerate(TRACKS) if name != "drums"]
+    used = np.flatnonzero(rolls[pitched].any(axis=(0, 1)))
+    if not len(used):
+        return [0]
+    return [s for s in range(-limit, limit + 1) if 0 <= used[0] + s and used[-1] + s < PITCHES]
