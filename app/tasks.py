@@ -61,6 +61,7 @@ class TaskKind(StrEnum):
     GENERATE_MODELS = "generate-models"  # the installed models listed
     GENERATE_SOURCE = "generate-source"  # a seed or style song read
     GENERATE_AUDITION = "generate-audition"  # the song a variation is auditioned in
+    ADD_BAND = "add-band"  # Generate > Add a Band: band tracks written around a melody
     TRAINING_DEVICES = "training-devices"  # the training dialog's device list
     TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
     LISTENING_TEST = "listening-test"  # the Listening Test dialog's clips made
