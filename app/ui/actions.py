@@ -77,6 +77,8 @@ SPECS = (
          "Regenerate the selected bars on their track (or the loop region on every track)"),
     Spec("continue_playhead", "C&ontinue from Playhead", "Ctrl+Shift+R",
          "Fill the next bars (the panel's Length) from the playhead's bar"),
+    Spec("add_band", "Add a &Band…", None,
+         "Write drums, bass, comping and strings around the melody (the selection or the active track) as new tracks"),
     # help
     Spec("about", "&About Cadenza", None, "Cadenza's version and licence"),
 )

@@ -144,8 +144,8 @@ class MainWindow(QMainWindow):
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", None, "tool_draw", "tool_select", "tool_erase"],
             "&Transport": ["play", "rewind", "loop", "follow", "metronome"],
-            "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", None,
-                          "train_model", "listening_test"],
+            "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", "add_band",
+                          None, "train_model", "listening_test"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
             "&Help": ["about"],
         }
@@ -180,9 +180,10 @@ class MainWindow(QMainWindow):
             "tool_erase": lambda: self._set_tool("erase"), "rewind": lambda: self._rewind(),
             "zoom_in": lambda: roll.zoom_horizontal(1.25), "zoom_out": lambda: roll.zoom_horizontal(0.8),
             "generate": lambda: self.generation_ui.panel.generate(),
-            "cancel_generation": lambda: self.generation_ui.panel.cancel(),
+            "cancel_generation": lambda: (self.generation_ui.panel.cancel(), self.generation_ui.band.cancel()),
             "regenerate_selection": lambda: self.generation_ui.regions.regenerate_selection(),
             "continue_playhead": lambda: self.generation_ui.regions.continue_from_playhead(),
+            "add_band": lambda: self.generation_ui.band.open_dialog(self),
             "train_model": self._open_training, "about": lambda: about_box(self).open(),
             "listening_test": self._open_listening_test,
         }

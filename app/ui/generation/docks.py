@@ -1,5 +1,5 @@
 """The generation side of the window: the Generation panel, the Variations gallery and the Phrases view,
-and Regenerate Selection / Continue from the Playhead (``regions``).
+Regenerate Selection / Continue from the Playhead (``regions``) and Add a Band (``band``).
 
 :class:`GenerationDocks` makes the three widgets for one window and connects
 them to the window's :class:`~app.services.generation.GenerationService`;
@@ -16,6 +16,7 @@ from app.services.generation import GenerationService
 from app.services.player import Player
 from app.settings import Settings
 from app.tasks import TaskRunner
+from app.ui.generation.add_band import AddBand
 from app.ui.generation.gallery import VariationsGallery
 from app.ui.generation.panel import GenerationPanel
 from app.ui.generation.provenance_view import PhrasesView
@@ -35,12 +36,14 @@ class GenerationDocks(QObject):
         self.panel = GenerationPanel(service, doc, roll, settings, self.gallery.audition)
         self.phrases = PhrasesView(doc)
         self.regions = RegionRuns(self.panel, service, doc, roll, self)
+        self.band = AddBand(service, doc, roll, self)
         self.gallery.auto_audition = self.panel.audition_button.isChecked()
         self.panel.audition_button.toggled.connect(lambda on: setattr(self.gallery, "auto_audition", on))
         service.variations_ready.connect(self.gallery.show_variations)
         self.phrases.regenerate_requested.connect(self._on_phrases_regenerate_requested)
         self.gallery.status_message.connect(self.status_message)
         self.regions.status_message.connect(self.status_message)
+        self.band.status_message.connect(self.status_message)
 
     @Slot(object, bool)
     def _on_phrases_regenerate_requested(self, provenance: Provenance, exact: bool) -> None:
@@ -53,4 +56,5 @@ class GenerationDocks(QObject):
         """On close: no more debounced runs, the audition stops, the service goes quiet."""
         self.panel.debounce.stop()
         self.gallery.audition.stop()
+        self.band.cancel()
         self.service.shutdown()
