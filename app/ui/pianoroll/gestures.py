@@ -5,7 +5,11 @@ the piano roll's context menu.
 
 A gesture starts on a press, previews on moves (items moved on screen, the
 score untouched) and pushes ONE command on release. Only the active track's
-notes can be hit. Times snap to the grid, pitches move by semitones.
+notes can be hit. Drawn notes snap to the grid. Notes keep their exact ticks
+otherwise: a move or a resize goes by whole grid steps, so a note off the
+grid (a played or humanized one) keeps its offset from it; with Shift held
+it goes freely, tick by tick (Quantize, Q, puts notes on the grid). Pitches
+move by semitones.
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ class DrawGesture(Gesture):
 
 
 class MoveGesture(Gesture):
-    """Drag a selected note: the selection moves, the grabbed note's start snaps to the grid."""
+    """Drag a selected note: the selection moves by whole grid steps (Shift: freely), each note keeping
+    its offset from the grid."""
 
     def __init__(self, view, event, item: NoteItem) -> None:
         super().__init__(view, event)
@@ -114,7 +119,7 @@ class MoveGesture(Gesture):
             return
         view, notes = self.view, [i.note for i in self.items]
         raw = view.x_to_tick(event.position().x()) - view.x_to_tick(self.press.x())
-        dt = view.grid.round(self.anchor.start + raw) - self.anchor.start
+        dt = round(raw) if event.modifiers() & SHIFT else view.grid.steps(raw)
         self.dt = max(dt, -min(n.start for n in notes))
         dp = view.y_to_pitch(event.position().y()) - view.y_to_pitch(self.press.y())
         self.dp = max(-min(n.pitch for n in notes), min(127 - max(n.pitch for n in notes), dp))
@@ -134,7 +139,8 @@ class MoveGesture(Gesture):
 
 
 class ResizeGesture(Gesture):
-    """Drag a note's right edge: its end snaps to the grid; other selected notes change alike."""
+    """Drag a note's right edge: its length changes by whole grid steps (Shift: freely), so an end off
+    the grid keeps its offset; other selected notes change alike."""
 
     def __init__(self, view, event, item: NoteItem) -> None:
         super().__init__(view, event)
@@ -147,8 +153,9 @@ class ResizeGesture(Gesture):
             return
         view = self.view
         minimum = view.grid.edit_step()
-        end = view.grid.round(view.x_to_tick(event.position().x()))
-        self.delta = max(minimum, end - self.anchor.start) - self.anchor.duration
+        raw = view.x_to_tick(event.position().x()) - view.x_to_tick(self.press.x())
+        change = round(raw) if event.modifiers() & SHIFT else view.grid.steps(raw)
+        self.delta = max(min(minimum, self.anchor.duration), self.anchor.duration + change) - self.anchor.duration
         for item in self.items:
             n = item.note
             item.preview(n.start, n.pitch, self._length(n, minimum))

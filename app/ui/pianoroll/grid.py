@@ -59,6 +59,12 @@ class Grid:
         step = self.step()
         return max(0, int(math.floor(tick / step + 0.5)) * step)
 
+    def steps(self, ticks: float) -> int:
+        """``ticks`` (a distance, may be negative) rounded to whole snap steps: a note moved or resized by
+        it keeps its offset from the grid."""
+        step = self.step()
+        return int(math.floor(ticks / step + 0.5)) * step
+
 
 @dataclass(frozen=True)
 class BarSpan:
