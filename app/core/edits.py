@@ -162,3 +162,20 @@ def _shift_changes(changes, offset: int):
     in_force = [c for c in changes if c.tick <= offset][-1:]
     later = [c for c in changes if c.tick > offset]
     return tuple(replace(c, tick=max(0, c.tick - offset)) for c in in_force + later)
+
+
+def humanize_notes(score: Score, track: int, old: Sequence[Note], new: Sequence[Note]) -> Score:
+    """Track ``track`` with each note of ``old`` replaced by its performance ``new[i]`` (Humanize).
+
+    A performance keeps the notes: the same number, the same pitch at each place in the sequence; only
+    the velocity and the timing (start, duration) may differ. ValueError when ``new`` is not a
+    performance of ``old``, or when a note of ``old`` is no longer in the track (a stale edit). The
+    undo is the same call with ``old`` and ``new`` swapped, which restores the exact notes.
+    """
+    if len(old) != len(new):
+        raise ValueError(f"a performance of {len(old)} note(s) has {len(new)}")
+    changed = next((i for i, (a, b) in enumerate(zip(old, new)) if a.pitch != b.pitch), None)
+    if changed is not None:
+        raise ValueError(f"note {changed + 1} of the performance plays pitch {new[changed].pitch}, "
+                         f"not {old[changed].pitch}")
+    return replace_notes(score, track, old, new)
