@@ -27,6 +27,7 @@ ENSEMBLES = ("as the seed", "piano", "piano and bass", "lead and piano", "string
              "lead, piano, bass and drums")  # the instruments option; each model maps them to its own tracks
 KEY_LOCK_CHOICES = ("off", "seed", *(f"{t} {m}" for m in ("major", "minor")
                                      for t in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")))
+PITCH_PROFILE_CHOICES = KEY_LOCK_CHOICES[1:]  # a soft lean, never off: "seed", or a key (or 12 weights, see below)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class OptionSpec:
         if self.kind == CHOICE:
             if self.name == "key_lock":
                 return "off, seed, or a key such as C major, F# minor or D dorian"
+            if self.name == "pitch_profile":
+                return "seed, a key such as C major or F# minor, or 12 pitch-class weights from C to B"
             return "one of " + ", ".join(self.choices)
 
         def num(x):
@@ -109,6 +112,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "Style alpha of one track (TRACK=A), overriding style α", 0.0, 1.0, missing="no per-track style mixing"),
     OptionSpec("key_lock", CHOICE, "Key lock", "Only notes of this key's scale ('seed': the seed's key); off: any note",
                default="off", choices=KEY_LOCK_CHOICES, missing="no key lock", off_value="off"),
+    OptionSpec("pitch_profile", CHOICE, "Key / pitch classes",
+               "The key the music leans toward, or 12 weights of the pitch classes C to B ('seed': the seed's own "
+               "pitch classes); unlike the key lock, no note is forbidden", default="seed",
+               choices=PITCH_PROFILE_CHOICES, missing="no pitch-class profile"),
     OptionSpec("density", INT, "Note density", "Notes per bar on each written track (0: as the model likes)",
                0, 64, 0, unit="notes per bar", slider_high=16, decimals=0, missing="no note-density control",
                off_value=0),
@@ -180,6 +187,7 @@ class GenerationOptions:
     track_noise_sd: Mapping[str, float] | None = None
     track_style_alpha: Mapping[str, float] | None = None
     key_lock: str | None = None
+    pitch_profile: str | None = None
     density: int | None = None
     lowest_pitch: int | None = None
     highest_pitch: int | None = None
@@ -231,7 +239,11 @@ def choice_value(spec: OptionSpec, value: Any) -> str | None:
     for choice in spec.choices:
         if choice.lower() == wanted:
             return choice
-    if spec.name == "key_lock":
+    if spec.name == "pitch_profile":
+        weights = profile_weights(wanted)
+        if weights is not None:
+            return " ".join(f"{w:g}" for w in weights)
+    if spec.name in ("key_lock", "pitch_profile"):
         from app.core.keys import normalize_key
 
         try:
@@ -239,6 +251,21 @@ def choice_value(spec: OptionSpec, value: Any) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def profile_weights(text: str) -> tuple[float, ...] | None:
+    """The 12 pitch-class weights (C to B) a ``pitch_profile`` value gives as numbers ("2 0 1 0 1 1 0 1 0 1 0 1",
+    commas allowed), or None when it is not 12 non-negative numbers with at least one above zero."""
+    parts = text.replace(",", " ").split()
+    if len(parts) != 12:
+        return None
+    try:
+        weights = tuple(float(p) for p in parts)
+    except ValueError:
+        return None
+    if any(w != w or w < 0 or w == float("inf") for w in weights) or not any(weights):
+        return None
+    return weights
 
 
 def resolve_options(model: str, takes: Iterable[str], given: Mapping[str, Any]) -> GenerationOptions:
