@@ -114,4 +114,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines += ["", "Overlap: MGEval's overlapping area of the held-out intra-set and the inter-set distance densities "
                   "(1 = as close as held-out pieces are to one another).",
               "The held-out column's copied run is that of held-out pieces against the training split."]
+    if "band" in report:
+        from models.evaluation.band import band_table
+
+        lines += band_table(report["band"])
     return "\n".join(lines)

@@ -16,7 +16,8 @@ The report holds the fields of ``summary.summarize`` for the model, and under
   music shares with the training set by chance.
 
 ``reference`` describes the held-out pieces (feature means, track metrics,
-in-key share) for comparison.
+in-key share) for comparison. On ``corpus:band``, ``band`` holds MuseGAN's
+metrics per role for every model that accompanies (``models.evaluation.band``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.core.provenance import Provenance
 from app.core.score import Score
 from models.common.generator import GenerationRequest, Generator, Progress
 from models.common.spec import EvalSpec, ModelSpec
+from models.evaluation.band import BAND_DATA, band_report
 from models.evaluation.data import EvalData, Seed, load_abc_data, load_note_data
 from models.evaluation.summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
 from models.metrics import SCALAR_FEATURES, piece_features
@@ -123,6 +125,10 @@ def evaluate(options: EvalOptions) -> EvalRun:
         # each scalar feature per piece, for the plots of the distributions
         "distributions": {label: _scalars(found) for label, found in features.items()},
     }
+    if BAND_DATA in specs:  # band pieces: MuseGAN's metrics per role, for every model that accompanies too
+        generated = {name: (gen, pieces), (label if label != name else f"{label} baseline"): (fitted, baseline_pieces)}
+        report["band"] = yield from band_report(
+            options, data, generated, lambda g, what: _generate(g, data.seeds, options, 0, 0, what))
     report["seconds"] = round(time.perf_counter() - started, 1)
     yield Progress(total, total, "done")
     return report

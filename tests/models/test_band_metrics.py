@@ -87,3 +87,23 @@ def test_roles_by_name_then_program_and_the_summary():
     assert summary["roles"]["bass"] == {"empty_bars": 0.5, "used_pitch_classes": 0.5, "qualified_notes": 1.0,
                                         "drum_pattern": None, "pieces": 2}
     assert summary["tonal_distance"] == {"lead / bass": 1.0} and summary["pieces"] == 2
+
+
+def test_the_eval_band_table_puts_each_set_beside_the_data():
+    from models.evaluation.band import band_table, measure
+
+    sixteenth = PPQ // 4
+    band = _band([Note(start=0, pitch=72, duration=PPQ * 8)], [Note(start=0, pitch=36, duration=PPQ * 8)],
+                 [Note(start=i * sixteenth, pitch=42, duration=sixteenth) for i in range(32)])
+    lone = Score(tracks=(Track("Piano", 0, False, (Note(start=0, pitch=60, duration=PPQ),)),), ppq=PPQ)
+    report = {"bars": 2, "timed_bars": 8, "sets": {
+        "tiny-band": {**measure([band], 2), "seconds": 0.25, "tracks_written": 3},
+        "markov": {**measure([lone], 2), "seconds": 0.05, "tracks_written": 1},
+        "held-out": measure([band, band], 2)}}
+    assert report["sets"]["held-out"]["roles"]["drums"]["drum_pattern"] == 1.0
+    lines = band_table(report)
+    assert lines[2].split() == ["lead", "drums", "bass", "piano"]
+    assert lines[3].split() == ["tiny-band", "EB", "0.00", "0.00", "0.00", "-"]
+    assert any(line.split() == ["markov", "EB", "-", "-", "-", "0.50"] for line in lines)
+    assert any(line.split() == ["held-out", "DP", "-", "1.00", "-", "-"] for line in lines)
+    assert lines[-2:] == ["  tiny-band: 0.25 s, 3 tracks", "  markov: 0.05 s, 1 track"]

@@ -1,0 +1,121 @@
+"""The band section of ``cadenza eval ... --data corpus:band``: MuseGAN's metrics per role, model by model.
+
+When the held-out pieces are band pieces, the evaluation adds under
+``band`` the metrics of ``models.metrics.band`` (empty bars, used pitch
+classes, qualified notes, drum pattern per role; tonal distance between
+roles) for
+
+* the evaluated model and the baseline fitted in the same run (their pieces
+  from the held-out seeds),
+* every other installed model whose spec says it ``accompanies`` (a band
+  model), from the same seeds with the same random seeds, so one run
+  compares them all,
+* the training split and the held-out pieces themselves (the data's own
+  values, the figures a model should come near),
+
+and each model's time to write :data:`TIMED_BARS` bars from the first seed
+(one variation, on the evaluation's device), with the number of tracks it
+wrote. MuseGAN's published LPD-5 figures are not quoted: the paper's table
+could not be read here, and a figure from memory would be worse than none.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Generator as PyGenerator, Sequence
+
+from app.core.errors import CadenzaError
+from app.core.score import Score
+from models.common.generator import GenerationRequest, Generator, Progress
+from models.metrics.band import BAND_ROLES, band_metrics, band_summary
+
+BAND_DATA = "corpus:band"
+TIMED_BARS = 8
+FIGURES = (("empty_bars", "EB"), ("used_pitch_classes", "UPC"), ("qualified_notes", "QN"), ("drum_pattern", "DP"))
+
+
+def other_band_models(evaluated: str | None) -> list[tuple[str, str]]:
+    """(name, checkpoint folder) of the installed checkpoints, other than ``evaluated``, whose model accompanies."""
+    from models.registry import get_spec, list_models
+
+    found = []
+    for entry in list_models():
+        try:
+            accompanies = get_spec(entry.arch).accompanies
+        except CadenzaError:
+            continue
+        if accompanies and entry.name != evaluated:
+            found.append((entry.name, str(entry.path)))
+    return found
+
+
+def _timed(gen: Generator, seed: Score | None, random_seed: int, device: str) -> tuple[float, int]:
+    """Seconds to write TIMED_BARS bars from ``seed``, and how many tracks with notes came back."""
+    started = time.perf_counter()
+    run = gen.generate(GenerationRequest(seed=seed, bars=TIMED_BARS, variations=1, random_seed=random_seed,
+                                         device=device))
+    while True:
+        try:
+            next(run)
+        except StopIteration as stop:
+            pieces = list(stop.value or [])
+            break
+    tracks = sum(1 for t in pieces[0].tracks if t.notes) if pieces else 0
+    return round(time.perf_counter() - started, 3), tracks
+
+
+def band_report(options, data, generated: dict[str, tuple[Generator, list[Score]]], generate_pieces
+                ) -> PyGenerator[Progress, None, dict[str, Any]]:
+    """The band section (see the module docstring). ``generated`` maps a label to its generator and pieces;
+    ``generate_pieces(gen, label)`` is the evaluation's own generator function over the held-out seeds."""
+    from models.registry import load_generator
+
+    generated = dict(generated)
+    for name, checkpoint in other_band_models(options.model):
+        yield Progress(0, 0, f"band: loading {name}")
+        gen = load_generator(None, checkpoint, options.device)
+        generated[name] = (gen, (yield from generate_pieces(gen, name)))
+    seed = data.seeds[0].score if data.seeds else None
+    sets: dict[str, Any] = {}
+    for label, (gen, pieces) in generated.items():
+        yield Progress(0, 0, f"band: timing {label}")
+        seconds, tracks = _timed(gen, seed, options.random_seed, options.device)
+        sets[label] = {**measure(pieces, options.bars), "seconds": seconds, "tracks_written": tracks}
+    sets["training split"] = measure(data.train_pieces, options.bars)
+    sets["held-out"] = measure(data.reference, options.bars)
+    return {"bars": options.bars, "timed_bars": TIMED_BARS, "sets": sets}
+
+
+def measure(pieces: Sequence[Score], bars: int) -> dict[str, Any]:
+    """:func:`models.metrics.band.band_summary` of ``pieces`` measured over ``bars`` bars."""
+    return band_summary([band_metrics(p, bars) for p in pieces])
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def band_table(band: dict[str, Any]) -> list[str]:
+    """The band section as text: a row per set and figure, a column per role; then TD pairs and times."""
+    sets = band["sets"]
+    roles = [r for r in BAND_ROLES if any(r in s["roles"] for s in sets.values())]
+    width = max([len(label) for label in sets] + [10]) + 6
+    lines = ["", f"Band (MuseGAN's metrics per role over {band['bars']} bars; EB empty bars, UPC pitch classes a bar, "
+                 "QN notes a 32nd or longer, DP drum onsets on the 16th grid):",
+             " " * width + "".join(f"{r:>9}" for r in roles)]
+    for label, figures in sets.items():
+        for key, short in FIGURES:
+            cells = [figures["roles"].get(r, {}).get(key) for r in roles]
+            if any(c is not None for c in cells):
+                lines.append(f"{label[:width - 6]:<{width - 5}}{short:<5}" + "".join(f"{_cell(c):>9}" for c in cells))
+    pairs = sorted({p for s in sets.values() for p in s["tonal_distance"]})
+    if pairs:
+        lines += ["", "Tonal distance between roles (lower: closer harmony):",
+                  " " * width + "".join(f"{p.replace(' / ', '/'):>15}" for p in pairs)]
+        lines += [f"{label[:width]:<{width}}" + "".join(f"{_cell(s['tonal_distance'].get(p)):>15}" for p in pairs)
+                  for label, s in sets.items()]
+    timed = [(label, s) for label, s in sets.items() if "seconds" in s]
+    lines += ["", f"Time to write {band['timed_bars']} bars (one variation) on this machine:"]
+    lines += [f"  {label}: {s['seconds']:.2f} s, {s['tracks_written']} track{'s' * (s['tracks_written'] != 1)}"
+              for label, s in timed]
+    return lines
