@@ -162,8 +162,8 @@ class GenerationPanel(QWidget):
 
     def _job(self, info: ModelInfo, new_random_seed: bool, seed_source: dict) -> Job | None:
         """The run the controls describe (None, said under the buttons, when it cannot run)."""
-        if info.problem:
-            self._say(info.problem, error=True)
+        if why := self.models.why_not(info):
+            self._say(why, error=True)
             return None
         random_seed = self.controls.next_random_seed() if new_random_seed else self.controls.random_seed.value()
         state = replace(self.controls.state(), random_seed=random_seed)
@@ -294,6 +294,7 @@ class GenerationPanel(QWidget):
         if source.get("kind") != "selection":
             self.settings.generation_seed = source
         if source.get("kind", "none") == "none":
+            self._fit_models(None)
             return
         self.service.load_source(source, on_result=lambda score, s=source: self._show_seed(s, score),
                                  on_error=lambda message: self.seeds.show_preview(None, message))
@@ -301,6 +302,15 @@ class GenerationPanel(QWidget):
     def _show_seed(self, source: dict, score: Score | None) -> None:
         if source == self.seeds.source():
             self.seeds.show_preview(score)
+            self._fit_models(score)
+
+    def _fit_models(self, seed: Score | None) -> None:
+        """Grey out the models that cannot take ``seed``; say so when the chosen one was one of them."""
+        why = self.models.set_seed(seed)
+        if why:
+            chosen = self.models.current()
+            instead = chosen is not None and self.models.why_not(chosen) is None
+            self._say(why + (f" {chosen.name} is chosen instead." if instead else ""), error=True)
 
     @Slot(object)
     def _on_seeds_audition_requested(self, source: dict) -> None:
