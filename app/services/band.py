@@ -15,7 +15,7 @@ model:
   line of chord symbols over rests (``"C"z2 "G"z2 | "Am"z4 |``);
 * one variation, with the run's random seed.
 
-The answer's tracks other than the lead are the band; they are cut to the
+The answer's tracks other than the lead (``band_roll.track_role``) are the band; they are cut to the
 lead's bars, moved to where the melody sits in the score, and added after
 the score's tracks in one undoable step. The run goes in the task runner's
 ``ADD_BAND`` worker (its own kind: it never cancels the Generate panel's
@@ -37,6 +37,7 @@ from app.services.generation import GeneratorPool, ModelInfo
 from app.services.regions import bar_at, bar_start
 from app.tasks import TaskKind, TaskRunner
 from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM
+from models.common.band_roll import LEAD, track_role
 from models.common.chord_charts import chord_tones
 
 MAX_BARS = 64
@@ -129,7 +130,7 @@ def band_tracks(variation: Score, lead: Lead) -> list[Track]:
     place in the score; GenerationError when it wrote none."""
     length, tracks = lead.length, []
     for track in variation.tracks:
-        if track.name.strip().lower() == LEAD_NAME.lower() or track.notes == lead.seed.tracks[0].notes:
+        if track_role(track) == LEAD or track.notes == lead.seed.tracks[0].notes:
             continue
         notes = [replace(n, start=n.start + lead.offset, duration=min(n.duration, length - n.start))
                  for n in track.notes if 0 <= n.start < length]

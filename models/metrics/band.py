@@ -3,10 +3,10 @@
 A band piece is read as one piano roll per role (the lead and LPD-5's drums,
 bass, guitar, piano, strings), at 24 time steps per quarter note (96 per 4/4
 bar, the resolution of MuseGAN's LPD-5 rolls), so the figures can stand
-beside those the paper published. A score's tracks are given roles by name
-(``Lead``, ``Drums``...) or else by GM program family (``program_role`` of the
-band corpus, one table for the corpus and the metrics); tracks of one role are
-merged, as LPD-5 merges them.
+beside those the paper published. A score's tracks are given roles as the band
+models read them (``models.common.band_roll.track_role``: by name, drum channel
+or GM program family, one mapping for the corpus, the models and the metrics);
+tracks of one role are merged, as LPD-5 merges them.
 
 * **EB**, empty bars: the share of bars in which the role plays nothing.
 * **UPC**, used pitch classes: pitch classes sounding per bar (0-12), averaged
@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from app.core.score import Score, Track
-from models.common.band_corpus import LEAD_NAME, ROLES, program_role
+from models.common.band_roll import TRACKS, track_role
 from models.metrics.tracks import (STEPS_PER_QUARTER, bar_steps, empty_bar_rate, note_steps, tonal_distance, track_roll,
                                    used_pitch_classes)
 
@@ -41,7 +41,7 @@ STEPS_PER_BEAT = 24  # MuseGAN's LPD-5 resolution: 96 steps in a 4/4 bar
 QUALIFIED_STEPS = 3  # a 32nd note
 GRID = 6  # a 16th note at 24 steps per beat
 NEAR_GRID = 0.1  # MuseGAN's tolerance one step off the grid
-BAND_ROLES = ("lead",) + ROLES
+BAND_ROLES = TRACKS  # the lead, then the five LPD-5 roles
 METRICS = ("empty_bars", "used_pitch_classes", "qualified_notes", "drum_pattern")
 
 
@@ -76,16 +76,6 @@ def empty_bars(roll: np.ndarray, bars: Sequence[tuple[int, int]]) -> float:
 
 
 # -- on scores ----------------------------------------------------------------------------------
-def role_of(track: Track) -> str | None:
-    """The band role a track plays: by its name, else by its program family (None: not a band part)."""
-    name = track.name.strip().lower()
-    if name == LEAD_NAME.lower():
-        return "lead"
-    if name in ROLES and (name == "drums") == track.is_drum:
-        return name
-    return program_role(track.program, track.is_drum)
-
-
 def band_metrics(score: Score, bars: int | None = None) -> dict[str, Any]:
     """``{"roles": {role: {EB, UPC, QN, DP}}, "tonal_distance": {"bass / guitar": TD}}`` of one piece.
 
@@ -99,7 +89,7 @@ def band_metrics(score: Score, bars: int | None = None) -> dict[str, Any]:
     n_fine, n_coarse = spans[-1][1], coarse_spans[-1][1]
     by_role: dict[str, list[Track]] = defaultdict(list)
     for track in score.tracks:
-        role = role_of(track)
+        role = track_role(track)
         if role is not None and track.notes:
             by_role[role].append(track)
     roles: dict[str, dict[str, float | None]] = {}

@@ -136,3 +136,32 @@ def test_add_a_band_says_why_it_cannot(band_window, qtbot):
     window.generation.models = []
     assert band.open_dialog() is None and messages[-1] == NO_MODEL
     assert window.doc.undo_stack.count() == 0
+
+
+class SlowBand(TinyBand):
+    """Takes its time (a step every 20 ms), so the run can be cancelled in the middle."""
+
+    def generate(self, request):
+        import time
+
+        for step in range(500):
+            time.sleep(0.02)
+            yield Progress(step, 500, "thinking")
+        return (yield from super().generate(request))
+
+
+def test_cancelling_add_a_band_adds_nothing(band_window, qtbot):
+    window = band_window
+    window.generation.pool.put("/nowhere/tiny-band", "auto", SlowBand())
+    band = window.generation_ui.band
+    messages = []
+    band.status_message.connect(messages.append)
+    dialog = band.open_dialog()
+    with qtbot.waitSignal(band.service.progress, timeout=TIMEOUT_MS):
+        dialog.add_button.click()
+    assert not dialog.add_button.isEnabled() and band.service.is_running()
+    dialog.reject()  # Cancel: the run stops, nothing is added
+    assert messages[-1] == "Add a Band cancelled; nothing was added."
+    qtbot.waitUntil(lambda: not band.service.is_running(), timeout=TIMEOUT_MS)
+    assert [t.name for t in window.doc.score.tracks] == ["Melody", "Kit"]
+    assert window.doc.undo_stack.count() == 0

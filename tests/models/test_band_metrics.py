@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from app.core.score import Note, Score, Track
-from models.metrics.band import (band_metrics, band_summary, drum_pattern, empty_bars, qualified_notes, role_of,
+from models.common.band_roll import track_role
+from models.metrics.band import (band_metrics, band_summary, drum_pattern, empty_bars, qualified_notes,
                                  used_pitch_classes_per_bar)
 
 PPQ = 480
@@ -75,10 +76,10 @@ def test_band_metrics_tonal_distance_of_c_against_f_sharp():
 
 
 def test_roles_by_name_then_program_and_the_summary():
-    assert role_of(Track("Lead", 73, False, ())) == "lead"
-    assert role_of(Track("Comping", 27, False, ())) == "guitar"
-    assert role_of(Track("Kit", 0, True, ())) == "drums"
-    assert role_of(Track("Sitar", 104, False, ())) is None
+    assert track_role(Track("Lead", 73, False, ())) == "lead"
+    assert track_role(Track("Comping", 27, False, ())) == "guitar"
+    assert track_role(Track("Kit", 0, True, ())) == "drums"
+    assert track_role(Track("Sitar", 104, False, ())) is None
     one = {"roles": {"bass": {"empty_bars": 0.0, "used_pitch_classes": 1.0, "qualified_notes": 1.0,
                               "drum_pattern": None}}, "tonal_distance": {"lead / bass": 1.0}}
     two = {"roles": {"bass": {"empty_bars": 1.0, "used_pitch_classes": 0.0, "qualified_notes": None,
