@@ -1,8 +1,8 @@
 """Band rolls: a score's lead and its five LPD-5 roles as 128-pitch binary rolls on a 16th-note grid.
 
-The band models (multitrack-rnn, harmony-cnn, band-gan) read and write music as LPD-5 does: one
+The band models read and write music as LPD-5 does: one
 ``(steps, 128)`` boolean roll per role, a step being a 16th note from tick 0 (the first bar line),
-all 128 MIDI pitches (no pitch window, unlike vae-nn's roles). :data:`TRACKS` is the order of the
+all 128 MIDI pitches (no per-role pitch window). :data:`TRACKS` is the order of the
 rolls: the lead (the melody) first, then :data:`ROLES`, the five roles of ``corpus:band``
 (``band_corpus.ROLES``: drums, bass, guitar, piano, strings).
 
@@ -18,17 +18,28 @@ rolls: the lead (the melody) first, then :data:`ROLES`, the five roles of ``corp
   step only (LPD-5's drum tracks hold onsets).
 * **Rolls to notes** (:func:`roll_notes`): the held steps of a pitch become one note; a drum hit
   lasts one step.
+* **What a generation writes** (:func:`plan_band`): a seed holding a lead and no band is
+  *accompanied*: the band is written under the lead, from its first bar to its last (the length
+  asked for is not used); any other seed (a band, a band with its lead, or none) is *continued*:
+  ``bars`` new bars after the seed's last whole bar, the lead silent there (a model that writes
+  the lead writes it).
+* **Training pieces** (:func:`load_band_pieces`): every piece of the datasets (``corpus:band`` or
+  folders of multi-track MIDI, read with the same mapping) as rolls, by its fixed split, with what
+  the model card says about the data (for ``corpus:band``, ``band_corpus.band_summary``).
 
 Pure: numpy and the score model; no torch, no Qt.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from app.core.score import Note, Score, Track
+from app.core.errors import DatasetError
+from app.core.timing import bpm_at, signature_at
+from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM, ROLE_PROGRAMS, ROLES, program_role
 
 LEAD = "lead"
@@ -183,3 +194,91 @@ def feasible_shifts(rolls: np.ndarray, limit: int) -> list[int]:
     if not len(used):
         return [0]
     return [s for s in range(-limit, limit + 1) if 0 <= used[0] + s and used[-1] + s < PITCHES]
+
+
+@dataclass
+class BandPieces:
+    """Training, validation and test pieces as ``(len(TRACKS), steps, 128)`` rolls, and the card's data facts."""
+
+    train: list[np.ndarray]
+    valid: list[np.ndarray]
+    test: list[np.ndarray]
+    datasets: dict[str, Any] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
+
+    def steps(self) -> dict[str, int]:
+        return {s: int(sum(r.shape[1] for r in getattr(self, s))) for s in ("train", "valid", "test")}
+
+
+def load_band_pieces(specs: Sequence[str], min_steps: int = 32) -> BandPieces:
+    """Every piece of ``specs`` with a band part and at least ``min_steps`` steps, as rolls by split.
+
+    DatasetError in one sentence when no training piece has a band part.
+    """
+    from models.common.corpus import load_scores
+
+    pieces: BandPieces = BandPieces([], [], [])
+    for spec in specs:
+        report = load_scores(spec)
+        used = 0
+        for item in report.items:
+            rolls = score_rolls(item.score)
+            if rolls.shape[1] >= min_steps and rolls[1:].any():
+                getattr(pieces, item.split).append(rolls)
+                used += 1
+        info: dict[str, Any] = {"items": len(report.items), "skipped": report.skipped, "used": used}
+        if spec == "corpus:band":
+            from models.common.band_corpus import band_summary
+
+            info["summary"] = band_summary()
+        pieces.datasets[spec] = info
+    if not pieces.train:
+        raise DatasetError(f"No training piece of {', '.join(specs)} has drums, bass, guitar, piano or strings "
+                           f"{min_steps // 16} bars long; train on corpus:band or multi-track MIDI files.")
+    return pieces
+
+
+@dataclass(frozen=True)
+class BandPlan:
+    """What a band model writes for a seed: ``context`` ``(6, C, 128)`` rolls before the written steps
+    (C = 0 when accompanying), ``lead`` ``(steps, 128)`` under the written steps, and the score the
+    written tracks take their tempo, meter and key from."""
+
+    accompany: bool
+    context: np.ndarray
+    lead: np.ndarray
+    like: Score
+    bar_steps: int
+    programs: dict[str, int]
+
+    @property
+    def steps(self) -> int:
+        return self.lead.shape[0]
+
+
+def plan_band(seed: Score | None, bars: int) -> BandPlan:
+    """The plan of a band generation from ``seed`` (see the module docstring: accompany or continue)."""
+    programs = band_programs(seed)
+    if seed is None or not seed.note_count:
+        like = Score()
+        per_bar = bar_steps(like)
+        return BandPlan(False, np.zeros((len(TRACKS), 0, PITCHES), dtype=bool),
+                        np.zeros((bars * per_bar, PITCHES), dtype=bool), like, per_bar, programs)
+    parts = band_parts(seed)
+    tick = max(seed.end - 1, 0)
+    sig = signature_at(seed, tick)
+    if parts[LEAD] and not any(parts[r] for r in ROLES):
+        like = Score(ppq=seed.ppq, tempos=seed.tempos, time_signatures=seed.time_signatures[:1], key=seed.key,
+                     title=seed.title)
+        per_bar = bar_steps(like)
+        lead_bars = -(-max(round(n.end / step_ticks(seed.ppq)) for n in parts[LEAD]) // per_bar)
+        rolls = band_rolls(parts, seed.ppq, lead_bars * per_bar)
+        return BandPlan(True, rolls[:, :0], rolls[0], like, per_bar, programs)
+    like = Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
+                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
+    per_bar = bar_steps(like)
+    end = round(seed.end / step_ticks(seed.ppq))
+    context = band_rolls(parts, seed.ppq, max(1, -(-end // per_bar)) * per_bar)
+    return BandPlan(False, context, np.zeros((bars * per_bar, PITCHES), dtype=bool), like, per_bar, programs)
