@@ -15,17 +15,23 @@ roles) for
 
 and each model's time to write :data:`TIMED_BARS` bars from the first seed
 (one variation, on the evaluation's device), with the number of tracks it
-wrote. MuseGAN's published LPD-5 figures are not quoted: the paper's table
+wrote. A model that accompanies is also measured *accompanying*: given the
+lead alone of each held-out piece's bars (Add a Band's request), its band
+is measured with the true lead, so the lead's tonal distances say how well
+the band fits a melody it did not write. MuseGAN's published LPD-5 figures are not quoted: the paper's table
 could not be read here, and a figure from memory would be worse than none.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any, Generator as PyGenerator, Sequence
 
 from app.core.errors import CadenzaError
-from app.core.score import Score
+from app.core.score import Score, Track
+from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM
+from models.common.band_roll import LEAD, track_role
 from models.common.generator import GenerationRequest, Generator, Progress
 from models.metrics.band import BAND_ROLES, band_metrics, band_summary
 
@@ -49,17 +55,37 @@ def other_band_models(evaluated: str | None) -> list[tuple[str, str]]:
     return found
 
 
-def _timed(gen: Generator, seed: Score | None, random_seed: int, device: str) -> tuple[float, int]:
-    """Seconds to write TIMED_BARS bars from ``seed``, and how many tracks with notes came back."""
-    started = time.perf_counter()
-    run = gen.generate(GenerationRequest(seed=seed, bars=TIMED_BARS, variations=1, random_seed=random_seed,
-                                         device=device))
+def _drain(run) -> list[Score]:
     while True:
         try:
             next(run)
         except StopIteration as stop:
-            pieces = list(stop.value or [])
-            break
+            return list(stop.value or [])
+
+
+def accompanied(gen: Generator, pieces: Sequence[Score], options) -> PyGenerator[Progress, None, list[Score]]:
+    """Each piece's lead accompanied by ``gen`` (the lead alone as the seed, as Add a Band sends it): the band
+    it wrote with the true lead. Pieces without a lead are skipped."""
+    out = []
+    for i, piece in enumerate(pieces):
+        lead = [t for t in piece.tracks if track_role(t) == LEAD and t.notes]
+        if not lead:
+            continue
+        seed = replace(piece, tracks=(Track(LEAD_NAME, LEAD_PROGRAM, False, lead[0].notes),), provenance={})
+        request = GenerationRequest(seed=seed, bars=options.bars, variations=1, random_seed=options.random_seed + i,
+                                    device=options.device)
+        answer = _drain(gen.generate(request))
+        band = tuple(t for t in answer[0].tracks if track_role(t) != LEAD) if answer else ()
+        out.append(replace(seed, tracks=seed.tracks + band))
+        yield Progress(i + 1, len(pieces), f"band: {gen.name} accompanying piece {i + 1} of {len(pieces)}")
+    return out
+
+
+def _timed(gen: Generator, seed: Score | None, random_seed: int, device: str) -> tuple[float, int]:
+    """Seconds to write TIMED_BARS bars from ``seed``, and how many tracks with notes came back."""
+    started = time.perf_counter()
+    pieces = _drain(gen.generate(GenerationRequest(seed=seed, bars=TIMED_BARS, variations=1, random_seed=random_seed,
+                                                   device=device)))
     tracks = sum(1 for t in pieces[0].tracks if t.notes) if pieces else 0
     return round(time.perf_counter() - started, 3), tracks
 
@@ -81,6 +107,9 @@ def band_report(options, data, generated: dict[str, tuple[Generator, list[Score]
         yield Progress(0, 0, f"band: timing {label}")
         seconds, tracks = _timed(gen, seed, options.random_seed, options.device)
         sets[label] = {**measure(pieces, options.bars), "seconds": seconds, "tracks_written": tracks}
+        if gen.spec.accompanies:
+            sets[f"{label} accompanying"] = measure((yield from accompanied(gen, data.reference, options)),
+                                                    options.bars)
     sets["training split"] = measure(data.train_pieces, options.bars)
     sets["held-out"] = measure(data.reference, options.bars)
     return {"bars": options.bars, "timed_bars": TIMED_BARS, "sets": sets}
