@@ -66,12 +66,13 @@ class ModelInfo:
 
 def scan_models() -> tuple[list[ModelInfo], dict[str, str]]:
     """Every checkpoint with its model's spec, and the usable devices with a description (worker: imports torch)."""
+    from models.common.spec import card_spec
     from models.registry import get_spec, list_models
 
     infos = []
     for entry in list_models():
         try:
-            spec, problem = get_spec(entry.arch), None
+            spec, problem = card_spec(get_spec(entry.arch), entry.card), None
         except CadenzaError:
             spec, problem = None, (f"The {entry.name} checkpoint needs the {entry.arch} model, "
                                    "which is not installed.")

@@ -18,7 +18,7 @@ Pure: no torch, no Qt.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from models.common.options import MODEL_OPTIONS
@@ -157,3 +157,18 @@ class ModelSpec:
 
     def takes(self, option: str) -> bool:
         return option in self.options
+
+
+def card_spec(spec: ModelSpec, card: dict[str, Any]) -> ModelSpec:
+    """``spec`` as one checkpoint plays it: its card (``config.json``) may say what this checkpoint accepts
+    and can do where its model's checkpoints differ, with ``seeds`` (seed kinds) and ``accompanies`` (a model
+    trained on the band corpus may hear drums and write a band where the same model trained on chorales does
+    neither). The model list, the greying of models a seed does not fit, Add a Band and ``cadenza eval`` read
+    it, without loading weights."""
+    changes: dict[str, Any] = {}
+    seeds = card.get("seeds")
+    if isinstance(seeds, list) and seeds and set(seeds) <= set(SEED_KINDS):
+        changes["seeds"] = frozenset(seeds)
+    if isinstance(card.get("accompanies"), bool):
+        changes["accompanies"] = card["accompanies"]
+    return replace(spec, **changes) if changes else spec

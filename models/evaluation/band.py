@@ -33,6 +33,7 @@ from app.core.score import Score, Track
 from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM
 from models.common.band_roll import LEAD, track_role
 from models.common.generator import GenerationRequest, Generator, Progress
+from models.common.spec import card_spec
 from models.metrics.band import BAND_ROLES, band_metrics, band_summary
 
 BAND_DATA = "corpus:band"
@@ -47,7 +48,7 @@ def other_band_models(evaluated: str | None) -> list[tuple[str, str]]:
     found = []
     for entry in list_models():
         try:
-            accompanies = get_spec(entry.arch).accompanies
+            accompanies = card_spec(get_spec(entry.arch), entry.card).accompanies
         except CadenzaError:
             continue
         if accompanies and entry.name != evaluated:
@@ -107,7 +108,7 @@ def band_report(options, data, generated: dict[str, tuple[Generator, list[Score]
         yield Progress(0, 0, f"band: timing {label}")
         seconds, tracks = _timed(gen, seed, options.random_seed, options.device)
         sets[label] = {**measure(pieces, options.bars), "seconds": seconds, "tracks_written": tracks}
-        if gen.spec.accompanies:
+        if card_spec(gen.spec, gen.card).accompanies:
             sets[f"{label} accompanying"] = measure((yield from accompanied(gen, data.reference, options)),
                                                     options.bars)
     sets["training split"] = measure(data.train_pieces, options.bars)

@@ -9,7 +9,8 @@ from PySide6.QtCore import Qt
 from app.core.score import Note, Score, Track
 from app.services.generation import ModelInfo
 from app.ui.generation.model_picker import ModelPicker
-from models.common.spec import DRUMS, MONOPHONIC, POLYPHONIC, EntryPoint, ModelSpec
+from app.services.band import band_models
+from models.common.spec import DRUMS, MONOPHONIC, POLYPHONIC, EntryPoint, ModelSpec, card_spec
 
 
 def _info(name: str, seeds: frozenset) -> ModelInfo:
@@ -45,3 +46,16 @@ def test_a_model_that_cannot_hear_the_seeds_drums_is_greyed_out_with_the_reason(
     assert picker.set_seed(BAND) is None and items.item(0).isEnabled()  # it plays the tune, and says what it leaves
     assert items.item(0).toolTip() == ("melodist writes music\nmelodist continues the seed's pitched parts and leaves "
                                        "out its drum track 'Rock Beat', which it does not play.")
+
+
+def test_a_checkpoint_card_says_what_that_checkpoint_takes_and_whether_it_accompanies(qtbot):
+    melodist = _info("melodist", frozenset({MONOPHONIC, POLYPHONIC}))
+    card = {"seeds": [MONOPHONIC, POLYPHONIC, DRUMS], "accompanies": True}
+    band_checkpoint = ModelInfo("melodist-band", "melodist", Path("/nowhere/band"), False, card,
+                                card_spec(melodist.spec, card))
+    assert band_models([melodist, band_checkpoint]) == [band_checkpoint]
+    picker = ModelPicker()
+    qtbot.addWidget(picker)
+    picker.set_models([melodist, band_checkpoint], "melodist")
+    assert picker.set_seed(GROOVE) is not None and picker.current().name == "melodist-band"
+    assert card_spec(melodist.spec, {"seeds": ["telepathy"], "accompanies": "yes"}) is melodist.spec  # ignored
