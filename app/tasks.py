@@ -65,6 +65,7 @@ class TaskKind(StrEnum):
     TRAINING_DEVICES = "training-devices"  # the training dialog's device list
     TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
     LISTENING_TEST = "listening-test"  # the Listening Test dialog's clips made
+    HUMANIZE = "humanize"  # Edit > Humanize: a selection played expressively
 
 
 # kinds whose work is the user's files: shutdown waits for them to finish, however long it takes
