@@ -55,8 +55,11 @@ SPECS = (
     Spec("move_left", "Move Left by Grid", "Left", scope="roll"),
     Spec("move_right", "Move Right by Grid", "Right", scope="roll"),
     Spec("quantize", "&Quantize", "Q", scope="roll"),
+    Spec("humanize", "&Humanize…", None, "Play the selection (or the track) expressively: new velocities and "
+         "small timing offsets, the same notes"),
     Spec("tool_draw", "&Draw Tool", "D", "Click-drag to draw notes", scope="roll", checkable=True),
-    Spec("tool_select", "&Select Tool", "S", "Select, move and resize notes", scope="roll", checkable=True),
+    Spec("tool_select", "&Select Tool", "S", "Select, move and resize notes (by grid steps, keeping a note's "
+         "offset from the grid; Shift+drag: freely)", scope="roll", checkable=True),
     Spec("tool_erase", "&Erase Tool", "E", "Click or drag over notes to erase them", scope="roll", checkable=True),
     # transport
     Spec("play", "&Play / Stop", "Space", "Play from the playhead, or the selection; Space again stops",

@@ -34,6 +34,7 @@ from app.ui.dialogs.about import about_box
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
 from app.ui.file_controller import FileController
+from app.ui.humanize_runs import HumanizeRuns
 from app.ui.pianoroll import PianoRoll
 from app.ui.playback_controller import PlaybackController
 from app.ui.later_panels import BUILDERS
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
                                     self._selection_by_track)
         self.playback = PlaybackController(self.doc, self.player, self.roll, self.actions["play"],
                                            self.actions["loop"], self)
+        self.humanize = HumanizeRuns(self.doc, self.roll, self.runner, self)
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
@@ -142,7 +144,7 @@ class MainWindow(QMainWindow):
                       None, "quit"],
             "&Edit": ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
-                      "quantize", None, "tool_draw", "tool_select", "tool_erase"],
+                      "quantize", "humanize", None, "tool_draw", "tool_select", "tool_erase"],
             "&Transport": ["play", "rewind", "loop", "follow", "metronome"],
             "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", "add_band",
                           None, "train_model", "listening_test"],
@@ -185,7 +187,7 @@ class MainWindow(QMainWindow):
             "continue_playhead": lambda: self.generation_ui.regions.continue_from_playhead(),
             "add_band": lambda: self.generation_ui.band.open_dialog(self),
             "train_model": self._open_training, "about": lambda: about_box(self).open(),
-            "listening_test": self._open_listening_test,
+            "listening_test": self._open_listening_test, "humanize": self.humanize.humanize,
         }
         for name, handler in handlers.items():
             a[name].triggered.connect(lambda _=False, h=handler: h())
@@ -202,12 +204,14 @@ class MainWindow(QMainWindow):
         roll.view_changed.connect(lambda *_: self._align_spectrogram())
         roll.installEventFilter(self)
         roll.set_context_actions([a["regenerate_selection"], a["continue_playhead"], None, a["cut"], a["copy"],
-                                  a["paste"], a["duplicate"], a["delete"], None, a["select_all"], a["quantize"]])
+                                  a["paste"], a["duplicate"], a["delete"], None, a["select_all"], a["quantize"],
+                                  a["humanize"]])
         dock = self.docks["spectrogram"]
         dock.dockLocationChanged.connect(lambda *_: self._align_spectrogram())
         dock.topLevelChanged.connect(lambda *_: self._align_spectrogram())
         roll.status_message.connect(self._status)
         self.files.status_message.connect(self._status)
+        self.humanize.status_message.connect(self._status)
         self.files.recent_changed.connect(self._fill_recent)
         self.files.opened.connect(self._on_files_opened)
         self.playback.status_message.connect(self._on_playback_status)
@@ -368,6 +372,7 @@ class MainWindow(QMainWindow):
         self._later = "closed"
         if "generation" in self._parts:
             self.generation_ui.shutdown()
+        self.humanize.shutdown()
         self.runner.shutdown(timeout_ms=250)  # first: a spectrogram may be rendering with the player's synth;
         # saves and exports are waited for in full, other results are dropped (a task stuck longer is left)
         self.player.shutdown()
