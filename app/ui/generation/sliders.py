@@ -3,8 +3,10 @@
 One row per per-model number option of ``models/common/options.py`` (its
 label, tooltip, unit, range, slider end, default and decimals; an "off"
 value and MIDI pitches written as such), one combo box per choice option
-(key lock, keep rhythm), the style song combo for the song option, then the rows every model has: length,
-variations, random seed with its lock, and the device. Each slider is paired
+(key lock, keep rhythm; the key / pitch-class profile, "From the seed" by
+default, also takes a typed key or 12 weights), the style song combo for
+the song option, then the rows every model has: length, variations, random
+seed with its lock, and the device. Each slider is paired
 with a field showing its exact value; the field reaches the option's whole
 range, the slider its usual part (``slider_high``). Rows the chosen model's
 spec lacks are disabled, with a tooltip saying why (``The markov model has no
@@ -34,6 +36,7 @@ from app.services.generation import ModelInfo
 from app.services.generation_controls import (CHOICE_OPTIONS, LENGTH, PANEL_OPTIONS, RANDOM_SEED, SONG_OPTIONS,
                                               VARIATIONS, SliderState, label_text)
 from app.ui.generation.boxes import row
+from app.ui.generation.choice_box import ChoiceBox
 from app.ui.pianoroll.keyboard import pitch_name
 from models.common.options import BY_NAME, FLOAT, OPTIONS, RANDOM_SEED_MAX, OptionSpec, missing_reason
 
@@ -151,7 +154,7 @@ class GenerationControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: dict[str, SliderRow] = {o.name: SliderRow(o, self) for o in PANEL_OPTIONS}
-        self.choices: dict[str, QComboBox] = {o.name: self._choice_box(o) for o in CHOICE_OPTIONS}
+        self.choices: dict[str, ChoiceBox] = {o.name: self._choice_box(o) for o in CHOICE_OPTIONS}
         self.song_option = SONG_OPTIONS[0] if SONG_OPTIONS else None  # the request's one style song
         self.style_song = QComboBox(self)
         self.bars = SliderRow(LENGTH, self)
@@ -177,7 +180,7 @@ class GenerationControls(QWidget):
             control.edited.connect(self.changed)
             control.released.connect(self.committed)
         for box in self.choices.values():
-            box.activated.connect(lambda _i: self.changed.emit())
+            box.picked.connect(self.changed)
         self.random_seed.valueChanged.connect(lambda _v: self.changed.emit())
         self.lock.toggled.connect(self._update_lock)
         self.dice.clicked.connect(self._on_dice_clicked)
@@ -212,13 +215,10 @@ class GenerationControls(QWidget):
         form.addRow("Device", self.device)
         self.form = form
 
-    def _choice_box(self, option: OptionSpec) -> QComboBox:
-        """A combo box of a choice option's values ("off" first), each item holding its value."""
-        box = QComboBox(self)
-        for value in option.choices:
-            box.addItem(value[:1].upper() + value[1:], value)
-        box.setToolTip(option.tooltip)
-        return box
+    def _choice_box(self, option: OptionSpec) -> ChoiceBox:
+        """A combo box of a choice option's values ("off" first), each item holding its value; an open
+        option's (the key / pitch-class profile) also takes typed values (see ``choice_box.py``)."""
+        return ChoiceBox(option, self)
 
     def _fill_style_songs(self) -> None:
         self.style_song.addItem("None", _key(NO_SOURCE))
@@ -243,11 +243,8 @@ class GenerationControls(QWidget):
         for name, row_ in self.rows.items():
             row_.set_value(state.value(name))
         for name, box in self.choices.items():
-            value = state.value(name)
             with QSignalBlocker(box):
-                if box.findData(value) < 0 and isinstance(value, str):  # a key the list lacks ("D dorian")
-                    box.addItem(value, value)
-                box.setCurrentIndex(max(0, box.findData(value)))
+                box.show_value(state.value(name))  # a key the list lacks ("D dorian") or weights are added
         self.bars.set_value(state.bars)
         self.variations.set_value(state.variations)
         with QSignalBlocker(self.random_seed):
