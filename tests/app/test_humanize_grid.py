@@ -1,8 +1,8 @@
 """The piano roll's grid no longer pulls notes onto it: a played (or humanized) note keeps its exact ticks.
 
 Opening a file shows notes where they are; moving or resizing by the mouse or the arrow keys goes by
-whole grid steps, keeping each note's offset from the grid; Shift moves freely; drawing still snaps;
-Quantize (Q) is what puts notes on the grid.
+whole grid steps, keeping each note's offset from the grid; Shift moves freely; a paste at the playhead
+keeps the phrase's offset; drawing still snaps; Quantize (Q) is what puts notes on the grid.
 """
 
 import pytest
@@ -78,6 +78,15 @@ def test_arrow_keys_and_a_resize_move_by_grid_steps_and_quantize_snaps(roll, doc
     assert notes(doc)[1] == Note(851, 65, 470 + 2 * STEP, 101)  # the end keeps its offset too
     roll.quantize()
     assert notes(doc)[1] == Note(840, 65, 720, 101)
+
+
+def test_a_pasted_phrase_keeps_its_offset_from_the_grid(roll, doc):
+    roll.select_all()
+    roll.copy()
+    roll.set_playhead(1920)
+    roll.paste()
+    assert set(notes(doc)) == set(PLAYED) | {Note(n.start - 240 + 1920, n.pitch, n.duration, n.velocity)
+                                             for n in PLAYED}  # 247 lands on 1927, not on 1920
 
 
 def test_drawing_still_snaps_to_the_grid(roll, doc, qtbot):

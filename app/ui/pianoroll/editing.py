@@ -49,13 +49,16 @@ class EditOps:
             self._push(notes, [], f"Cut {_plural(len(notes))}")
 
     def paste(self) -> None:
-        """Paste the clipboard into the active track, its first note at the playhead."""
+        """Paste the clipboard into the active track at the playhead: the first note keeps its offset from
+        the nearest grid line, so a played (or humanized) phrase keeps its feel."""
         if not CLIPBOARD:
             self.status_message.emit("Nothing to paste: copy some notes first.")
             return
         if not self.doc.score.tracks:
             return
-        new = edits.paste_notes(CLIPBOARD, self.playhead())
+        first, step = min(n.start for n in CLIPBOARD), self.grid.edit_step()
+        offset = first - round(first / step) * step
+        new = edits.paste_notes(CLIPBOARD, max(0, self.playhead() + offset))
         self._push([], new, f"Paste {_plural(len(new))}")
 
     def duplicate(self) -> None:
