@@ -55,10 +55,14 @@ class HumanizeDialog(QDialog):
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)  # busy: the model reports no steps
         self.busy.setTextVisible(False)
-        self.busy.hide()
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.hide()
+        self.message.setMinimumHeight(2 * self.message.fontMetrics().lineSpacing())  # a sentence of two lines
+        for widget in (self.busy, self.message):  # their room is kept, so the dialog never jumps
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+            widget.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.humanize_button = self.buttons.addButton("&Humanize", QDialogButtonBox.ButtonRole.AcceptRole)
         self.humanize_button.setDefault(True)
