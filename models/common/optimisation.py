@@ -30,12 +30,20 @@ def step_seed(seed: int, rank: int, step: int) -> int:
 
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW, decaying matrices and embeddings but not biases (nanoGPT's grouping)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    rest = [p for p in params if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr)
+    """AdamW, decaying matrices and embeddings but not biases (nanoGPT's grouping).
+
+    A model with ``lr_scales`` (``{submodule name: factor}``, e.g. a GAN's two time-scale update rule)
+    gets those submodules' parameters in groups whose ``lr_scale`` the loop multiplies the rate by.
+    """
+    scales: dict[str, float] = dict(getattr(model, "lr_scales", {}) or {})
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = []
+    for prefix in [*scales, None]:
+        mine = [p for n, p in named if (n.split(".")[0] == prefix if prefix else n.split(".")[0] not in scales)]
+        scale = {"lr_scale": scales[prefix]} if prefix else {}
+        groups += [{"params": [p for p in mine if p.dim() >= 2], "weight_decay": cfg.weight_decay, **scale},
+                   {"params": [p for p in mine if p.dim() < 2], "weight_decay": 0.0, **scale}]
+    return torch.optim.AdamW([g for g in groups if g["params"]] if scales else groups, lr=cfg.lr)
 
 
 def amp_setup(cfg: TrainConfig, device: torch.device) -> tuple[torch.dtype | None, Any]:

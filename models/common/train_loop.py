@@ -232,7 +232,7 @@ class _Run:
 
         An interrupt may cut the forward and backward passes (nothing is changed yet), never the update."""
         for group in self.opt.param_groups:
-            group["lr"] = lr_at(self.c.step, self.cfg, self.total)
+            group["lr"] = lr_at(self.c.step, self.cfg, self.total) * group.get("lr_scale", 1.0)
         torch.manual_seed(step_seed(self.cfg.seed, self.rank, self.c.step))
         with gpu_memory_guard(OOM_HINT):
             with self.autocast():
