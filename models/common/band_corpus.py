@@ -93,6 +93,14 @@ _FAMILY_ROLE = (  # (first GM program, last, role): the LPD-5 families first, th
     (0, 7, "piano"), (24, 31, "guitar"), (32, 39, "bass"), (40, 55, "strings"),
     (8, 23, "piano"), (56, 95, "strings"),
 )
+LPD5_FAMILIES = 4  # the first rows of _FAMILY_ROLE are LPD-5's own families; the rest are folded in here
+
+
+def role_programs(role: str, folded: bool = True) -> tuple[int, ...]:
+    """The GM programs that play ``role`` (the one table: vae-nn's track roles read it too); with
+    ``folded=False`` only LPD-5's own family (piano 0-7, guitar 24-31, bass 32-39, strings 40-55)."""
+    rows = _FAMILY_ROLE if folded else _FAMILY_ROLE[:LPD5_FAMILIES]
+    return tuple(p for low, high, r in rows if r == role for p in range(low, high + 1))
 
 
 def program_role(program: int, is_drum: bool) -> str | None:
@@ -194,7 +202,7 @@ def render_chart(chart: Chart, groove: str, bpm: int = 100, transpose: int = 0,
 def _family_program(role: str, program: int) -> int:
     """The role's most played program when it lies in the role's own LPD-5 family, else the role's default
     (an organ comping as piano is written as a piano, so the program family names the role too)."""
-    family = next(((low, high) for low, high, r in _FAMILY_ROLE[:4] if r == role), None)
+    family = next(((low, high) for low, high, r in _FAMILY_ROLE[:LPD5_FAMILIES] if r == role), None)
     return program if family and family[0] <= program <= family[1] else ROLE_PROGRAMS[role]
 
 
