@@ -30,7 +30,7 @@ only re-runs the walk and the decoders.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -46,6 +46,7 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
+from models.common.spec import DRUMS, ModelSpec
 
 from models.vae_nn.decoding import OFF_KEY, decode_steps, key_bias
 from models.vae_nn.model import VaeNN, VaeNNConfig
@@ -85,6 +86,13 @@ def seed_key(seed: Score | None) -> frozenset[int] | None:
     return key_pitch_classes(key) if key else None
 
 
+def checkpoint_spec(roles: Sequence[Role]) -> ModelSpec:
+    """vae-nn's spec as one checkpoint plays it: the tracks it writes, and drums heard in a seed when it
+    has a drum track (a band), instead of being left out as the four-voice chorale model leaves them."""
+    seeds = SPEC.seeds | {DRUMS} if any(r.is_drum for r in roles) else SPEC.seeds
+    return replace(SPEC, roles=tuple(r.name for r in roles), seeds=frozenset(seeds))
+
+
 class VaeNNGenerator(Generator):
     """A loaded vae-nn checkpoint."""
 
@@ -104,6 +112,7 @@ class VaeNNGenerator(Generator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable vae-nn model ({exc}).") from None
         self.model = model.to(self.device).eval()
+        self.spec = checkpoint_spec(self.roles)
         decoding = self.card.get("decoding", {})
         self.off_key = float(decoding.get("off_key_nats", OFF_KEY))
         self.sharpen = bool(decoding.get("sharpen", True))

@@ -7,9 +7,15 @@ substring, e.g. "soprano") or by GM program family (LPD-5's grouping: piano
 All of a score's tracks that match a role are merged into it, as LPD-5 merges
 instrument families. The first role is the lead (MelodyNN's track).
 
-Presets: ``chorales`` (soprano lead; alto, tenor, bass) and ``lpd5`` (piano
-lead; drums, guitar, bass, strings). A custom mapping is a comma-separated
+Presets: ``chorales`` (soprano lead; alto, tenor, bass), ``lpd5`` (piano
+lead; drums, guitar, bass, strings) and ``band`` (corpus:band's tracks: the
+melody as the lead; drums, bass, guitar, piano, strings, with the corpus's own
+program families, organs joining the piano and winds the strings). A seed
+with no lead track and a single pitched track gives that track to the band's
+lead, so a tune played on a piano still leads the band. A custom mapping is a comma-separated
 list ``name[:LOW-HIGH][:PROGRAM]``, lead first, matched by name.
+
+The program families come from one table, ``models.common.band_corpus``'s.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any, Sequence
 
 from app.core.errors import GenerationError
 from app.core.score import Note, Score
+from models.common.band_corpus import ROLE_PROGRAMS, role_programs
 
 PITCH_MULTIPLE = 4  # the encoder halves the pitch axis twice
 
@@ -35,6 +42,7 @@ class Role:
     monophonic: bool = False
     names: tuple[str, ...] = ()  # name substrings that select a track
     programs: tuple[int, ...] = ()  # GM programs that select a track (when no name matched)
+    lead_fallback: bool = False  # a seed without this role's track but one pitched track gives it that one
 
     def __post_init__(self) -> None:
         if self.pitches % PITCH_MULTIPLE or self.pitches <= 0:
@@ -62,15 +70,23 @@ def _voice(name: str, low: int) -> Role:
     return Role(name, low, 36, program=52, monophonic=True, names=(name,))
 
 
+def _family(name: str, low: int, pitches: int, folded: bool, match: str = "") -> Role:
+    return Role(name, low, pitches, ROLE_PROGRAMS[name], names=(match or name,),
+                programs=role_programs(name, folded))
+
+
+DRUMS = Role("drums", 24, 60, 0, is_drum=True, names=("drum",))
+
 PRESETS: dict[str, tuple[Role, ...]] = {
     "chorales": (_voice("soprano", 52), _voice("alto", 46), _voice("tenor", 41), _voice("bass", 29)),
-    "lpd5": (
-        Role("piano", 24, 84, 0, names=("piano",), programs=tuple(range(0, 8))),
-        Role("drums", 24, 60, 0, is_drum=True, names=("drum",)),
-        Role("guitar", 36, 60, 25, names=("guitar",), programs=tuple(range(24, 32))),
-        Role("bass", 24, 48, 33, names=("bass",), programs=tuple(range(32, 40))),
-        Role("strings", 36, 60, 48, names=("string",), programs=tuple(range(40, 56))),
-    ),
+    "lpd5": (_family("piano", 24, 84, False), DRUMS, _family("guitar", 36, 60, False), _family("bass", 24, 48, False),
+             _family("strings", 36, 60, False, "string")),
+    # windows from corpus:band's pitches (0.5th-99.5th percentiles: lead 57-87, bass 26-53, guitar 35-83,
+    # piano 42-87, strings 37-77, drums 35-82)
+    "band": (Role("lead", 48, 48, 73, monophonic=True, names=("lead", "melody", "tune", "vocal", "voice", "solo"),
+                  lead_fallback=True),
+             DRUMS, _family("bass", 24, 36, True), _family("guitar", 36, 56, True), _family("piano", 36, 56, True),
+             _family("strings", 32, 56, True, "string")),
 }
 
 
@@ -117,16 +133,19 @@ def assign_tracks(score: Score, roles: Sequence[Role], by_order: bool = False) -
     """Each role's notes: the union of the score's tracks that match it.
 
     With ``by_order`` (a seed), a score none of whose tracks match takes its
-    tracks in order instead (one track: the lead), so any fragment can seed.
+    tracks in order instead (one track: the lead), so any fragment can seed;
+    and a lead with ``lead_fallback`` that no track matched takes the seed's
+    pitched track when it has only one (a tune alone, on any instrument).
     """
+    found = [_role_of(t.name, t.program, t.is_drum, roles) for t in score.tracks]
+    pitched = [i for i, t in enumerate(score.tracks) if t.notes and not t.is_drum]
+    if by_order and roles and roles[0].lead_fallback and 0 not in found and len(pitched) == 1:
+        found[pitched[0]] = 0  # a tune alone leads, whatever it is played on
     notes: list[list[Note]] = [[] for _ in roles]
-    matched = False
-    for track in score.tracks:
-        index = _role_of(track.name, track.program, track.is_drum, roles)
+    for track, index in zip(score.tracks, found):
         if index is not None:
             notes[index].extend(track.notes)
-            matched = True
-    if not matched and by_order:
+    if by_order and all(i is None for i in found):
         for index, track in enumerate(t for t in score.tracks if t.notes):
             if index < len(roles):
                 notes[index].extend(track.notes)

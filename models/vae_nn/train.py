@@ -133,8 +133,12 @@ class VaeNNTask(TrainTask):
 
 
 def default_roles(specs: Sequence[str]) -> str:
-    """``chorales`` for the chorale corpus, else LPD-5's five families."""
-    return "chorales" if all(s == "corpus:chorales" for s in specs) else "lpd5"
+    """``chorales`` for the chorale corpus, ``band`` (the lead and five roles) for the band corpus,
+    else LPD-5's five families."""
+    for corpus in ("chorales", "band"):
+        if all(s == f"corpus:{corpus}" for s in specs):
+            return corpus
+    return "lpd5"
 
 
 def train_vae_nn(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: TrainConfig | None = None,
@@ -143,7 +147,7 @@ def train_vae_nn(data_specs: Sequence[str] | None, out_dir: str | Path, cfg: Tra
     """Load the data, train, then measure the held-out split; yields TrainProgress, returns the metrics
     (library form of :func:`train_run`, taking any VaeNNConfig field in ``model_overrides``).
 
-    ``roles`` is a preset (chorales, lpd5) or ``name[:LOW-HIGH][:PROGRAM],...``;
+    ``roles`` is a preset (chorales, lpd5, band) or ``name[:LOW-HIGH][:PROGRAM],...``;
     with ``cfg.init_from`` (fine-tuning) the base checkpoint's roles and sizes are kept.
     """
     cfg = cfg or TrainConfig()
