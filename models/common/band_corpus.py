@@ -97,7 +97,7 @@ LPD5_FAMILIES = 4  # the first rows of _FAMILY_ROLE are LPD-5's own families; th
 
 
 def role_programs(role: str, folded: bool = True) -> tuple[int, ...]:
-    """The GM programs that play ``role`` (the one table: vae-nn's track roles read it too); with
+    """The GM programs that play ``role`` (the one table: models' band track roles read it too); with
     ``folded=False`` only LPD-5's own family (piano 0-7, guitar 24-31, bass 32-39, strings 40-55)."""
     rows = _FAMILY_ROLE if folded else _FAMILY_ROLE[:LPD5_FAMILIES]
     return tuple(p for low, high, r in rows if r == role for p in range(low, high + 1))
