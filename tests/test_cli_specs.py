@@ -55,9 +55,9 @@ def test_a_plugin_model_is_listed_and_offered_by_generate_and_train(toy_plugin, 
     assert toy["options"] == {"temperature": "--temperature"} and toy["capabilities"] == ["train"]
     assert toy["checkpoints"] == ["toy-arpeggio"] and toy["roles"] == ["arpeggio"]
     rc, out, _ = run_cli("generate", "--help")
-    assert rc == 0 and "the model: abc-lstm, markov, music-transformer, note-lstm, vae-nn, toy-arpeggio, or a user" in out
+    assert rc == 0 and "the model: abc-lstm, " in out and ", vae-nn, toy-arpeggio, or a user" in out  # plugin last
     temperature = next(line for line in out.splitlines() if line.lstrip().startswith("--temperature X"))
-    assert "models: abc-lstm, markov, music-transformer, note-lstm, vae-nn, toy-arpeggio)" in temperature
+    assert "models: abc-lstm, " in temperature and ", vae-nn, toy-arpeggio)" in temperature
     rc, out, _ = run_cli("train", "--help")
     assert rc == 0 and "toy-arpeggio" in out
 
