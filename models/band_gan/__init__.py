@@ -1,0 +1,29 @@
+"""band-gan: a MuseGAN-style GAN that writes drums, bass, guitar, piano and strings two bars at a time.
+
+``model.py`` the generator (six transposed convolutions from 100-d noise to 5 x 32 x 128) and its
+mirror discriminator, ``data.py`` two-bar segments of the band corpus with their conditions,
+``train.py`` the adversarial step for the shared loop, ``generate.py`` accompaniment and
+continuation, ``collapse.py`` the mode-collapse measurement.
+"""
+
+from models.common.spec import DRUMS, MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ModelSpec, SizeOption, TrainSpec
+
+SPEC = ModelSpec(
+    name="band-gan",
+    title="Band GAN",
+    architecture="a GAN of convolutional networks",
+    description="MuseGAN-style generator from noise to a two-bar band, conditioned on the lead, the bars before "
+                "and the chords",
+    good_for="a rhythm section (drums, bass, guitar, piano, strings) under a melody, or after a groove",
+    options=("temperature", "noise_sd"),
+    seeds=frozenset({MONOPHONIC, POLYPHONIC, MULTITRACK, DRUMS}),
+    roles=("drums", "bass", "guitar", "piano", "strings"),
+    generator=EntryPoint("models.band_gan.generate:BandGanGenerator"),
+    training=TrainSpec(
+        EntryPoint("models.band_gan.train:train_run"), ("corpus:band",),
+        sizes=(SizeOption("conditional", "Conditioning", kind="choice", choices=("on", "off"),
+                          help="on: the generator hears the lead, the bars before and the chords (it can accompany "
+                               "a melody); off: a plain GAN from noise"),)),
+    evaluation=EvalSpec("notes"),
+    accompanies=True,  # conditioned on the lead's segment and its chords (see generate.py)
+)
