@@ -9,9 +9,10 @@ rolls: the lead (the melody) first, then :data:`ROLES`, the five roles of ``corp
 * **Which track plays which role** (:func:`track_role`): by name first (``Lead``/``melody``/
   ``vocal``/``soprano`` -> lead; ``drum``, ``bass``, ``guitar``, ``piano``, ``string`` -> that
   role), then a drum-channel track -> drums, then the GM program family as the band corpus folds
-  it (``band_corpus.program_role``). A seed without a track named as the lead takes its highest
-  pitched track (by mean pitch) as the lead, so a melody alone, whatever its instrument, is a lead
-  to accompany. Several tracks of one role are merged, as LPD-5 merges instrument families.
+  it (``band_corpus.program_role``). In a score without a track named as the lead, a lone pitched
+  track (with or without drums) is the lead, so a melody alone, whatever its instrument, is a lead
+  to accompany; a band (bass and piano, say) stays a band. Several tracks of one role are merged,
+  as LPD-5 merges instrument families.
 * **Notes to rolls** (:func:`band_rolls`): a pitched note holds the steps from its rounded start
   to its rounded end (at least one); when the same pitch is struck again right where a note ends,
   the note gives up its last step, so the repeated note stays two notes. Drums hold their onset
@@ -76,11 +77,9 @@ def band_parts(score: Score) -> dict[str, list[Note]]:
     """Each of :data:`TRACKS`' notes in ``score`` (see the module docstring for how tracks are matched)."""
     parts: dict[str, list[Note]] = {name: [] for name in TRACKS}
     roles = [track_role(t) for t in score.tracks]
-    if LEAD not in roles:
-        pitched = [(np.mean([n.pitch for n in t.notes]), i) for i, t in enumerate(score.tracks)
-                   if t.notes and not t.is_drum]
-        if pitched:
-            roles[max(pitched)[1]] = LEAD
+    pitched = [i for i, t in enumerate(score.tracks) if t.notes and not t.is_drum]
+    if LEAD not in roles and len(pitched) == 1:
+        roles[pitched[0]] = LEAD
     for track, role in zip(score.tracks, roles):
         if role is not None:
             parts[role].extend(track.notes)

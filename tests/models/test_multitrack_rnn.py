@@ -1,12 +1,15 @@
 """multitrack-rnn on a tiny model: band rolls, windows, the note-count sampling, checkpoints, generation."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 from band_model_helpers import BAND_NAMES, Q, band, generate, melody, notes, save_fresh
 
 from app.core.score import Note
-from models.common.band_roll import ROLES, TRACKS, BandPieces, band_rolls, plan_band, roll_notes, score_rolls
+from models.common.band_roll import (ROLES, TRACKS, BandPieces, band_parts, band_rolls, plan_band, roll_notes,
+                                     score_rolls)
 from models.common.checkpoint import load_checkpoint
 from models.common.sampling import make_generator
 from models.multitrack_rnn.counts import count_table, draw_counts, sample_step
@@ -119,6 +122,17 @@ def test_a_band_seed_is_continued_with_five_roles_and_drums_on_the_drum_channel(
     assert [t.is_drum for t in score.tracks] == [True, False, False, False, False]
     assert score.note_count > 0 and max(n.end for t in score.tracks for n in t.notes) <= 3 * 4 * Q
     assert score.tracks[2].program == 25 and score.tracks[1].program == 33  # guitar's default, the seed's bass
+
+
+def test_a_lone_pitched_track_is_the_lead_and_a_band_stays_a_band():
+    alone = melody(bars=1, name="Piano", program=0)
+    assert band_parts(alone)["lead"] and not band_parts(alone)["piano"]
+    combo = band(0, bars=1)
+    combo = replace(combo, tracks=combo.tracks[1:])  # drums, bass and piano: no lead
+    parts = band_parts(combo)
+    assert not parts["lead"] and parts["piano"] and parts["bass"] and parts["drums"]
+    with_drums = replace(combo, tracks=(combo.tracks[0], alone.tracks[0]))
+    assert band_parts(with_drums)["lead"] and band_parts(with_drums)["drums"]
 
 
 def test_a_melody_alone_is_accompanied_for_its_length():
