@@ -38,6 +38,36 @@ from models.metrics.band import BAND_ROLES, band_metrics, band_summary
 
 BAND_DATA = "corpus:band"
 TIMED_BARS = 8
+
+def _published(eb, upc, qn, dp, td=None) -> dict[str, Any]:
+    """A row of MuseGAN's Tables 1 and 2 (percentages as shares): EB for bass, drums, guitar, piano, strings;
+    UPC and QN for bass, guitar, piano, strings; DP for drums; TD for B-G, B-S, B-P, G-S, G-P, S-P."""
+    pitched = ("bass", "guitar", "piano", "strings")
+    def share(percent: float) -> float:
+        return round(percent / 100, 4)
+
+    roles: dict[str, dict[str, float | None]] = {"drums": {"empty_bars": share(eb[1]), "used_pitch_classes": None,
+                                                          "qualified_notes": None, "drum_pattern": share(dp)}}
+    for role, e, u, q in zip(pitched, (eb[0], *eb[2:]), upc, qn):
+        roles[role] = {"empty_bars": share(e), "used_pitch_classes": u, "qualified_notes": share(q),
+                       "drum_pattern": None}
+    pairs = ("bass / guitar", "bass / strings", "bass / piano", "guitar / strings", "guitar / piano",
+             "piano / strings")
+    return {"roles": roles, "tonal_distance": dict(zip(pairs, td)) if td else {}}
+
+
+#: MuseGAN's own figures for LPD-5 at 24 steps per beat: Dong, Hsiao, Yang and Yang, "MuseGAN: Multi-track
+#: Sequential Generative Adversarial Networks for Symbolic Music Generation and Accompaniment", AAAI 2018,
+#: Table 1 (intra-track) and Table 2 (inter-track), read from the paper's PDF in github.com/salu133445/musegan
+#: (docs/pdf/musegan-aaai2018-paper.pdf). The hybrid model's Table 2 row is not legible there, so it is left out.
+MUSEGAN_LPD5 = {
+    "MuseGAN: LPD-5 data": _published((8.06, 8.06, 19.4, 24.8, 10.1), (1.71, 3.08, 3.28, 3.38),
+                                      (90.0, 81.9, 88.4, 89.6), 88.6, (1.57, 1.58, 1.51, 1.10, 1.02, 1.04)),
+    "MuseGAN: jamming": _published((6.59, 2.33, 18.3, 22.6, 6.10), (1.53, 3.69, 4.13, 4.09), (71.5, 56.6, 62.2, 63.1),
+                                   93.2, (1.56, 1.60, 1.54, 1.05, 0.99, 1.05)),
+    "MuseGAN: hybrid": _published((2.14, 29.7, 11.7, 17.8, 6.04), (2.35, 4.76, 5.45, 5.24), (44.6, 43.2, 45.5, 52.0),
+                                  71.3),
+}
 FIGURES = (("empty_bars", "EB"), ("used_pitch_classes", "UPC"), ("qualified_notes", "QN"), ("drum_pattern", "DP"))
 
 
@@ -113,6 +143,7 @@ def band_report(options, data, generated: dict[str, tuple[Generator, list[Score]
                                                     options.bars)
     sets["training split"] = measure(data.train_pieces, options.bars)
     sets["held-out"] = measure(data.reference, options.bars)
+    sets.update(MUSEGAN_LPD5)
     return {"bars": options.bars, "timed_bars": TIMED_BARS, "sets": sets}
 
 

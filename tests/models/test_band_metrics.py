@@ -108,3 +108,14 @@ def test_the_eval_band_table_puts_each_set_beside_the_data():
     assert any(line.split() == ["markov", "EB", "-", "-", "-", "0.50"] for line in lines)
     assert any(line.split() == ["held-out", "DP", "-", "1.00", "-", "-"] for line in lines)
     assert lines[-2:] == ["  tiny-band: 0.25 s, 3 tracks", "  markov: 0.05 s, 1 track"]
+
+
+def test_musegans_published_lpd5_figures_are_read_into_the_same_shape():
+    from models.evaluation.band import MUSEGAN_LPD5
+
+    data = MUSEGAN_LPD5["MuseGAN: LPD-5 data"]
+    assert data["roles"]["drums"] == {"empty_bars": 0.0806, "used_pitch_classes": None, "qualified_notes": None,
+                                      "drum_pattern": 0.886}
+    assert data["roles"]["piano"] == {"empty_bars": 0.248, "used_pitch_classes": 3.28, "qualified_notes": 0.884,
+                                      "drum_pattern": None}
+    assert data["tonal_distance"]["bass / piano"] == 1.51 and data["tonal_distance"]["guitar / piano"] == 1.02
