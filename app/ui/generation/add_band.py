@@ -35,6 +35,7 @@ class AddBandDialog(QDialog):
     def __init__(self, lead: Lead, models: list[ModelInfo], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add a Band")
+        self.setMinimumWidth(400)
         self.lead = lead
         self.melody = QLabel(lead.words, self)
         self.model = QComboBox(self)
