@@ -14,12 +14,15 @@ rests, e.g. ``"C"z2 "G"z2 | "Am"z4 |``), else the lead's chords as the band corp
 melody (``chord_charts.chart_from_score``), else the pitch classes of the two bars before (the band
 keeps its harmony). Noise vectors are drawn with sd ``noise_sd`` (0: one answer; the networks were
 trained with sd 1), and a note sounds where ``p ** (1 / temperature) > 0.5``. Everything random comes
-from one generator seeded by the request's random seed. band-gan writes 4/4 only, as it was trained.
+from one generator seeded by the request's random seed. The networks learned two bars of 4/4 (32
+steps); in another meter they write as many whole bars as fit in 32 steps at the start of their
+window (two of 3/4 in 24 steps, the rest silent), and the variations say so (``seed_note``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +43,7 @@ from models.common.sampling import make_generator
 from models.band_gan.data import chroma
 from models.band_gan.model import BEATS, CHROMA, STEPS, BandGan, BandGanConfig
 
-BAR = 16  # steps in a bar of 4/4
+BAR = 16  # steps in a bar of 4/4, the meter band-gan learned
 VELOCITY = 80
 _CHORD_CELL = re.compile(r'"([^"]+)"\s*z(\d*)')
 
@@ -58,40 +61,43 @@ def load_networks(checkpoint: str | Path, device: str | torch.device = "cpu") ->
     return model.to(device).eval()
 
 
-def symbol_chords(text: str | None, bars: int) -> np.ndarray | None:
-    """``(bars * 4, 12)`` chord tones per beat from an ABC line of chord symbols over rests, or None."""
+def symbol_chords(text: str | None, steps: int) -> np.ndarray | None:
+    """``(steps, 12)`` chord tones per step from an ABC line of chord symbols over rests (``L:`` gives the
+    rests' unit, a quarter by default), the last chord held to the end; None without chords."""
     if not text:
         return None
+    unit = re.search(r"^L:\s*1/(\d+)", text, re.MULTILINE)
+    per_unit = max(1, 16 // int(unit.group(1))) if unit else 4
     body = "\n".join(line for line in text.splitlines() if not re.match(r"^[A-Za-z]:", line))
-    beats: list[frozenset[int]] = []
-    for cell in body.split("|")[:bars]:
-        for name, length in _CHORD_CELL.findall(cell):
-            try:
-                tones = chord_tones(name)
-            except ValueError:
-                raise GenerationError(f"'{name}' is not a chord symbol band-gan can read (C, Am, G7, F#m7...).") from None
-            beats += [tones] * int(length or 1)
-    if not beats:
+    held: list[frozenset[int]] = []
+    for name, length in _CHORD_CELL.findall(body):
+        try:
+            tones = chord_tones(name)
+        except ValueError:
+            raise GenerationError(f"'{name}' is not a chord symbol band-gan can read (C, Am, G7, F#m7...).") from None
+        held += [tones] * (int(length or 1) * per_unit)
+    if not held:
         return None
-    beats += [beats[-1]] * (bars * 4 - len(beats))
-    out = np.zeros((bars * 4, CHROMA), dtype=np.float32)
-    for i, tones in enumerate(beats[: bars * 4]):
+    held += [held[-1]] * (steps - len(held))
+    out = np.zeros((steps, CHROMA), dtype=np.float32)
+    for i, tones in enumerate(held[:steps]):
         out[i, sorted(tones)] = 1.0
     return out
 
 
-def lead_chords(lead: Score, bars: int) -> np.ndarray | None:
-    """``(bars * 4, 12)`` chord tones per beat of a melody, as the band corpus names a tune's chords, or None."""
-    chart = chart_from_score(lead, min_bars=1, max_bars=bars)
+def lead_chords(lead: Score, steps: int) -> np.ndarray | None:
+    """``(steps, 12)`` chord tones per step of a melody, as the band corpus names a tune's chords, or None."""
+    per_bar = bar_steps(lead)
+    chart = chart_from_score(lead, min_bars=1, max_bars=-(-steps // per_bar))
     if chart is None:
         return None
-    bar = 4 * lead.ppq
+    bar = per_bar * step_ticks(lead.ppq)
     first = -(-min(n.start for t in lead.tracks for n in t.notes) // bar)  # the chart starts at a whole bar
-    out = np.zeros((bars * 4, CHROMA), dtype=np.float32)
-    for b in range(bars):
+    out = np.zeros((steps, CHROMA), dtype=np.float32)
+    for step in range(steps):
+        b, beat = divmod(step, per_bar)
         chords = chart.chords[min(max(b - first, 0), len(chart.chords) - 1)]
-        for beat, name in enumerate(chords[:4]):
-            out[b * 4 + beat, sorted(chord_tones(name))] = 1.0
+        out[step, sorted(chord_tones(chords[min(beat // 4, len(chords) - 1)]))] = 1.0
     return out
 
 
@@ -113,74 +119,113 @@ class BandGanGenerator(Generator):
         timer = Timer()
         seed = request.seed if request.seed is not None and request.seed.note_count else None
         like = continuation_context(seed)
-        if seed is not None and bar_steps(seed) != BAR:
-            sig = seed.time_signatures[0]
-            raise GenerationError(f"band-gan plays 4/4 only, as it was trained; this seed is in "
-                                  f"{sig.numerator}/{sig.denominator}.")
         parts = band_parts(seed) if seed is not None else None
         accompany = bool(parts and parts[LEAD] and not any(parts[r] for r in ROLES))
         if accompany and not self.config.conditioned:
             raise GenerationError("This band-gan checkpoint was trained without conditioning, so it cannot follow "
                                   "a melody; choose a conditional band-gan checkpoint.")
+        layout = Layout.of(seed if accompany else like)
+        if layout.per_bar != BAR:
+            sig = like.time_signatures[0]
+            request = replace(request, seed_note=" ".join(filter(None, (request.seed_note, (
+                f"band-gan learned its bands in 4/4; in {sig.numerator}/{sig.denominator} it writes "
+                f"{layout.bars} bars at a time into the first {layout.used} of its 32 steps.")))))
         ppq = like.ppq
         if accompany:
-            bars = -(-max(round(n.end / step_ticks(ppq)) for n in parts[LEAD]) // BAR)
-            rolls = band_rolls(parts, ppq, bars * BAR)
-            lead, previous = rolls[0], np.zeros((len(ROLES), STEPS, 128), dtype=bool)
+            bars = -(-max(round(n.end / step_ticks(ppq)) for n in parts[LEAD]) // layout.per_bar)
+            lead = band_rolls(parts, ppq, bars * layout.per_bar)[0]
+            previous = np.zeros((len(ROLES), layout.used, 128), dtype=bool)
         else:
             bars = request.bars
-            lead = np.zeros((bars * BAR, 128), dtype=bool)
-            previous = self._last_segment(parts, ppq) if parts else np.zeros((len(ROLES), STEPS, 128), dtype=bool)
-        chords = symbol_chords(request.seed_text, bars)
+            lead = np.zeros((bars * layout.per_bar, 128), dtype=bool)
+            previous = (self._last_bars(parts, ppq, layout) if parts
+                        else np.zeros((len(ROLES), layout.used, 128), dtype=bool))
+        steps = bars * layout.per_bar
+        chords = symbol_chords(request.seed_text, steps)
         if chords is None and accompany:
-            chords = lead_chords(Score(tracks=(Track("Lead", 0, False, tuple(parts[LEAD])),), ppq=ppq), bars)
+            chords = lead_chords(replace(seed, tracks=(Track("Lead", 0, False, tuple(parts[LEAD])),)), steps)
         yield Progress(1, 3, "conditions read")
-        band = self._walk(lead, previous, chords, bars, request)
+        band = self._walk(lead, previous, chords, layout, request)
         yield Progress(2, 3, f"{bars} bars generated")
         programs = band_programs(seed)
         results = []
         for i in range(request.variations):
-            rolls = {role: band[i, k, : bars * BAR] for k, role in enumerate(ROLES)}
+            rolls = {role: band[i, k, :steps] for k, role in enumerate(ROLES)}
             tracks = band_tracks(rolls, ppq, programs, VELOCITY)
             if accompany:
                 tracks = (Track("Lead", programs[LEAD], False, tuple(sorted(parts[LEAD]))),) + tracks
             title = f"{like.title} (band-gan {i + 1})" if like.title else f"band-gan variation {i + 1}"
             score = Score(tracks=tracks, ppq=ppq, tempos=(seed.tempos if accompany else like.tempos),
-                          time_signatures=like.time_signatures, key=like.key, title=title)
+                          time_signatures=(seed if accompany else like).time_signatures[:1], key=like.key,
+                          title=title)
             results.append(with_provenance(score, self.provenance(request, i), timer.elapsed()))
         yield Progress(3, 3, "done")
         return results
 
     @staticmethod
-    def _last_segment(parts, ppq: int) -> np.ndarray:
-        """The band's ``(5, 32, 128)`` rolls of the seed's last two whole bars (silence before the seed)."""
+    def _last_bars(parts, ppq: int, layout: "Layout") -> np.ndarray:
+        """The band's ``(5, used, 128)`` rolls of the seed's last whole bars (silence before the seed)."""
         end = max(round(n.end / step_ticks(ppq)) for notes in parts.values() for n in notes)
-        end = -(-end // BAR) * BAR
-        rolls = band_rolls(parts, ppq, max(end, STEPS))[1:]  # (5, steps, 128)
-        return rolls[:, max(end, STEPS) - STEPS: max(end, STEPS)]
+        end = max(-(-end // layout.per_bar) * layout.per_bar, layout.used)
+        return band_rolls(parts, ppq, end)[1:, end - layout.used: end]
 
     @torch.inference_mode()
-    def _walk(self, lead: np.ndarray, previous: np.ndarray, chords: np.ndarray | None, bars: int,
+    def _walk(self, lead: np.ndarray, previous: np.ndarray, chords: np.ndarray | None, layout: "Layout",
               request: GenerationRequest) -> np.ndarray:
-        """``(variations, 5, segments * 32, 128)`` bool: each two bars from the last, the lead and the chords."""
-        n, segments = request.variations, -(-bars // 2)
+        """``(variations, 5, segments * used, 128)`` bool: each segment's bars from the last, the lead and chords.
+
+        A segment holds ``layout.used`` steps of music at the start of the networks' 32 (the rest silent)."""
+        n, used = request.variations, layout.used
+        segments = -(-len(lead) // used)
         random = make_generator(request.random_seed, self.device)
         sd, temperature = float(request.options.noise_sd), float(request.options.temperature)
-        lead = np.concatenate([lead, np.zeros((segments * STEPS - len(lead), 128), dtype=bool)])
-        if chords is not None:  # an odd number of bars: the last chord goes on
-            chords = np.concatenate([chords, np.repeat(chords[-1:], segments * BEATS - len(chords), axis=0)])
-        prev = torch.from_numpy(np.ascontiguousarray(previous)).float().to(self.device).expand(n, -1, -1, -1)
+        lead = _padded(lead, segments * used)
+        if chords is not None:  # the last chord goes on
+            chords = np.concatenate([chords, np.repeat(chords[-1:], segments * used - len(chords), axis=0)])
+        prev = torch.from_numpy(_padded(previous.transpose(1, 0, 2), STEPS).transpose(1, 0, 2)).float()
+        prev = prev.to(self.device).expand(n, -1, -1, -1)
         out = []
         for s in range(segments):
-            lead_seg = torch.from_numpy(np.ascontiguousarray(lead[s * STEPS:(s + 1) * STEPS])).float().to(self.device)
+            window = slice(s * used, (s + 1) * used)
+            lead_seg = torch.from_numpy(_padded(lead[window], STEPS)).float().to(self.device)
             condition = torch.cat([lead_seg.expand(n, 1, -1, -1), prev], dim=1)  # (n, 6, 32, 128)
             if chords is not None:
-                beats = torch.from_numpy(chords[s * BEATS:(s + 1) * BEATS]).to(self.device).expand(n, -1, -1)
-            else:  # the harmony of the two bars before
+                beats = _padded(chords[window], STEPS).reshape(BEATS, STEPS // BEATS, CHROMA).mean(axis=1)
+                beats = torch.from_numpy(beats).to(self.device).expand(n, -1, -1)
+            else:  # the harmony of the bars before
                 beats = torch.from_numpy(np.stack([chroma(p) for p in (prev.cpu().numpy() > 0.5)])).to(self.device)
             z = sd * torch.randn(n, self.config.noise, generator=random, device=self.device)
             probs = self.model.generator(z, condition if self.config.conditioned else None,
                                          beats if self.config.conditioned else None)
             prev = (probs.pow(1.0 / temperature) > 0.5).float()  # (n, 5, 32, 128)
-            out.append(prev)
+            prev[:, :, used:] = 0.0  # the steps past the segment's bars stay silent, as in a 4/4 piece's padding
+            out.append(prev[:, :, :used])
         return torch.cat(out, dim=2).cpu().numpy().astype(bool)
+
+
+def _padded(rows: np.ndarray, length: int) -> np.ndarray:
+    """``rows`` (steps first) cut or padded with zeros to ``length`` steps."""
+    out = np.zeros((length, *rows.shape[1:]), dtype=rows.dtype)
+    out[: min(length, len(rows))] = rows[:length]
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a meter's bars fill the networks' 32 steps: ``bars`` whole bars of ``per_bar`` steps (``used``)."""
+
+    per_bar: int
+    bars: int
+
+    @property
+    def used(self) -> int:
+        return self.per_bar * self.bars
+
+    @classmethod
+    def of(cls, score: Score) -> "Layout":
+        per_bar = bar_steps(score)
+        if per_bar > STEPS:
+            sig = score.time_signatures[0]
+            raise GenerationError(f"band-gan writes at most 32 sixteenths at a time, and a bar of "
+                                  f"{sig.numerator}/{sig.denominator} is longer.")
+        return cls(per_bar, STEPS // per_bar)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from app.core.errors import GenerationError
+from app.core.provenance import Provenance
 from app.core.score import Note, Score, TimeSignature, Track
 from models.band_gan.collapse import collapse_report, distinct_outputs
 from models.band_gan.data import GanData, chroma, segments
@@ -80,9 +80,9 @@ def test_segments_carry_the_lead_the_previous_bars_and_the_chords():
     assert not conditions[0, 1:].any() and (conditions[1, 1:] == bands[0]).all()  # silence before the first
     first_root = int(np.flatnonzero(bands[0, 1, 0])[0]) % 12  # the bass's pitch class in bar 1
     assert chords[0, 0, first_root] == 1.0 and chroma(bands[0]).max() == 1.0
-    tones = symbol_chords('X:1\nM:4/4\nL:1/4\nK:C\n"C"z2 "G7"z2 | "Am"z4 |\n', 2)
-    assert tones.shape == (8, 12) and np.flatnonzero(tones[0]).tolist() == [0, 4, 7]
-    assert np.flatnonzero(tones[2]).tolist() == [2, 5, 7, 11] and np.flatnonzero(tones[7]).tolist() == [0, 4, 9]
+    tones = symbol_chords('X:1\nM:4/4\nL:1/4\nK:C\n"C"z2 "G7"z2 | "Am"z4 |\n', 40)  # a step each
+    assert tones.shape == (40, 12) and np.flatnonzero(tones[7]).tolist() == [0, 4, 7]
+    assert np.flatnonzero(tones[8]).tolist() == [2, 5, 7, 11] and np.flatnonzero(tones[39]).tolist() == [0, 4, 9]
 
 
 def test_a_saved_checkpoint_loads_to_the_same_weights_and_card(tiny):
@@ -107,7 +107,7 @@ def test_generation_is_seeded_and_accompanies_a_lead_with_a_drum_kit(tiny):
     assert any(t.notes for t in first[0].tracks[1:])
 
 
-def test_a_band_seed_is_continued_and_a_waltz_is_refused(tiny):
+def test_a_band_seed_is_continued_and_a_waltz_is_accompanied_in_its_own_bars(tiny):
     gen = load_generator(checkpoint=tiny, device="cpu")
     groove = Score(tracks=(Track("Drums", 0, True, tuple(Note(start=i * 480, pitch=36, duration=120, velocity=100)
                                                          for i in range(8))),))
@@ -115,8 +115,12 @@ def test_a_band_seed_is_continued_and_a_waltz_is_refused(tiny):
                                                         options=GenerationOptions(temperature=2.0))))[0]
     assert [t.name for t in out.tracks] == ["Drums", "Bass", "Guitar", "Piano", "Strings"]
     assert all(n.start < 3 * 1920 for t in out.tracks for n in t.notes)
-    with pytest.raises(GenerationError, match=r"band-gan plays 4/4 only, as it was trained; this seed is in 3/4\."):
-        run_generation(gen.generate(GenerationRequest(seed=melody(2, (3, 4)), variations=1)))
+    waltz = run_generation(gen.generate(GenerationRequest(seed=melody(4, (3, 4)), variations=1,
+                                                          options=GenerationOptions(temperature=2.0))))[0]
+    assert waltz.time_signatures[0].numerator == 3 and all(n.start < 4 * 1440 for t in waltz.tracks for n in t.notes)
+    assert waltz.tracks[0].notes == melody(4, (3, 4)).tracks[0].notes and any(t.notes for t in waltz.tracks[1:])
+    note = Provenance.of(waltz).seed_note
+    assert note == "band-gan learned its bands in 4/4; in 3/4 it writes 2 bars at a time into the first 24 of its 32 steps."
 
 
 def test_the_mode_collapse_measure_counts_distinct_outputs_and_near_copies():
