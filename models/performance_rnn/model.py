@@ -5,6 +5,8 @@ Magenta's network reads a one-hot event and the control signals (here a
 runs a stack of LSTM layers (3 x 512 in the original) and predicts the next
 event. Here the event is an embedding (the same as a one-hot times a matrix,
 without the 388-wide input); the control is concatenated to it at every step.
+The forget gates' biases start at 1 (Jozefowicz et al. 2015), which
+here brings the loss off the plateau of event frequencies sooner.
 ``forward`` takes and returns the state, and :meth:`PerformanceRNN.step`
 runs the cells directly (``rnn_step.cell_step``), so sampling carries (h, c)
 one event at a time.
@@ -51,6 +53,9 @@ class PerformanceRNN(nn.Module):
                            batch_first=True, dropout=config.dropout if config.layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden, config.vocab_size)
+        with torch.no_grad():  # forget gates start open (bias 1), so the first steps learn to remember
+            for layer in range(config.layers):
+                getattr(self.rnn, f"bias_ih_l{layer}")[config.hidden: 2 * config.hidden].fill_(1.0)
 
     def forward(self, ids: torch.Tensor, control: torch.Tensor, state: State | None = None
                 ) -> tuple[torch.Tensor, State]:

@@ -145,7 +145,12 @@ class PerformanceTask(TrainTask):
         return PerformanceRNN(self.model_cfg)
 
     def epoch_windows(self, epoch: int) -> list[list[np.ndarray]]:
-        """The epoch's batches of windows: stretched, transposed, windowed, shuffled by (seed, epoch)."""
+        """The epoch's batches of windows: stretched, transposed, windowed, shuffled by (seed, epoch).
+
+        An epoch always holds ``self.windows`` windows (the unstretched count), so its length is known without
+        encoding it: a stretch that gives more drops the last ones after shuffling, one that gives fewer
+        repeats some.
+        """
         if self._cached is None or self._cached[0] != epoch:
             rng = np.random.default_rng([self.seed, epoch])
             windows: list[np.ndarray] = []
@@ -153,14 +158,17 @@ class PerformanceTask(TrainTask):
                 stretch = float(rng.uniform(*STRETCH)) if self.augment else 1.0
                 shift = int(rng.choice(piece.shifts)) if self.augment else 0
                 ids = encode(piece.notes, stretch, shift)
-                windows += fixed_windows(ids, self.seq_len, int(rng.integers(0, self.seq_len)) if len(ids) > 2 * self.seq_len + 2 else 0)
+                offset = int(rng.integers(0, self.seq_len)) if len(ids) > 2 * self.seq_len + 2 else 0
+                windows += fixed_windows(ids, self.seq_len, offset)
             order = rng.permutation(len(windows))
-            windows = [windows[i] for i in order]
+            if len(order) < self.windows:
+                order = np.concatenate([order, rng.choice(len(windows), self.windows - len(order))])
+            windows = [windows[i] for i in order[: self.windows]]
             self._cached = (epoch, [windows[i: i + self.batch_size] for i in range(0, len(windows), self.batch_size)])
         return self._cached[1]
 
     def num_train_batches(self, epoch: int) -> int:
-        return len(self.epoch_windows(epoch))
+        return -(-self.windows // self.batch_size)
 
     def train_batches(self, epoch: int, rank: int = 0, world: int = 1) -> Iterator[Any]:
         for windows in shard(self.epoch_windows(epoch), rank, world):
