@@ -245,7 +245,7 @@ def test_continue_with_a_model_that_only_continues_seeds_it_with_the_bars_before
 def test_choice_options_are_combo_boxes_for_models_that_take_them(mt_window, qtbot, settings):
     panel = mt_window.generation_ui.panel
     controls = panel.controls
-    assert set(controls.choices) == {"key_lock", "keep_rhythm", "instruments"}
+    assert {"key_lock", "keep_rhythm", "instruments"} <= set(controls.choices)  # every choice option is a combo box
     key = controls.choices["key_lock"]
     assert key.isEnabled() and key.itemData(0) == "off" and key.findData("F# minor") >= 0
     assert {"density", "lowest_pitch", "highest_pitch"} <= set(controls.rows)
