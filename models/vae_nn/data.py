@@ -99,7 +99,12 @@ def load_items(spec: str) -> tuple[list[CorpusItem], dict[str, Any]]:
     if not items:
         raise DatasetError(f"No file of {spec} could be read ({skipped} skipped).")
     splits = {s: sum(1 for i in items if i.split == s) for s in ("train", "valid", "test")}
-    return items, {"items": len(items), "skipped": skipped, "lpd5_files": len(npz), "splits": splits}
+    info = {"items": len(items), "skipped": skipped, "lpd5_files": len(npz), "splits": splits}
+    if spec == "corpus:band":  # pieces, bars, notes per role and grooves, for the card
+        from models.common.band_corpus import band_summary
+
+        info["summary"] = band_summary()
+    return items, info
 
 
 def prepare(items: Sequence[CorpusItem], roles: Sequence[Role], margin: int = 5,

@@ -46,7 +46,7 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
-from models.common.spec import DRUMS, ModelSpec
+from models.common.spec import DRUMS, ModelSpec, card_spec
 
 from models.vae_nn.decoding import OFF_KEY, decode_steps, key_bias
 from models.vae_nn.model import VaeNN, VaeNNConfig
@@ -112,7 +112,7 @@ class VaeNNGenerator(Generator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable vae-nn model ({exc}).") from None
         self.model = model.to(self.device).eval()
-        self.spec = checkpoint_spec(self.roles)
+        self.spec = card_spec(checkpoint_spec(self.roles), self.card)
         decoding = self.card.get("decoding", {})
         self.off_key = float(decoding.get("off_key_nats", OFF_KEY))
         self.sharpen = bool(decoding.get("sharpen", True))

@@ -39,6 +39,7 @@ from models.common.train_request import TrainRequest
 from models.vae_nn.data import VaeData, load_items, pair_batches, prepare
 from models.vae_nn.decoding import decode_steps
 from models.vae_nn.evaluate import heldout_metrics
+from models.vae_nn.generate import checkpoint_spec
 from models.vae_nn.model import VaeNN, VaeNNConfig
 from models.vae_nn.pianoroll import STEPS
 from models.vae_nn.roles import parse_roles
@@ -120,8 +121,9 @@ class VaeNNTask(TrainTask):
 
     def card(self) -> dict[str, Any]:
         d = self.data
+        seeds = {"seeds": sorted(checkpoint_spec(self.roles).seeds)} if any(r.is_drum for r in self.roles) else {}
         return {
-            "arch": "vae-nn", "name": "vae-nn", "description": DESCRIPTION, "config": asdict(self.cfg),
+            "arch": "vae-nn", "name": "vae-nn", "description": DESCRIPTION, "config": asdict(self.cfg), **seeds,
             "roles": [r.to_dict() for r in self.roles],
             "training": {"data": self.specs, "datasets": d.datasets, "command": self.command, "seed": self.seed,
                          "batch_size": self.batch_size, "roles": self.roles_spec, "fine_tuned_from": self.base,

@@ -12,7 +12,7 @@ from models.common.corpus import CorpusItem
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
 from models.common.sampling import make_generator
-from models.common.spec import DRUMS
+from models.common.spec import DRUMS, card_spec
 from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig
 from models.registry import get_spec, load_generator
@@ -96,6 +96,7 @@ def test_a_band_model_writes_the_lead_and_five_roles_with_the_drums_on_a_drum_tr
     assert drums and all(n.duration == 120 and 24 <= n.pitch < 84 for n in drums)  # one 16th hit per step
     assert all(n.start < 4 * 1920 for t in out[0].tracks for n in t.notes)
     groove = Score(tracks=(band_score(9, bars=2).tracks[1],))  # drums alone: heard, not refused
+    assert DRUMS in band_gen.card["seeds"] and card_spec(get_spec("vae-nn"), band_gen.card).seeds == band_gen.spec.seeds
     assert run_generation(band_gen.generate(GenerationRequest(seed=groove, bars=2, variations=1)))[0].tracks
 
 
