@@ -35,7 +35,7 @@ from models.evaluation.band import BAND_DATA, band_report
 from models.evaluation.data import EvalData, Seed, load_abc_data, load_note_data
 from models.evaluation.summary import abc_tune_valid, copy_runs, describe, score_valid, summarize
 from models.metrics import SCALAR_FEATURES, piece_features
-from models.metrics.expression import expression_report
+from models.metrics.expression import controls_summary, expression_report
 
 EvalRun = PyGenerator[Progress, None, dict]
 
@@ -128,6 +128,9 @@ def evaluate(options: EvalOptions) -> EvalRun:
         # how the pieces are played: velocity and IOI-deviation overlaps against the held-out pieces
         "expression": expression_report({k: v for k, v in sets.items() if k != "held-out"}, data.reference),
     }
+    controls = controls_summary([Provenance.of(p).extra.get("controls") for p in pieces])
+    if controls is not None:  # a model conditioned on controls: what its pieces asked for against what they played
+        report["controls"] = controls
     if BAND_DATA in specs:  # band pieces: MuseGAN's metrics per role, for every model that accompanies too
         generated = {name: (gen, pieces), (label if label != name else f"{label} baseline"): (fitted, baseline_pieces)}
         report["band"] = yield from band_report(

@@ -96,3 +96,20 @@ def expression_report(sets: Mapping[str, Sequence[Score]], reference: Sequence[S
     report = {label: expression_overlaps(pieces, reference) for label, pieces in sets.items()}
     report["held-out"] = {name: {"mean": v["mean"]} for name, v in expression_overlaps(reference, reference).items()}
     return report
+
+
+def controls_summary(records: Sequence[Mapping | None]) -> dict[str, float | int] | None:
+    """What generations asked for against what they played, from the ``controls`` their provenance records
+    (``asked``/``played`` pitch-class shares and notes per second, and their ``pitch_class_correlation``); None
+    when no piece records any."""
+    found = [r for r in records if isinstance(r, Mapping) and "asked" in r and "played" in r]
+    if not found:
+        return None
+    asked = [float(r["asked"]["notes_per_second"]) for r in found]
+    played = [float(r["played"]["notes_per_second"]) for r in found]
+    return {"pieces": len(found),
+            "pitch_class_correlation": round(float(np.mean([r["pitch_class_correlation"] for r in found])), 4),
+            "asked_notes_per_second": round(float(np.mean(asked)), 3),
+            "played_notes_per_second": round(float(np.mean(played)), 3),
+            "density_bin_hit": round(float(np.mean([r["asked"]["density_bin"] == r["played"]["density_bin"]
+                                                    for r in found])), 4)}

@@ -33,3 +33,15 @@ def test_overlaps_are_one_for_the_same_playing_and_low_for_one_fixed_velocity():
     assert apart["velocity"]["distribution_overlap"] == 0.0 and apart["velocity"]["mean"] == 90.0
     assert apart["ioi_deviation"]["overlap"] < same["ioi_deviation"]["overlap"]
     assert expression_features(Score())["velocity"].shape == (16,)
+
+
+def test_the_controls_asked_for_and_played_are_summarised_from_the_provenance():
+    from models.metrics.expression import controls_summary
+
+    record = {"asked": {"notes_per_second": 4.0, "density_bin": 3}, "played": {"notes_per_second": 9.0, "density_bin": 4},
+              "pitch_class_correlation": 0.8}
+    other = dict(record, played={"notes_per_second": 5.0, "density_bin": 3}, pitch_class_correlation=0.6)
+    assert controls_summary([record, other, None]) == {
+        "pieces": 2, "pitch_class_correlation": 0.7, "asked_notes_per_second": 4.0, "played_notes_per_second": 7.0,
+        "density_bin_hit": 0.5}
+    assert controls_summary([None, {}]) is None
