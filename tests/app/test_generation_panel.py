@@ -311,7 +311,7 @@ def test_stored_out_of_range_values_are_clamped_to_the_table(qtbot, settings):
     state = SliderState.from_dict(stored)
     assert state.options == {"temperature": 5.0, "top_k": 0, "top_p": 1.0, "noise_sd": 4.5, "style_alpha": 0.0,
                              "key_lock": "off", "density": 0, "lowest_pitch": 0, "highest_pitch": 127,
-                             "keep_rhythm": "off", "instruments": "as the seed"}  # not stored: the table's defaults
+                             "keep_rhythm": "off", "instruments": "as the seed", "pitch_profile": "seed"}  # not stored: the table's defaults
     assert (state.bars, state.variations, state.random_seed, state.device, state.locked) == (256, 40, 0, "auto", True)
     assert SliderState.from_dict(state.to_dict()) == state
     settings.generation_controls = stored
