@@ -40,6 +40,8 @@ if [ "$(uname -s)" = Linux ]; then
     have_command abc2midi || missing="$missing abcmidi"
     # corpus:band renders chord charts through MMA's grooves (models/common/band_corpus.py)
     have_command mma || missing="$missing mma"
+    # the MIDI in/out tests run a private JACK server with its dummy driver (tests/app/jack.py)
+    have_command jackd || missing="$missing jackd2"
     # tests/test_packaging.py validates packaging/'s desktop entry, AppStream metainfo and MIME type
     have_command desktop-file-validate || missing="$missing desktop-file-utils"
     have_command appstreamcli || missing="$missing appstream"
@@ -60,6 +62,8 @@ if command -v apt-get >/dev/null 2>&1; then
     if [ "$SUDO" != none ]; then
         echo "Installing system packages:$missing"
         export DEBIAN_FRONTEND=noninteractive
+        # jackd2 asks whether to enable realtime priority; the tests run it without (--no-realtime)
+        echo "jackd2 jackd/tweak_rt_limits boolean false" | $SUDO debconf-set-selections 2>/dev/null
         $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null && exit 0
         echo "apt-get could not install:$missing" >&2
     fi
