@@ -1,0 +1,188 @@
+"""MIDI ports through python-rtmidi: list them, open an input, Cadenza's own virtual ports.
+
+No Qt here. The MIDI system is JACK when a JACK server answers, else the ALSA
+sequencer (``/dev/snd/seq``), else CoreMIDI or Windows MultiMedia where those
+are the platform's; with none, :func:`midi_api` raises :class:`NoMidiSystem`,
+whose message is the one sentence the controls show.
+
+Cadenza's virtual ports are "Cadenza in" (other programs play into it) and
+"Cadenza out" (other programs listen to it); under JACK they are
+``Cadenza:Cadenza in`` / ``Cadenza:Cadenza out``. An input stamps each
+message with ``time.monotonic()`` on rtmidi's callback thread, the moment it
+arrives, and hands it on to ``on_message`` (which must only queue it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from app.core.errors import CadenzaError
+
+CLIENT = "Cadenza"
+VIRTUAL_IN = "Cadenza in"
+VIRTUAL_OUT = "Cadenza out"
+NO_MIDI = "No MIDI system was found (no JACK server, no ALSA sequencer); MIDI input and output are off, everything else works."
+
+
+class NoMidiSystem(CadenzaError):
+    """There is no MIDI system to open ports on."""
+
+    def __init__(self, message: str = NO_MIDI) -> None:
+        super().__init__(message)
+
+
+class MidiPortError(CadenzaError):
+    """A named port is not there (unplugged, or the other program quit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MidiMessage:
+    """Raw MIDI bytes and the ``time.monotonic()`` second they arrived."""
+
+    time: float
+    data: tuple[int, ...]
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence what the JACK and ALSA C libraries print while a system is probed."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            sys.stderr.flush()
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _rtmidi():
+    import rtmidi
+
+    return rtmidi
+
+
+def _candidates() -> list[int]:
+    rt = _rtmidi()
+    compiled = rt.get_compiled_api()
+    order = [rt.API_UNIX_JACK, rt.API_LINUX_ALSA, rt.API_MACOSX_CORE, rt.API_WINDOWS_MM]
+    return [api for api in order if api in compiled]
+
+
+def midi_api() -> int:
+    """The rtmidi API to use (JACK first when its server runs); raises :class:`NoMidiSystem`."""
+    rt = _rtmidi()
+    for api in _candidates():
+        if api == rt.API_LINUX_ALSA and not os.path.exists("/dev/snd/seq"):
+            continue
+        try:
+            with quiet_stderr():
+                rt.MidiOut(api, f"{CLIENT} probe").delete()
+        except rt.SystemError:
+            continue
+        return api
+    raise NoMidiSystem()
+
+
+def api_name(api: int) -> str:
+    """"JACK", "ALSA sequencer"... for the preferences."""
+    rt = _rtmidi()
+    return {rt.API_UNIX_JACK: "JACK", rt.API_LINUX_ALSA: "ALSA sequencer", rt.API_MACOSX_CORE: "CoreMIDI",
+            rt.API_WINDOWS_MM: "Windows MIDI"}.get(api, rt.get_api_display_name(api))
+
+
+def _own(name: str) -> bool:
+    return name.startswith(f"{CLIENT}:") or name.startswith(f"{CLIENT} ")
+
+
+def input_ports(api: int) -> list[str]:
+    """Ports one can listen to (other programs' outputs and keyboards; not Cadenza's own)."""
+    with quiet_stderr():
+        probe = _rtmidi().MidiIn(api, f"{CLIENT} list")
+    try:
+        return [p for p in probe.get_ports() if not _own(p)]
+    finally:
+        probe.delete()
+
+
+def output_ports(api: int) -> list[str]:
+    """Ports one can play into (synths, DAW inputs; not Cadenza's own)."""
+    with quiet_stderr():
+        probe = _rtmidi().MidiOut(api, f"{CLIENT} list")
+    try:
+        return [p for p in probe.get_ports() if not _own(p)]
+    finally:
+        probe.delete()
+
+
+def _open(port, api_ports: list[str], name: str | None, virtual: str) -> None:
+    if name is None:
+        port.open_virtual_port(virtual)
+        return
+    if name not in api_ports:
+        raise MidiPortError(f"The MIDI port “{name}” is not there any more; pick another in the transport's MIDI menu.")
+    port.open_port(api_ports.index(name), virtual)
+
+
+class MidiInput:
+    """An open input: Cadenza's virtual "Cadenza in", or ``port`` (a name from :func:`input_ports`)."""
+
+    def __init__(self, api: int, on_message: Callable[[MidiMessage], None], port: str | None = None) -> None:
+        rt = _rtmidi()
+        self.port_name = port or VIRTUAL_IN
+        self._on_message = on_message
+        self._in = rt.MidiIn(api, CLIENT, queue_size_limit=4096)
+        self._in.ignore_types(sysex=True, timing=True, active_sense=True)
+        try:
+            _open(self._in, self._in.get_ports(), port, VIRTUAL_IN)
+        except BaseException:
+            self._in.delete()
+            raise
+        self._in.set_callback(self._callback)
+
+    def _callback(self, event, data=None) -> None:
+        """On rtmidi's thread: stamp the message now and pass it on (no Qt here)."""
+        message, _delta = event
+        self._on_message(MidiMessage(time.monotonic(), tuple(message)))
+
+    def close(self) -> None:
+        self._in.cancel_callback()
+        self._in.close_port()
+        self._in.delete()
+
+
+class MidiOutput:
+    """An open output: Cadenza's virtual "Cadenza out", or ``port`` (a name from :func:`output_ports`)."""
+
+    def __init__(self, api: int, port: str | None = None) -> None:
+        self.port_name = port or VIRTUAL_OUT
+        self._out = _rtmidi().MidiOut(api, CLIENT)
+        try:
+            _open(self._out, self._out.get_ports(), port, VIRTUAL_OUT)
+        except BaseException:
+            self._out.delete()
+            raise
+
+    def send(self, data: tuple[int, ...] | list[int]) -> None:
+        self._out.send_message(list(data))
+
+    def all_notes_off(self) -> None:
+        """All Notes Off and All Sound Off on every channel, and the sustain pedal up."""
+        for channel in range(16):
+            self._out.send_message([0xB0 | channel, 64, 0])
+            self._out.send_message([0xB0 | channel, 123, 0])
+            self._out.send_message([0xB0 | channel, 120, 0])
+
+    def close(self) -> None:
+        self._out.close_port()
+        self._out.delete()
