@@ -11,7 +11,9 @@ it plays each onset and release. Every step is conditioned on the notes' own
 pitch-class histogram and note density.
 
 ``amount`` (0-1) then scales what the model chose: each onset moves by
-``amount`` x the model's offset, each release likewise, and each velocity
+``amount`` x the model's offset, each release likewise (after taking out the
+median onset offset, a delay of the whole passage that is latency rather
+than expression; then at most the window either way), and each velocity
 becomes the note's own velocity plus ``amount`` x the model's deviation from
 the mean of its velocities for these notes (at most
 :data:`MAX_VELOCITY_CHANGE`), so the notes keep their overall loudness and
@@ -158,6 +160,8 @@ def _decode(gen, played: Sequence[PerfNote], random_seed: int, temperature: floa
 def _apply(notes: Sequence[Note], played: Sequence[PerfNote], tempo: TempoMap, onset: np.ndarray,
            release: np.ndarray, velocity: np.ndarray, amount: float) -> list[Note]:
     """The written notes moved by ``amount`` of the model's offsets and velocity shape (see the module doc)."""
+    lag = float(np.median(onset))  # a delay of the whole passage is latency, not expression
+    onset, release = onset - lag, release - lag
     spread = np.clip(velocity - velocity.mean(), -MAX_VELOCITY_CHANGE, MAX_VELOCITY_CHANGE)
     out = []
     for i, (note, p) in enumerate(zip(notes, played)):

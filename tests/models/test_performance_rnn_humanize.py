@@ -46,7 +46,7 @@ def test_the_pitches_stay_in_order_and_only_velocity_and_timing_move_within_the_
             assert b.duration >= a.duration // 2
             assert abs(b.velocity - a.velocity) <= amount * MAX_VELOCITY_CHANGE + 1
     moved = humanize(model, notes, ppq=PPQ, bpm=BPM, amount=1.0, random_seed=11)
-    assert sum(a.start != b.start for a, b in zip(notes, moved)) > len(notes) // 2
+    assert sum(a.start != b.start for a, b in zip(notes, moved)) > 3 and sum(a.end != b.end for a, b in zip(notes, moved)) > 3
     assert len({b.velocity - a.velocity for a, b in zip(notes, moved)}) > 5
 
 
