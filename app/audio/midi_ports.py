@@ -6,8 +6,9 @@ are the platform's; with none, :func:`midi_api` raises :class:`NoMidiSystem`,
 whose message is the one sentence the controls show.
 
 Cadenza's virtual ports are "Cadenza in" (other programs play into it) and
-"Cadenza out" (other programs listen to it); under JACK they are
-``Cadenza:Cadenza in`` / ``Cadenza:Cadenza out``. An input stamps each
+"Cadenza out" (other programs listen to it), each on a client of the same
+name (rtmidi opens one client per port, and JACK client names are unique):
+under JACK they are ``Cadenza in:Cadenza in`` / ``Cadenza out:Cadenza out``. An input stamps each
 message with ``time.monotonic()`` on rtmidi's callback thread, the moment it
 arrives, and hands it on to ``on_message`` (which must only queue it).
 """
@@ -22,11 +23,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from app.core.errors import CadenzaError
+from app.core.score import Score, audible_tracks
 
 CLIENT = "Cadenza"
 VIRTUAL_IN = "Cadenza in"
 VIRTUAL_OUT = "Cadenza out"
-NO_MIDI = "No MIDI system was found (no JACK server, no ALSA sequencer); MIDI input and output are off, everything else works."
+NO_MIDI = ("No MIDI system was found (no JACK server, no ALSA sequencer); "
+           "MIDI input and output are off, everything else works.")
 
 
 class NoMidiSystem(CadenzaError):
@@ -102,27 +105,26 @@ def api_name(api: int) -> str:
 
 
 def _own(name: str) -> bool:
-    return name.startswith(f"{CLIENT}:") or name.startswith(f"{CLIENT} ")
+    return name.startswith((f"{VIRTUAL_IN}:", f"{VIRTUAL_OUT}:"))
+
+
+def _other_ports(api: int, kind: str) -> list[str]:
+    with quiet_stderr():
+        probe = getattr(_rtmidi(), kind)(api, f"{CLIENT} list")
+    try:
+        return [p for p in probe.get_ports() if not _own(p)]
+    finally:
+        probe.delete()
 
 
 def input_ports(api: int) -> list[str]:
     """Ports one can listen to (other programs' outputs and keyboards; not Cadenza's own)."""
-    with quiet_stderr():
-        probe = _rtmidi().MidiIn(api, f"{CLIENT} list")
-    try:
-        return [p for p in probe.get_ports() if not _own(p)]
-    finally:
-        probe.delete()
+    return _other_ports(api, "MidiIn")
 
 
 def output_ports(api: int) -> list[str]:
     """Ports one can play into (synths, DAW inputs; not Cadenza's own)."""
-    with quiet_stderr():
-        probe = _rtmidi().MidiOut(api, f"{CLIENT} list")
-    try:
-        return [p for p in probe.get_ports() if not _own(p)]
-    finally:
-        probe.delete()
+    return _other_ports(api, "MidiOut")
 
 
 def _open(port, api_ports: list[str], name: str | None, virtual: str) -> None:
@@ -130,7 +132,8 @@ def _open(port, api_ports: list[str], name: str | None, virtual: str) -> None:
         port.open_virtual_port(virtual)
         return
     if name not in api_ports:
-        raise MidiPortError(f"The MIDI port “{name}” is not there any more; pick another in the transport's MIDI menu.")
+        raise MidiPortError(f"The MIDI port “{name}” is not there any more; "
+                            "pick another in the record button's menu.")
     port.open_port(api_ports.index(name), virtual)
 
 
@@ -141,7 +144,7 @@ class MidiInput:
         rt = _rtmidi()
         self.port_name = port or VIRTUAL_IN
         self._on_message = on_message
-        self._in = rt.MidiIn(api, CLIENT, queue_size_limit=4096)
+        self._in = rt.MidiIn(api, VIRTUAL_IN, queue_size_limit=4096)
         self._in.ignore_types(sysex=True, timing=True, active_sense=True)
         try:
             _open(self._in, self._in.get_ports(), port, VIRTUAL_IN)
@@ -166,7 +169,7 @@ class MidiOutput:
 
     def __init__(self, api: int, port: str | None = None) -> None:
         self.port_name = port or VIRTUAL_OUT
-        self._out = _rtmidi().MidiOut(api, CLIENT)
+        self._out = _rtmidi().MidiOut(api, VIRTUAL_OUT)
         try:
             _open(self._out, self._out.get_ports(), port, VIRTUAL_OUT)
         except BaseException:
@@ -186,3 +189,38 @@ class MidiOutput:
     def close(self) -> None:
         self._out.close_port()
         self._out.delete()
+
+
+def playback_messages(score: Score, start: int = 0, end: int | None = None) -> list[tuple[float, tuple[int, ...]]]:
+    """``(seconds from start, MIDI bytes)`` to play ``[start, end)`` of ``score`` on an output port.
+
+    Each audible track plays on the channel the synth gives it (drums on
+    channel 10) after a program change and its volume (CC 7), sent at 0 s.
+    Note-offs come before note-ons at the same moment, so a repeated key is
+    struck again.
+    """
+    from app.audio.synth import assign_channels
+    from app.core.timing import TempoMap
+
+    stop = end if end is not None else score.end
+    tempo = TempoMap(score)
+    origin = tempo.seconds(start)
+    audible = audible_tracks(score.tracks)
+    channels, programs = assign_channels(score.tracks)
+    setup: list[tuple[float, int, tuple[int, ...]]] = []
+    for channel, (_bank, program) in sorted(programs.items()):
+        setup.append((0.0, 0, (0xC0 | channel, program)))
+    events: list[tuple[float, int, tuple[int, ...]]] = []
+    for track, channel, heard in zip(score.tracks, channels, audible):
+        if channel < 0 or not heard:
+            continue
+        setup.append((0.0, 0, (0xB0 | channel, 7, track.volume)))
+        for n in track.notes:
+            if n.end <= start or n.start >= stop:
+                continue
+            on = tempo.seconds(max(n.start, start)) - origin
+            off = tempo.seconds(min(n.end, stop)) - origin
+            events.append((on, 2, (0x90 | channel, n.pitch, n.velocity)))
+            events.append((off, 1, (0x80 | channel, n.pitch, 0)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    return [(t, data) for t, _order, data in setup + events]

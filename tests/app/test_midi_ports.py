@@ -25,9 +25,9 @@ def test_jack_is_the_midi_system_and_virtual_in_receives_stamped_messages(jack_s
     port = midi_ports.MidiInput(api, received.append)
     player = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "test keyboard")
     try:
-        assert "Cadenza:Cadenza in" in player.get_ports()
-        assert "Cadenza:Cadenza in" not in midi_ports.output_ports(api)  # Cadenza's own ports are not offered
-        player.open_port(player.get_ports().index("Cadenza:Cadenza in"))
+        assert "Cadenza in:Cadenza in" in player.get_ports()
+        assert "Cadenza in:Cadenza in" not in midi_ports.output_ports(api)  # Cadenza's own ports are not offered
+        player.open_port(player.get_ports().index("Cadenza in:Cadenza in"))
         sent = time.monotonic()
         player.send_message([0x90, 60, 101])
         player.send_message([0x80, 60, 0])

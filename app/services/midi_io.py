@@ -1,0 +1,194 @@
+"""The application's MIDI link: Cadenza's ports kept open, what arrives handed to the UI thread, playback sent out.
+
+:class:`MidiIO` opens the MIDI system once (:mod:`app.audio.midi_ports`):
+the input ("Cadenza in", or the port the musician picked) stays open so a
+DAW's connection to it survives, and the output ("Cadenza out", or a picked
+port) is opened when playback is sent there. rtmidi calls back on its own
+thread; the callback only stamps the message and puts it on a plain queue,
+and only while someone listens (a recording). A 5 ms timer on the UI thread
+drains that queue into :attr:`MidiIO.messages_received`; the stamps, not the
+drain, give the timing.
+
+:class:`MidiSender` plays a score on the output from a plain Python thread,
+each message sent at its moment on the monotonic clock; stopping it sends
+All Notes Off on every channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.audio import midi_ports
+from app.core.errors import CadenzaError
+from app.core.score import Score
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_MS = 5
+SENDER_JOIN_S = 0.5
+
+
+class MidiIO(QObject):
+    """Cadenza's MIDI input and output; :attr:`status` is '' or the one sentence saying why MIDI is off."""
+
+    messages_received = Signal(list)  # [MidiMessage], on the UI thread, while listening
+    ports_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._api: int | None = None
+        self.status = ""
+        self._input: midi_ports.MidiInput | None = None
+        self._output: midi_ports.MidiOutput | None = None
+        self.output_port: str | None = None  # None: Cadenza's virtual "Cadenza out"
+        self.send_playback = False
+        self._listening = False
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender: MidiSender | None = None
+        self._drain = QTimer(self)
+        self._drain.setInterval(DRAIN_INTERVAL_MS)
+        self._drain.timeout.connect(self.drain)
+
+    # -- the system and its ports --------------------------------------------
+    def start(self) -> bool:
+        """Find the MIDI system and open the input; False (and :attr:`status` set) when there is none."""
+        if self._api is not None:
+            return True
+        try:
+            self._api = midi_ports.midi_api()
+            self._input = midi_ports.MidiInput(self._api, self._on_port_message)
+        except CadenzaError as exc:
+            self._api, self.status = None, str(exc)
+            return False
+        self.status = ""
+        self.ports_changed.emit()
+        return True
+
+    def available(self) -> bool:
+        return self._api is not None
+
+    def system_name(self) -> str:
+        return midi_ports.api_name(self._api) if self._api is not None else ""
+
+    def input_ports(self) -> list[str]:
+        return midi_ports.input_ports(self._api) if self._api is not None else []
+
+    def output_ports(self) -> list[str]:
+        return midi_ports.output_ports(self._api) if self._api is not None else []
+
+    def input_port(self) -> str:
+        return self._input.port_name if self._input is not None else ""
+
+    def choose_input(self, port: str | None) -> None:
+        """Listen to ``port`` (None: Cadenza's own "Cadenza in"); raises a CadenzaError when it is gone."""
+        if not self.start():
+            raise midi_ports.NoMidiSystem(self.status)
+        new = midi_ports.MidiInput(self._api, self._on_port_message, port)
+        old, self._input = self._input, new
+        if old is not None:
+            old.close()
+        self.ports_changed.emit()
+
+    def choose_output(self, port: str | None) -> None:
+        """Send to ``port`` from the next play on (None: Cadenza's own "Cadenza out")."""
+        self.output_port = port
+        if self._output is not None and self._output.port_name != (port or midi_ports.VIRTUAL_OUT):
+            self.stop_sending()
+            self._output.close()
+            self._output = None
+        self.ports_changed.emit()
+
+    def output(self) -> midi_ports.MidiOutput:
+        """The open output port (opened on first use); raises a CadenzaError without one."""
+        if not self.start():
+            raise midi_ports.NoMidiSystem(self.status)
+        if self._output is None:
+            self._output = midi_ports.MidiOutput(self._api, self.output_port)
+        return self._output
+
+    # -- listening (the input, for a recording) -------------------------------
+    def listen(self, on: bool) -> None:
+        """Queue what arrives (and deliver it through :attr:`messages_received`) while ``on``."""
+        self._listening = on
+        if on:
+            self._drain.start()
+        else:
+            self.drain()
+            self._drain.stop()
+
+    def _on_port_message(self, message: midi_ports.MidiMessage) -> None:
+        """On rtmidi's thread: no Qt, only the queue."""
+        if self._listening:
+            self._queue.put(message)
+
+    def drain(self) -> None:
+        """Deliver what has arrived so far (on the UI thread)."""
+        batch = []
+        while True:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self.messages_received.emit(batch)
+
+    # -- sending playback ------------------------------------------------------
+    def send(self, score: Score, start: int, end: int | None = None) -> bool:
+        """Play ``[start, end)`` of ``score`` on the output port; False (and :attr:`status`) when it can't."""
+        self.stop_sending()
+        try:
+            output = self.output()
+        except CadenzaError as exc:
+            self.status = str(exc)
+            return False
+        self._sender = MidiSender(output, midi_ports.playback_messages(score, start, end))
+        return True
+
+    def stop_sending(self) -> None:
+        if self._sender is not None:
+            self._sender.stop()
+            self._sender = None
+
+    def close(self) -> None:
+        """Stop sending and close every port (on quit)."""
+        self.listen(False)
+        self.stop_sending()
+        for port in (self._input, self._output):
+            if port is not None:
+                port.close()
+        self._input = self._output = None
+        self._api = None
+
+
+class MidiSender:
+    """Sends timed messages on a port from its own thread, starting now; :meth:`stop` silences the port."""
+
+    def __init__(self, output: midi_ports.MidiOutput, messages: list[tuple[float, tuple[int, ...]]]) -> None:
+        self._output, self._messages = output, messages
+        self._stop = threading.Event()
+        self.origin = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="cadenza-midi-out", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        for at, data in self._messages:
+            wait = self.origin + at - time.monotonic()
+            if wait > 0 and self._stop.wait(wait):
+                return
+            if self._stop.is_set():
+                return
+            self._output.send(data)
+
+    def finished(self) -> bool:
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop and send All Notes Off on every channel."""
+        self._stop.set()
+        self._thread.join(SENDER_JOIN_S)
+        self._output.all_notes_off()
