@@ -65,6 +65,8 @@ SPECS = (
     Spec("play", "&Play / Stop", "Space", "Play from the playhead, or the selection; Space again stops",
          checkable=True, icon="SP_MediaPlay"),
     Spec("rewind", "Go to &Start", "Home", icon="SP_MediaSkipBackward"),
+    Spec("record", "&Record", "R", "Record the MIDI input into the active track from the playhead, after a count-in; "
+         "count-in, quantize, mode and ports in its menu", checkable=True, icon="SP_DialogYesButton"),
     Spec("loop", "&Loop", "L", "Loop the loop region set on the ruler (Shift+drag on the ruler)", checkable=True,
          icon="SP_BrowserReload"),
     Spec("follow", "&Follow Playhead", "F", "Scroll to keep the playhead in view", checkable=True),

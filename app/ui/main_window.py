@@ -37,6 +37,7 @@ from app.ui.file_controller import FileController
 from app.ui.humanize_runs import HumanizeRuns
 from app.ui.pianoroll import PianoRoll
 from app.ui.playback_controller import PlaybackController
+from app.ui.recording_controller import RecordingController
 from app.ui.later_panels import BUILDERS
 from app.ui.theme import apply_theme
 from app.ui.transport import TransportBar
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
                                     self._selection_by_track)
         self.playback = PlaybackController(self.doc, self.player, self.roll, self.actions["play"],
                                            self.actions["loop"], self)
+        self.recording = RecordingController(self.doc, self.player, self.roll, self.actions["record"],
+                                             self.playback, self)
+        self.recording.attach(self.transport.widgetForAction(self.actions["record"]))
         self.humanize = HumanizeRuns(self.doc, self.roll, self.runner, self)
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
@@ -145,7 +149,7 @@ class MainWindow(QMainWindow):
             "&Edit": ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", "select_all", None,
                       "transpose_up", "transpose_down", "octave_up", "octave_down", "move_left", "move_right",
                       "quantize", "humanize", None, "tool_draw", "tool_select", "tool_erase"],
-            "&Transport": ["play", "rewind", "loop", "follow", "metronome"],
+            "&Transport": ["play", "rewind", "record", "loop", "follow", "metronome"],
             "&Generate": ["generate", "cancel_generation", None, "regenerate_selection", "continue_playhead", "add_band",
                           None, "train_model", "listening_test"],
             "&View": ["zoom_in", "zoom_out", None, "docks"],
@@ -212,6 +216,7 @@ class MainWindow(QMainWindow):
         roll.status_message.connect(self._status)
         self.files.status_message.connect(self._status)
         self.humanize.status_message.connect(self._status)
+        self.recording.status_message.connect(self._status)
         self.files.recent_changed.connect(self._fill_recent)
         self.files.opened.connect(self._on_files_opened)
         self.playback.status_message.connect(self._on_playback_status)
@@ -373,6 +378,7 @@ class MainWindow(QMainWindow):
         if "generation" in self._parts:
             self.generation_ui.shutdown()
         self.humanize.shutdown()
+        self.recording.shutdown()
         self.runner.shutdown(timeout_ms=250)  # first: a spectrogram may be rendering with the player's synth;
         # saves and exports are waited for in full, other results are dropped (a task stuck longer is left)
         self.player.shutdown()

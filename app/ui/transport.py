@@ -43,7 +43,7 @@ class TransportBar(QToolBar):
     def __init__(self, actions: Actions, drag_button: QWidget, parent: QWidget | None = None) -> None:
         super().__init__("Transport", parent)
         self.setObjectName("transport")
-        for name in ("rewind", "play", "loop", "follow", "metronome"):
+        for name in ("rewind", "play", "record", "loop", "follow", "metronome"):
             self.addAction(actions[name])
         self._metronome = Metronome()
         self._build_metronome_menu(actions["metronome"])

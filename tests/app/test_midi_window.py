@@ -1,0 +1,94 @@
+"""The window's MIDI: Record (R) and its menu, playback sent to "Cadenza out", over the JACK dummy server."""
+
+from __future__ import annotations
+
+import time
+
+import rtmidi
+
+from app.audio import midi_ports
+from app.core.score import Note, Score, TempoChange, Track
+from app.services.midi_io import MidiIO
+from jack import jack_server  # noqa: F401 (the session fixture)
+
+
+def _listen_to(port_name: str):
+    """A test program reading ``port_name``: returns it and the (monotonic second, bytes) it received."""
+    received = []
+    reader = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "test reader")
+    reader.ignore_types(sysex=True, timing=True, active_sense=True)
+    reader.set_callback(lambda event, _data: received.append((time.monotonic(), tuple(event[0]))))
+    reader.open_port(reader.get_ports().index(port_name))
+    return reader, received
+
+
+def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_all_notes_off(qapp, jack_server, qtbot):
+    score = Score(tracks=(Track("Bass", 33, False, (Note(start=0, pitch=40, duration=240, velocity=90),
+                                                    Note(start=480, pitch=43, duration=480, velocity=70))),
+                          Track("Drums", 0, True, (Note(start=240, pitch=36, duration=120, velocity=110),)),
+                          Track("Muted", 5, False, (Note(start=0, pitch=80, duration=480),), mute=True)),
+                  tempos=(TempoChange(0, 240.0),))
+    midi = MidiIO()
+    assert midi.start()
+    midi.output()  # opens "Cadenza out"
+    reader, received = _listen_to("Cadenza out:Cadenza out")
+    try:
+        assert midi.send(score, 0)
+        sent = midi._sender.origin
+        qtbot.waitUntil(lambda: any(d == (0x80, 43, 0) for _t, d in received), timeout=3000)
+        midi.stop_sending()
+        qtbot.waitUntil(lambda: any(d[:2] == (0xBF, 123) for _t, d in received), timeout=2000)
+    finally:
+        reader.delete()
+        midi.close()
+    data = [d for _t, d in received]
+    assert (0xC0, 33) in data and (0xC9, 0) in data  # program changes before the notes
+    notes = [(t - sent, d) for t, d in received if d[0] & 0xF0 in (0x80, 0x90)]
+    # a note-off before a note-on at the same moment; the bass on channel 1, the drums on 10
+    assert [d for _t, d in notes] == [(0x90, 40, 90), (0x80, 40, 0), (0x99, 36, 110), (0x89, 36, 0),
+                                      (0x90, 43, 70), (0x80, 43, 0)]
+    expected = [0.0, 0.125, 0.125, 0.1875, 0.25, 0.5]  # seconds at 240 BPM (a quarter is 0.25 s)
+    assert all(abs(t - e) < 0.015 for (t, _d), e in zip(notes, expected)), notes
+    assert not any(d[1:2] == (80,) for d in data)  # the muted track is not sent
+    assert {d[0] & 0x0F for d in data if d[:2] == (d[0], 123) and d[0] & 0xF0 == 0xB0} == set(range(16))
+
+
+def test_record_button_records_into_the_active_track_and_its_menu_names_the_ports(qtbot, settings, tmp_path,
+                                                                                   monkeypatch, jack_server):
+    from app.ui.main_window import MainWindow
+
+    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    monkeypatch.setattr(window.player, "play", lambda *a, **k: None)  # no sound here: the clicks are tested above
+    assert window.actions["record"].shortcut().toString() == "R"
+    window.recording.recorder.options.count_in = 0
+    window.actions["record"].trigger()
+    assert window.recording.recorder.is_recording()
+    window.recording.menu.aboutToShow.emit()
+    texts = [a.text() for a in window.recording.menu.actions()]
+    assert "MIDI system: JACK" in texts and "&Send Playback to MIDI Out" in texts
+    keyboard = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "test keyboard")
+    try:
+        keyboard.open_port(keyboard.get_ports().index("Cadenza in:Cadenza in"))
+        keyboard.send_message([0x90, 62, 77])
+        qtbot.wait(60)
+        keyboard.send_message([0x80, 62, 0])
+        qtbot.wait(30)
+    finally:
+        keyboard.delete()
+    window.actions["record"].trigger()
+    assert [(n.pitch, n.velocity) for n in window.doc.score.tracks[window.doc.active_track].notes] == [(62, 77)]
+    assert window.doc.undo_stack.undoText() == "Record 1 notes"
+    window.doc.mark_saved()
+    window.close()
+
+
+def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, monkeypatch, qapp):
+    from app.ui.recording_controller import RecordingController
+
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", "cadenza-no-such-server")
+    monkeypatch.setattr(midi_ports.os.path, "exists", lambda path: False)
+    midi = MidiIO()
+    assert not midi.start() and midi.status == midi_ports.NO_MIDI
+    assert not midi.send(Score(), 0)
