@@ -1,6 +1,8 @@
 """From note probabilities to a pianoroll, deterministically (vae-nn's decoder output).
 
-Polyphonic tracks: the pitches with ``p ** (1 / T) > 0.5``.
+Polyphonic tracks: the pitches with ``p ** (1 / T) > 0.5`` (or a role's own threshold: a band's
+decoders spread their probability over many voicings, so a card may set lower ones, chosen so the
+generated notes per bar match the validation pieces').
 
 Monophonic tracks (the chorale voices): at each step either a rest or one
 pitch. The chance that some pitch sounds is ``s = min(1, sum p) ** (1 / T)``;
@@ -26,6 +28,7 @@ key-free lines: 57% of notes in the seed's key, where chance is 58%.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -33,15 +36,18 @@ import torch
 HOLD = 0.75  # nats a monophonic line pays for changing note (chosen on held-out chorales: see README, vae-nn)
 OFF_KEY = 8.0  # nats a pitch outside the seed's key pays (chosen on the validation chorales: see README, vae-nn)
 EPS = 1e-6
+THRESHOLD = 0.5  # the probability a note needs; a checkpoint's card may set one per role (decoding.thresholds)
 
 
 def decode_steps(logits: torch.Tensor, monophonic: bool, temperature: float = 1.0,
-                 hold: float | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """Logits ``(B, 32, P)`` -> bool notes ``(B, 32, P)`` (``hold`` defaults to :data:`HOLD`; ``bias`` ``(P,)``)."""
+                 hold: float | None = None, bias: torch.Tensor | None = None,
+                 threshold: float = THRESHOLD) -> torch.Tensor:
+    """Logits ``(B, 32, P)`` -> bool notes ``(B, 32, P)`` (``hold`` defaults to :data:`HOLD`; ``bias`` ``(P,)``;
+    a note, or a monophonic step's sounding, needs a probability above ``threshold``)."""
     hold = HOLD if hold is None else hold
     if not monophonic:
         shifted = logits.float() if bias is None else logits.float() + bias
-        return torch.sigmoid(shifted).pow(1.0 / temperature) > 0.5
+        return torch.sigmoid(shifted).pow(1.0 / temperature) > threshold
     p = torch.sigmoid(logits.float())
     total = p.sum(-1)  # (B, T)
     sounding = total.clamp(max=1.0).pow(1.0 / temperature).clamp(EPS, 1 - EPS)
@@ -49,8 +55,9 @@ def decode_steps(logits: torch.Tensor, monophonic: bool, temperature: float = 1.
     if bias is not None:
         choice = choice + bias
         choice = choice - choice.amax(-1, keepdim=True)  # the likeliest allowed pitch scores 0 again
-    emit = torch.cat([(1 - sounding).log().unsqueeze(-1), sounding.log().unsqueeze(-1) + choice],
-                     dim=-1)  # (B, T, 1 + P): state 0 is a rest
+    odds = 0.0 if threshold == THRESHOLD else math.log(threshold / (1 - threshold))  # 0.5: the plain rule
+    emit = torch.cat([(1 - sounding).log().unsqueeze(-1), (sounding.log() - odds).unsqueeze(-1) + choice],
+                     dim=-1)  # (B, T, 1 + P): state 0 is a rest; sounding needs s > threshold alone
     path = _viterbi(emit, hold)  # (B, T) state per step
     notes = torch.zeros(p.shape[0], p.shape[1], p.shape[2] + 1, dtype=torch.bool, device=p.device)
     notes.scatter_(-1, path.unsqueeze(-1), True)

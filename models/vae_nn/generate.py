@@ -1,7 +1,11 @@
 """Generating with vae-nn: encode the seed once, walk the latents segment by segment, decode.
 
 The seed's last segment (its last whole bars) is encoded per track; a
-track the seed lacks starts from the latent of an empty segment. Each step
+track the seed lacks starts from the latent of an empty segment, or, when the
+card's decoding names an ``absent_start_norm`` (a band: the ConditionalNNs learned
+that a silent track stays silent, since the corpus's grooves never bring a role
+in later), from a fixed draw of the VAE's prior (seeded by the track, so noise
+sd 0 still gives one answer) scaled to that length. Each step
 mixes every track's previous latent with a draw from the style song's set,
 ``z' = alpha * s + (1 - alpha) * z``, runs MelodyNN on the lead and each
 ConditionalNN on (the lead's new latent, its track's z'), and adds Gaussian
@@ -48,7 +52,7 @@ from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
 from models.common.spec import DRUMS, ModelSpec, card_spec
 
-from models.vae_nn.decoding import OFF_KEY, decode_steps, key_bias
+from models.vae_nn.decoding import HOLD, OFF_KEY, THRESHOLD, decode_steps, key_bias
 from models.vae_nn.model import VaeNN, VaeNNConfig
 from models.vae_nn.pianoroll import STEPS, Grid, grid_for, last_segment, notes_to_rolls, roll_to_notes, score_grid
 from models.vae_nn.roles import Role, assign_tracks, seed_programs
@@ -116,6 +120,11 @@ class VaeNNGenerator(Generator):
         decoding = self.card.get("decoding", {})
         self.off_key = float(decoding.get("off_key_nats", OFF_KEY))
         self.sharpen = bool(decoding.get("sharpen", True))
+        self.hold = float(decoding.get("monophonic_hold_nats", HOLD))
+        absent = decoding.get("absent_start_norm")
+        self.absent_norm = float(absent) if absent is not None else None
+        thresholds = decoding.get("thresholds", {})
+        self.thresholds = [float(thresholds.get(r.name, THRESHOLD)) for r in self.roles]
         self._seeds: OrderedDict[int, list[torch.Tensor]] = OrderedDict()
         self._styles: OrderedDict[int, list[torch.Tensor | None]] = OrderedDict()
 
@@ -135,13 +144,22 @@ class VaeNNGenerator(Generator):
         if key not in self._seeds:
             windows = [(r.low, r.pitches) for r in self.roles]
             if seed is None or not seed.note_count:
+                parts: list[list[Note]] = [[] for _ in self.roles]
                 rolls = [np.zeros((STEPS, r.pitches), dtype=bool) for r in self.roles]
             else:
                 parts = [fold_into(p, r) for p, r in zip(assign_tracks(seed, self.roles, by_order=True), self.roles)]
                 like = continuation_context(seed)
                 rolls = last_segment(parts, windows, grid_for(like.time_signatures[0], seed.ppq), seed.end)
-            self._remember(self._seeds, key, self._encode(rolls))
+            latents = self._encode(rolls)
+            if self.absent_norm is not None:  # a role the seed lacks starts from the prior, not from silence
+                latents = [z if part else self._prior_start(k, z) for k, (z, part) in enumerate(zip(latents, parts))]
+            self._remember(self._seeds, key, latents)
         return self._seeds[key]
+
+    def _prior_start(self, k: int, like: torch.Tensor) -> torch.Tensor:
+        """Role ``k``'s fixed draw from the VAE's prior (seeded by the role), scaled to ``absent_norm``."""
+        draw = torch.randn(like.shape, generator=torch.Generator().manual_seed(k)).to(like.device)
+        return draw * (self.absent_norm / draw.norm(dim=-1, keepdim=True))
 
     @torch.inference_mode()
     def encode_style(self, style: Score) -> list[torch.Tensor | None]:
@@ -230,7 +248,8 @@ class VaeNNGenerator(Generator):
             b, s, _ = z.shape
             bias = None if role.is_drum or not keys else key_bias(keys[k], role.low, role.pitches, self.off_key,
                                                                    self.device)
-            notes = decode_steps(vae.decode(z.reshape(b * s, -1)), role.monophonic, temperature, bias=bias)
+            notes = decode_steps(vae.decode(z.reshape(b * s, -1)), role.monophonic, temperature, bias=bias,
+                                 hold=self.hold, threshold=self.thresholds[k])
             out.append(notes.view(b, s * STEPS, -1).cpu().numpy())
         return out
 

@@ -17,6 +17,7 @@ from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig
 from models.registry import get_spec, load_generator
 from models.vae_nn.data import prepare
+from models.vae_nn.decoding import decode_steps
 from models.vae_nn.generate import checkpoint_spec
 from models.vae_nn.model import VaeNNConfig
 from models.vae_nn.roles import PRESETS, assign_tracks
@@ -109,3 +110,36 @@ def test_noise_sd_moves_every_band_track_and_the_same_seed_repeats(band_gen):
     for k in range(6):
         near, far = ((w[k] - base[k]).norm(dim=-1).mean() for w in (walks[0], walks[2]))
         assert near < far, BAND[k].name
+
+
+def test_a_role_the_seed_lacks_starts_from_a_fixed_prior_draw_when_the_card_says_so(band_gen):
+    melody = Score(tracks=(band_score(4, bars=2).tracks[0],))
+    silent = band_gen.encode_seed(melody)
+    band_gen.absent_norm, band_gen._seeds = 7.0, type(band_gen._seeds)()
+    try:
+        started = band_gen.encode_seed(melody)
+        assert torch.equal(started[0], silent[0])  # the lead is the seed's own
+        for k in range(1, 6):
+            assert abs(float(started[k].norm()) - 7.0) < 1e-4 and torch.equal(started[k], band_gen._prior_start(k, silent[k]))
+        assert not torch.equal(started[1], started[2])  # one draw per role
+    finally:
+        band_gen.absent_norm, band_gen._seeds = None, type(band_gen._seeds)()
+
+
+def test_a_role_threshold_sets_how_likely_a_note_must_be():
+    logits = torch.logit(torch.tensor([[[0.3, 0.6], [0.1, 0.45]]]))  # (1, 2 steps, 2 pitches)
+    assert decode_steps(logits, False).tolist() == [[[False, True], [False, False]]]
+    assert decode_steps(logits, False, threshold=0.25).tolist() == [[[True, True], [False, True]]]
+    line = torch.logit(torch.tensor([[[0.2, 0.1], [0.05, 0.3]]]))  # sounding 0.3, then 0.35
+    assert not decode_steps(line, True, hold=0.0).any()
+    assert decode_steps(line, True, hold=0.0, threshold=0.25).tolist() == [[[True, False], [False, True]]]
+
+
+def test_the_bundled_band_checkpoint_writes_a_band_under_a_melody_alone():
+    gen = load_generator("vae-nn-band", device="cpu")
+    assert gen.spec.roles == ("lead", *ROLES) and DRUMS in gen.spec.seeds
+    tune = Score(tracks=(Track("Flute", 73, False, band_score(2, bars=2).tracks[0].notes),))
+    out = run_generation(gen.generate(GenerationRequest(seed=tune, bars=4, variations=1, random_seed=0)))[0]
+    assert [(t.name, t.is_drum) for t in out.tracks] == [("Lead", False), ("Drums", True), ("Bass", False),
+                                                         ("Guitar", False), ("Piano", False), ("Strings", False)]
+    assert sum(bool(t.notes) for t in out.tracks[1:]) >= 3 and out.tracks[1].notes  # a band, with drums
