@@ -51,3 +51,22 @@ def generate(gen, seed, bars=2, variations=1, random_seed=0, **options):
 
 def notes(score):
     return {t.name: sorted((n.start, n.pitch, n.duration) for n in t.notes) for t in score.tracks}
+
+
+def check_bundled_card(name: str) -> dict:
+    """The bundled checkpoint's card: the exact training command on corpus:band with its corpus summary,
+    test metrics, an evaluation beside markov, and a weights file under 25 MB; returns the card."""
+    from models.common.card import read_card
+    from models.registry import BUNDLED_DIR
+
+    card = read_card(BUNDLED_DIR / name)
+    training = card["training"]
+    assert card["arch"] == name and training["command"].startswith(f"cadenza train --model {name} --data corpus:band")
+    assert training["data"] == ["corpus:band"] and "seed" in training
+    summary = training["datasets"]["corpus:band"]["summary"]
+    assert summary["pieces"] > 0 and summary["bars"] > 0 and summary["grooves"]
+    assert set(summary["notes_per_role"]) == {"lead", *(n.lower() for n in BAND_NAMES)}
+    assert "test_cross_entropy" in card["metrics"]
+    assert {"overlap_mean", "markov_overlap_mean"} <= set(card["evaluation"])
+    assert (BUNDLED_DIR / name / "model.safetensors").stat().st_size < 25 * 2**20
+    return card

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from band_model_helpers import BAND_NAMES, Q, band, generate, melody, notes, save_fresh
+from band_model_helpers import BAND_NAMES, Q, band, check_bundled_card, generate, melody, notes, save_fresh
 
 from models.common.band_roll import TRACKS, BandPieces, score_rolls
 from models.common.checkpoint import load_checkpoint
@@ -95,3 +95,14 @@ def test_a_band_seed_is_continued_with_its_lead(gen):
     assert [t.name for t in score.tracks] == ["Lead", *BAND_NAMES] and score.tracks[1].is_drum
     assert max(n.end for t in score.tracks for n in t.notes) <= 3 * 4 * Q
     assert score.tracks[0].program == 73 and score.tracks[2].program == 33
+
+
+def test_the_bundled_checkpoint_writes_a_band_under_a_melody():
+    from models.registry import load_generator
+
+    card = check_bundled_card("harmony-cnn")
+    assert card["weights_dtype"] == "float16"
+    bundled = load_generator("harmony-cnn", device="cpu")
+    score = generate(bundled, melody(bars=2, name="Piano", program=0), bars=8, random_seed=1)[0]
+    assert [t.name for t in score.tracks] == BAND_NAMES and score.tracks[0].is_drum
+    assert score.tracks[0].notes and max(n.end for t in score.tracks for n in t.notes) <= 2 * 4 * Q

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from band_model_helpers import BAND_NAMES, Q, band, generate, melody, notes, save_fresh
+from band_model_helpers import BAND_NAMES, Q, band, check_bundled_card, generate, melody, notes, save_fresh
 
 from app.core.score import Note
 from models.common.band_roll import (ROLES, TRACKS, BandPieces, band_parts, band_rolls, plan_band, roll_notes,
@@ -146,3 +146,16 @@ def test_accompanying_writes_the_band_under_the_lead(gen):
     score = generate(gen, melody(bars=2), bars=8, variations=2)[0]
     assert [t.name for t in score.tracks] == BAND_NAMES
     assert max(n.end for t in score.tracks for n in t.notes) <= 2 * 4 * Q
+
+
+def test_the_bundled_checkpoint_accompanies_a_melody_with_the_trained_note_counts():
+    from models.registry import load_generator
+
+    card = check_bundled_card("multitrack-rnn")
+    bundled = load_generator("multitrack-rnn", device="cpu")
+    table = bundled.model.note_counts  # (roles, 4, counts): a distribution per role and position
+    assert torch.allclose(table.sum(-1), torch.ones(len(ROLES), 4)) and table[:, :, 1:].sum() > 0
+    assert card["training"]["mean_notes_per_step"]["drums"] > 0
+    score = generate(bundled, melody(bars=2), bars=8, random_seed=1)[0]
+    assert [t.name for t in score.tracks] == BAND_NAMES and score.tracks[0].is_drum
+    assert score.note_count > 0 and max(n.end for t in score.tracks for n in t.notes) <= 2 * 4 * Q
