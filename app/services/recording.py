@@ -9,7 +9,9 @@ how late the UI thread looks at the queue does not matter.
 
 The count-in is one or two bars of clicks (accent on beat one) at the meter
 and tempo of the playhead, played before the score from the playhead by the
-:class:`~app.services.player.Player` when there is one. When recording
+:class:`~app.services.player.Player` when there is one; the player's
+position then re-anchors the origin to the frames the audio device has
+taken, so the take lines up with the clicks as they are heard. When recording
 stops, the take (quantized if asked) is handed on by
 :attr:`Recorder.take_recorded`, for the window to push as one
 :class:`~app.commands.NotesCommand` (services sit beside commands):
@@ -129,6 +131,7 @@ class Recorder(QObject):
     recording_started = Signal(float)  # the origin, a time.monotonic() second
     take_recorded = Signal(int, list, list)  # track index, notes it replaces, the take: push it as one command
     recording_stopped = Signal(int)  # notes in the take
+    position_changed = Signal(int)  # the playhead in the document's ticks while recording
     status_message = Signal(str)
 
     def __init__(self, doc, midi, player=None, parent: QObject | None = None) -> None:
@@ -139,10 +142,15 @@ class Recorder(QObject):
         self.start_tick = 0
         self._messages: list[MidiMessage] = []
         self._recording = False
+        self._played: Score | None = None  # what the player plays: the count-in, then the score
+        self._lead = 0
+        self._heard = False  # the origin has been set from the sound the player reports
         self._begin_timer = QTimer(self)
         self._begin_timer.setSingleShot(True)
         self._begin_timer.timeout.connect(self._on_begin_timer_timeout)
         midi.messages_received.connect(self._on_midi_messages_received)
+        if player is not None:
+            player.position_changed.connect(self._on_player_position_changed)
 
     def is_recording(self) -> bool:
         return self._recording
@@ -165,6 +173,7 @@ class Recorder(QObject):
         lead_s = TempoMap(played).seconds(lead)
         self._messages = []
         self._recording = True
+        self._played, self._lead, self._heard = played, lead, False
         now = time.monotonic()
         if self.player is not None:
             self.player.play(lambda: played, 0, with_metronome=True)
@@ -177,6 +186,25 @@ class Recorder(QObject):
     def _on_begin_timer_timeout(self) -> None:
         if self._recording:
             self.recording_started.emit(self.origin)
+
+    def _on_player_position_changed(self, tick: int) -> None:
+        """Anchor the origin to the sound: the played score began ``seconds(tick)`` before now.
+
+        The player's position follows the frames the audio device has taken,
+        so this moves the origin by the output's buffering, which the
+        musician hears the clicks through. A stale position only makes the
+        estimate later, so the earliest estimate is kept.
+        """
+        import time
+
+        if not self._recording or self._played is None or not self.player.is_playing():
+            return
+        tempo = TempoMap(self._played)
+        origin = time.monotonic() - tempo.seconds(tick) + tempo.seconds(self._lead)
+        if not self._heard or origin < self.origin:
+            self.origin, self._heard = origin, True
+        if tick >= self._lead:
+            self.position_changed.emit(self.start_tick + tick - self._lead)
 
     def _on_midi_messages_received(self, messages: list) -> None:
         if self._recording:

@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.files.status_message.connect(self._status)
         self.humanize.status_message.connect(self._status)
         self.recording.status_message.connect(self._status)
+        self.recording.position_changed.connect(self._on_playback_position_changed)
         self.files.recent_changed.connect(self._fill_recent)
         self.files.opened.connect(self._on_files_opened)
         self.playback.status_message.connect(self._on_playback_status)

@@ -28,6 +28,7 @@ class RecordingController(QObject):
     """Connects the Record action, the recorder, the MIDI link and the player."""
 
     status_message = Signal(str)
+    position_changed = Signal(int)  # the playhead while recording
 
     def __init__(self, doc, player, roll, record_action: QAction, playback, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +39,7 @@ class RecordingController(QObject):
         self.recorder.take_recorded.connect(self._on_recorder_take_recorded)
         self.recorder.status_message.connect(self.status_message)
         self.recorder.counting_in.connect(self._on_recorder_counting_in)
+        self.recorder.position_changed.connect(self._on_recorder_position_changed)
         self.recorder.recording_started.connect(lambda _origin: self.status_message.emit("Recording…"))
         record_action.triggered.connect(self._on_record_triggered)
         player.started.connect(self._on_player_started)
@@ -62,6 +64,10 @@ class RecordingController(QObject):
                 self.record_action.setChecked(False)
         elif not checked:
             self.recorder.stop()
+
+    def _on_recorder_position_changed(self, tick: int) -> None:
+        self.roll.set_playhead(tick)
+        self.position_changed.emit(tick)
 
     def _on_recorder_counting_in(self, seconds: float) -> None:
         if seconds > 0:

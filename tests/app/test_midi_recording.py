@@ -12,6 +12,8 @@ from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from app.services import recording
 from app.services.midi_io import MidiIO
 from jack import jack_server  # noqa: F401 (the session fixture)
+from pulse import pulse_server  # noqa: F401 (the session fixture)
+from test_playback import player  # noqa: F401 (a Player on the test sink)
 
 TICKS_PER_10_MS = 480 * 2 * 0.010  # 120 BPM, ppq 480: 960 ticks a second
 
@@ -107,3 +109,68 @@ def test_count_in_is_bars_of_clicks_before_the_score_from_the_playhead():
     assert [n.pitch for n in clicks.notes][:4] == [76, 77, 77, 76]  # accent on each beat one
     assert [n.start for n in played.tracks[0].notes] == [2400 - 1440 + 2880]
     assert recording.quantize_step("1/8", 480) == 240 and recording.quantize_step("1/8T", 480) == 160
+
+
+def test_the_origin_follows_the_sound_the_player_reports(doc, midi, qapp):
+    from PySide6.QtCore import QObject, Signal
+
+    class Player(QObject):  # the player's signals and calls, without a sound card
+        started, stopped, position_changed = Signal(), Signal(), Signal(int)
+        plays = []
+
+        def play(self, provider, start, **kwargs):
+            self.plays.append((provider(), start, kwargs))
+
+        def stop(self):
+            pass
+
+        def is_playing(self):
+            return True
+
+    player = Player()
+    doc.replace_all(Score(tracks=(Track("Piano"),)))
+    recorder = recording.Recorder(doc, midi, player)
+    recorder.options = recording.RecordOptions(count_in=1)
+    moved = []
+    recorder.position_changed.connect(moved.append)
+    recorder.start(960)
+    played, start, kwargs = player.plays[0]
+    assert played.tracks[-1].name == "Count-in" and start == 0 and kwargs == {"with_metronome": True}
+    player.position_changed.emit(480)  # a quarter (0.5 s) of the 2 s count-in heard
+    first = recorder.origin
+    assert abs(first - (time.monotonic() - 0.5 + 2.0)) < 0.05
+    player.position_changed.emit(480)  # a stale position: the earlier estimate stays
+    assert recorder.origin == first
+    player.position_changed.emit(1920 + 960)  # half a bar after the count-in
+    assert moved == [960 + 960]
+    recorder.stop()
+
+
+def test_the_count_in_clicks_are_heard_before_the_score_even_with_the_metronome_off(
+        doc, midi, qtbot, player, pulse_server):  # noqa: F811
+    import numpy as np
+
+    from pulse import RATE
+
+    doc.replace_all(Score(tracks=(Track("Piano", 0, False, (Note(start=480, pitch=69, duration=240, velocity=100),)),),
+                          tempos=(TempoChange(0, 240.0),)))  # a bar is 1 s, a beat 0.25 s
+    assert not player.metronome.enabled
+    recorder = _recorder(doc, midi, count_in=1)
+    recorder.player = player
+    with pulse_server.capture() as capture:
+        with qtbot.waitSignal(player.started, timeout=20000):
+            recorder.start(480)
+        with qtbot.waitSignal(recorder.recording_started, timeout=5000):
+            pass
+        with qtbot.waitSignal(player.stopped, timeout=5000):  # the count-in and the note have been heard
+            pass
+        recorder.stop()
+    audio = np.abs(capture.audio).max(axis=1)
+    first = np.flatnonzero(audio > 0.01)[0]
+
+    def level(second: float) -> float:
+        return float(audio[first + int(second * RATE):first + int((second + 0.05) * RATE)].max())
+
+    for beat in range(4):
+        assert level(beat * 0.25) > 0.01 and level(beat * 0.25 + 0.12) < level(beat * 0.25) / 10, beat
+    assert level(1.0) > 0.01  # the note at the playhead, right after the count-in
