@@ -9,8 +9,9 @@ Cadenza's virtual ports are "Cadenza in" (other programs play into it) and
 "Cadenza out" (other programs listen to it), each on a client of the same
 name (rtmidi opens one client per port, and JACK client names are unique):
 under JACK they are ``Cadenza in:Cadenza in`` / ``Cadenza out:Cadenza out``. An input stamps each
-message with ``time.monotonic()`` on rtmidi's callback thread, the moment it
-arrives, and hands it on to ``on_message`` (which must only queue it).
+message on the ``time.monotonic()`` clock with the moment it arrived (see
+:class:`MidiInput`) and hands it on, from a thread of its own, to
+``on_message`` (which must only queue it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -28,6 +30,7 @@ from app.core.score import Score, audible_tracks
 CLIENT = "Cadenza"
 VIRTUAL_IN = "Cadenza in"
 VIRTUAL_OUT = "Cadenza out"
+POLL_S = 0.002  # how often the input's queue is looked at
 NO_MIDI = ("No MIDI system was found (no JACK server, no ALSA sequencer); "
            "MIDI input and output are off, everything else works.")
 
@@ -138,7 +141,16 @@ def _open(port, api_ports: list[str], name: str | None, virtual: str) -> None:
 
 
 class MidiInput:
-    """An open input: Cadenza's virtual "Cadenza in", or ``port`` (a name from :func:`input_ports`)."""
+    """An open input: Cadenza's virtual "Cadenza in", or ``port`` (a name from :func:`input_ports`).
+
+    No Python runs on the MIDI system's thread (under JACK a realtime one:
+    waiting there for the GIL would make it miss cycles and drop messages):
+    rtmidi queues each message with its delta time, measured there, and a
+    plain thread of ours polls that queue every :data:`POLL_S`. A message's
+    ``time`` is the sum of the deltas (the system's clock) plus the smallest
+    offset to ``time.monotonic()`` seen at a poll so far (a poll is only ever
+    late), so neither the poll interval nor the GIL moves the stamps.
+    """
 
     def __init__(self, api: int, on_message: Callable[[MidiMessage], None], port: str | None = None) -> None:
         rt = _rtmidi()
@@ -151,15 +163,28 @@ class MidiInput:
         except BaseException:
             self._in.delete()
             raise
-        self._in.set_callback(self._callback)
+        self._clock = 0.0  # seconds since the first message, on the MIDI system's clock
+        self._offset = float("inf")  # time.monotonic() - self._clock, the smallest seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="cadenza-midi-in", daemon=True)
+        self._thread.start()
 
-    def _callback(self, event, data=None) -> None:
-        """On rtmidi's thread: stamp the message now and pass it on (no Qt here)."""
-        message, _delta = event
-        self._on_message(MidiMessage(time.monotonic(), tuple(message)))
+    def _poll(self) -> None:
+        """Our thread: hand on what rtmidi has queued, stamped (no Qt here)."""
+        while not self._stop.is_set():
+            event = self._in.get_message()
+            if event is None:
+                self._stop.wait(POLL_S)
+                continue
+            message, delta = event
+            now = time.monotonic()
+            self._clock += delta
+            self._offset = min(self._offset, now - self._clock)
+            self._on_message(MidiMessage(self._offset + self._clock, tuple(message)))
 
     def close(self) -> None:
-        self._in.cancel_callback()
+        self._stop.set()
+        self._thread.join(1.0)
         self._in.close_port()
         self._in.delete()
 

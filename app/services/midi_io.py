@@ -3,9 +3,10 @@
 :class:`MidiIO` opens the MIDI system once (:mod:`app.audio.midi_ports`):
 the input ("Cadenza in", or the port the musician picked) stays open so a
 DAW's connection to it survives, and the output ("Cadenza out", or a picked
-port) is opened when playback is sent there. rtmidi calls back on its own
-thread; the callback only stamps the message and puts it on a plain queue,
-and only while someone listens (a recording). A 5 ms timer on the UI thread
+port) is opened when playback is sent there. The input hands each stamped
+message on from a plain thread of its own (see
+:class:`app.audio.midi_ports.MidiInput`); this only puts it on a plain
+queue, and only while someone listens (a recording). A 5 ms timer on the UI thread
 drains that queue into :attr:`MidiIO.messages_received`; the stamps, not the
 drain, give the timing.
 
@@ -122,7 +123,7 @@ class MidiIO(QObject):
             self._drain.stop()
 
     def _on_port_message(self, message: midi_ports.MidiMessage) -> None:
-        """On rtmidi's thread: no Qt, only the queue."""
+        """On the input's thread: no Qt, only the queue."""
         if self._listening:
             self._queue.put(message)
 

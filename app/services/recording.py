@@ -2,8 +2,8 @@
 
 Timing: the recording's origin is a ``time.monotonic()`` second, the moment
 the playhead's tick is reached after the count-in; each message carries the
-second it arrived (stamped on rtmidi's thread, see
-:mod:`app.services.midi_io`), so a note's tick is the tempo map's tick at
+second it arrived (stamped off the UI thread, see
+:class:`app.audio.midi_ports.MidiInput`), so a note's tick is the tempo map's tick at
 ``seconds(playhead) + (arrival - origin)``: tempo changes are followed, and
 how late the UI thread looks at the queue does not matter.
 

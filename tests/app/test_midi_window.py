@@ -13,12 +13,9 @@ from jack import jack_server  # noqa: F401 (the session fixture)
 
 
 def _listen_to(port_name: str):
-    """A test program reading ``port_name``: returns it and the (monotonic second, bytes) it received."""
+    """A reader of ``port_name`` (Cadenza's own input code, polling): it and the (second, bytes) it received."""
     received = []
-    reader = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, "test reader")
-    reader.ignore_types(sysex=True, timing=True, active_sense=True)
-    reader.set_callback(lambda event, _data: received.append((time.monotonic(), tuple(event[0]))))
-    reader.open_port(reader.get_ports().index(port_name))
+    reader = midi_ports.MidiInput(rtmidi.API_UNIX_JACK, lambda m: received.append((m.time, m.data)), port_name)
     return reader, received
 
 
@@ -39,7 +36,7 @@ def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_
         midi.stop_sending()
         qtbot.waitUntil(lambda: any(d[:2] == (0xBF, 123) for _t, d in received), timeout=2000)
     finally:
-        reader.delete()
+        reader.close()
         midi.close()
     data = [d for _t, d in received]
     assert (0xC0, 33) in data and (0xC9, 0) in data  # program changes before the notes
