@@ -47,6 +47,7 @@ class BandGanConfig:
     label_smoothing: float = 0.1  # real labels drawn in [1 - s, 1], fake in [0, s]
     feature_matching: float = 1.0  # weight of the two feature-matching terms in G's loss
     g_lr_scale: float = 0.25  # TTUR: the generator's learning rate relative to the discriminator's
+    output_bias: float = -4.0  # the generator's last layer starts at this logit: about the data's 2% of cells on
 
     @property
     def conditioned(self) -> bool:
@@ -101,6 +102,7 @@ class BandGenerator(nn.Module):
             _up(g[4] + extra, TRACKS, (1, 2), (1, 2), norm=False),  # (5, 32, 128)
         ])
         self.conditioner = Conditioner(cfg) if cfg.conditioned else None
+        nn.init.constant_(self.layers[-1][0].bias, cfg.output_bias)  # start sparse, as bands are, not half on
 
     def forward(self, noise: torch.Tensor, condition: torch.Tensor | None = None,
                 chords: torch.Tensor | None = None) -> torch.Tensor:

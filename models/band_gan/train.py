@@ -142,6 +142,7 @@ class BandGanTask(TrainTask):
         d = self.data
         return {
             "arch": "band-gan", "name": "band-gan", "description": DESCRIPTION, "config": asdict(self.cfg),
+            "accompanies": self.cfg.conditioned,  # an unconditional GAN cannot follow a lead (card_spec reads it)
             "training": {"data": self.specs, "datasets": d.datasets, "command": self.command, "seed": self.seed,
                          "batch_size": self.batch_size, "optimiser": "AdamW; TTUR: generator at "
                          f"{self.cfg.g_lr_scale} x the discriminator's rate",
