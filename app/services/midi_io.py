@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.audio import midi_ports
 from app.core.errors import CadenzaError
 from app.core.score import Score
+from app.core.timing import TempoMap
 
 log = logging.getLogger(__name__)
 
@@ -139,15 +140,25 @@ class MidiIO(QObject):
             self.messages_received.emit(batch)
 
     # -- sending playback ------------------------------------------------------
-    def send(self, score: Score, start: int, end: int | None = None) -> bool:
-        """Play ``[start, end)`` of ``score`` on the output port; False (and :attr:`status`) when it can't."""
+    def send(self, score: Score, start: int, end: int | None = None, loop: tuple[int, int] | None = None) -> bool:
+        """Play ``[start, end)`` of ``score`` on the output port, or from ``start`` round ``loop`` until stopped.
+
+        Returns False (and sets :attr:`status`) when there is no output.
+        """
         self.stop_sending()
         try:
             output = self.output()
         except CadenzaError as exc:
             self.status = str(exc)
             return False
-        self._sender = MidiSender(output, midi_ports.playback_messages(score, start, end))
+        if loop is None:
+            self._sender = MidiSender(output, midi_ports.playback_messages(score, start, end))
+        else:
+            tempo = TempoMap(score)
+            self._sender = MidiSender(output, midi_ports.playback_messages(score, start, loop[1]),
+                                      tempo.seconds(loop[1]) - tempo.seconds(start),
+                                      midi_ports.playback_messages(score, *loop),
+                                      tempo.seconds(loop[1]) - tempo.seconds(loop[0]))
         return True
 
     def stop_sending(self) -> None:
@@ -166,24 +177,43 @@ class MidiIO(QObject):
         self._api = None
 
 
-class MidiSender:
-    """Sends timed messages on a port from its own thread, starting now; :meth:`stop` silences the port."""
+Timed = list[tuple[float, tuple[int, ...]]]
 
-    def __init__(self, output: midi_ports.MidiOutput, messages: list[tuple[float, tuple[int, ...]]]) -> None:
-        self._output, self._messages = output, messages
+
+class MidiSender:
+    """Sends timed messages on a port from its own thread, starting now; :meth:`stop` silences the port.
+
+    ``messages`` play once; then, when given, ``loop`` (seconds from the
+    loop's start) plays over and over, the first pass ``length`` seconds in
+    and each pass ``loop_length`` long.
+    """
+
+    def __init__(self, output: midi_ports.MidiOutput, messages: Timed, length: float = 0.0,
+                 loop: Timed | None = None, loop_length: float = 0.0) -> None:
+        self._output, self._messages, self._length = output, messages, length
+        self._loop, self._loop_length = loop, loop_length
         self._stop = threading.Event()
         self.origin = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="cadenza-midi-out", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        for at, data in self._messages:
-            wait = self.origin + at - time.monotonic()
+        if not self._play(self._messages, self.origin) or not self._loop or self._loop_length <= 0:
+            return
+        origin = self.origin + self._length
+        while self._play(self._loop, origin):
+            origin += self._loop_length
+
+    def _play(self, messages: Timed, origin: float) -> bool:
+        """Send ``messages`` at ``origin`` + their seconds; False when stopped."""
+        for at, data in messages:
+            wait = origin + at - time.monotonic()
             if wait > 0 and self._stop.wait(wait):
-                return
+                return False
             if self._stop.is_set():
-                return
+                return False
             self._output.send(data)
+        return True
 
     def finished(self) -> bool:
         return not self._thread.is_alive()

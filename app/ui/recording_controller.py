@@ -79,9 +79,14 @@ class RecordingController(QObject):
 
     # -- send playback to MIDI out --------------------------------------------
     def _on_player_started(self) -> None:
-        if self.midi.send_playback and self.playback.is_playing():
-            if not self.midi.send(self.doc.score, self.player.position()):
-                self.status_message.emit(self.midi.status)
+        """The sketch's playback began: send the same stretch (selection, or loop passes) to MIDI out."""
+        if not (self.midi.send_playback and self.playback.is_playing()):
+            return
+        notes = self.roll.selected_notes()
+        loop = self.roll.loop_region() if self.playback.loop_action.isChecked() and not notes else None
+        end = max(n.end for n in notes) if notes else None
+        if not self.midi.send(self.doc.score, self.player.position(), end, loop):
+            self.status_message.emit(self.midi.status)
 
     def _on_player_stopped(self) -> None:
         self.midi.stop_sending()

@@ -89,3 +89,23 @@ def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, mo
     midi = MidiIO()
     assert not midi.start() and midi.status == midi_ports.NO_MIDI
     assert not midi.send(Score(), 0)
+
+
+def test_a_loop_sent_to_midi_out_repeats_until_stopped(qapp, jack_server, qtbot):
+    score = Score(tracks=(Track("Piano", 0, False, (Note(start=0, pitch=60, duration=240, velocity=90),
+                                                    Note(start=480, pitch=62, duration=240, velocity=90))),),
+                  tempos=(TempoChange(0, 480.0),))  # a quarter is 0.125 s
+    midi = MidiIO()
+    assert midi.start()
+    midi.output()
+    reader, received = _listen_to("Cadenza out:Cadenza out")
+    try:
+        assert midi.send(score, 480, loop=(0, 960))  # from the second note, then round the whole loop
+        qtbot.waitUntil(lambda: sum(d[:2] == (0x90, 60) for _t, d in received) == 3, timeout=3000)
+        midi.stop_sending()
+    finally:
+        reader.close()
+        midi.close()
+    ons = [(t - received[0][0], d[1]) for t, d in received if d[0] == 0x90]
+    assert [p for _t, p in ons][:5] == [62, 60, 62, 60, 62]
+    assert all(abs(t - e) < 0.015 for (t, _p), e in zip(ons, [0.0, 0.125, 0.25, 0.375, 0.5])), ons
