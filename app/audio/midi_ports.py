@@ -184,7 +184,7 @@ class MidiInput:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(1.0)
+        self._thread.join()  # within one poll: it must not touch the port once deleted
         self._in.close_port()
         self._in.delete()
 

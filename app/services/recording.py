@@ -31,7 +31,7 @@ from app.audio.midi_ports import MidiMessage
 from app.core import edits
 from app.core.metronome import Metronome, click_notes
 from app.core.score import Note, Score, Track
-from app.core.timing import TempoMap, signature_at
+from app.core.timing import TempoMap, bar_lines, signature_at
 
 QUANTIZES = ("off", "1/8", "1/16", "1/8T", "1/16T")
 MODES = ("overdub", "replace")
@@ -92,27 +92,31 @@ def replaced_notes(track: Track, start: int, end: int) -> list[Note]:
     return [n for n in track.notes if start <= n.start < end]
 
 
-def count_in_score(score: Score, start: int, bars: int) -> tuple[Score, int]:
-    """``score`` from ``start`` on, after ``bars`` bars of clicks; and the count-in's length in ticks.
+def count_in_score(score: Score, start: int, bars: int) -> tuple[Score, int, int]:
+    """What the player plays for a recording from ``start``: ``(score, play from, the playhead's tick in it)``.
 
-    The clicks follow the meter at ``start`` (accent on beat one) and play at
-    the tempo there, on a drum track of their own.
+    ``bars`` bars of clicks (accent on beat one, on a drum track of their
+    own, at the meter and tempo of the bar holding ``start``) come before
+    ``score`` from ``start`` on. The bar lines stay where the piece has them,
+    so a playhead in mid-bar counts in from the same beat of the bar
+    ``bars`` bars earlier, and the metronome (when on) goes on in step.
     """
     from app.audio.stream import excerpt
 
     sig = signature_at(score, start)
+    bar_start = [b.tick for b in bar_lines(score, start + 1) if b.tick <= start][-1]
     lead = bars * sig.bar_ticks(score.ppq)
-    part = excerpt(score, start)
-    if lead == 0:
-        return part, 0
-    count = Score(tracks=(), ppq=score.ppq, tempos=part.tempos[:1], time_signatures=(replace(sig, tick=0),))
-    clicks = click_notes(count, 0, lead, Metronome(enabled=True, volume=1.0, accent=True))
+    frame, part = excerpt(score, bar_start), excerpt(score, start)
+    count_end = lead + start - bar_start
+    meter = Score(tracks=(), ppq=score.ppq, tempos=frame.tempos[:1], time_signatures=(replace(sig, tick=0),))
+    clicks = click_notes(meter, 0, count_end, Metronome(enabled=True, volume=1.0, accent=True)) if lead else []
     click_track = Track("Count-in", 0, True, tuple(Note(start=t, pitch=k, duration=score.ppq // 4, velocity=v)
                                                     for t, k, v in clicks))
-    shifted = tuple(track.with_notes([replace(n, start=n.start + lead) for n in track.notes]) for track in part.tracks)
-    tempos = part.tempos[:1] + tuple(replace(t, tick=t.tick + lead) for t in part.tempos[1:])
-    sigs = (replace(sig, tick=0),) + tuple(replace(s, tick=s.tick + lead) for s in part.time_signatures[1:])
-    return replace(part, tracks=shifted + (click_track,), tempos=tempos, time_signatures=sigs), lead
+    shifted = tuple(t.with_notes([replace(n, start=n.start + count_end) for n in t.notes]) for t in part.tracks)
+    tempos = frame.tempos[:1] + tuple(replace(t, tick=t.tick + lead) for t in frame.tempos[1:])
+    sigs = (replace(sig, tick=0),) + tuple(replace(s, tick=s.tick + lead) for s in frame.time_signatures[1:])
+    played = replace(part, tracks=shifted + ((click_track,) if clicks else ()), tempos=tempos, time_signatures=sigs)
+    return played, start - bar_start, count_end
 
 
 @dataclass
@@ -169,14 +173,15 @@ class Recorder(QObject):
             return False
         score = self.doc.score
         self.start_tick = int(at_tick)
-        played, lead = count_in_score(score, self.start_tick, self.options.count_in)
-        lead_s = TempoMap(played).seconds(lead)
+        played, play_from, lead = count_in_score(score, self.start_tick, self.options.count_in)
+        tempo = TempoMap(played)
+        lead_s = tempo.seconds(lead) - tempo.seconds(play_from)
         self._messages = []
         self._recording = True
         self._played, self._lead, self._heard = played, lead, False
         now = time.monotonic()
         if self.player is not None:
-            self.player.play(lambda: played, 0, with_metronome=True)
+            self.player.play(lambda: played, play_from, with_metronome=True)
         self.origin = now + lead_s
         self.midi.listen(True)
         self.counting_in.emit(lead_s)

@@ -102,12 +102,16 @@ def test_take_follows_the_tempo_map_and_ignores_the_count_in():
 def test_count_in_is_bars_of_clicks_before_the_score_from_the_playhead():
     score = Score(tracks=(Track("Piano", 0, False, (Note(start=2400, pitch=60, duration=480, velocity=90),)),),
                   time_signatures=(TimeSignature(0, 3, 4),))
-    played, lead = recording.count_in_score(score, 1440, 2)
-    assert lead == 2 * 1440
+    played, play_from, lead = recording.count_in_score(score, 1440, 2)
+    assert play_from == 0 and lead == 2 * 1440
     clicks = played.tracks[-1]
     assert clicks.is_drum and [n.start for n in clicks.notes] == list(range(0, 2880, 480))
     assert [n.pitch for n in clicks.notes][:4] == [76, 77, 77, 76]  # accent on each beat one
     assert [n.start for n in played.tracks[0].notes] == [2400 - 1440 + 2880]
+    played, play_from, lead = recording.count_in_score(score, 1920, 1)  # mid-bar: beat two of bar two
+    assert (play_from, lead) == (480, 1440 + 480)  # from beat two of the bar before, bar lines in step
+    assert [(n.start, n.pitch) for n in played.tracks[-1].notes] == [(0, 76), (480, 77), (960, 77), (1440, 76)]
+    assert [n.start for n in played.tracks[0].notes] == [2400 - 1920 + 1920]
     assert recording.quantize_step("1/8", 480) == 240 and recording.quantize_step("1/8T", 480) == 160
 
 
@@ -133,7 +137,7 @@ def test_the_origin_follows_the_sound_the_player_reports(doc, midi, qapp):
     recorder.options = recording.RecordOptions(count_in=1)
     moved = []
     recorder.position_changed.connect(moved.append)
-    recorder.start(960)
+    recorder.start(1920)  # a bar line: the count-in is the bar before
     played, start, kwargs = player.plays[0]
     assert played.tracks[-1].name == "Count-in" and start == 0 and kwargs == {"with_metronome": True}
     player.position_changed.emit(480)  # a quarter (0.5 s) of the 2 s count-in heard
@@ -142,7 +146,7 @@ def test_the_origin_follows_the_sound_the_player_reports(doc, midi, qapp):
     player.position_changed.emit(480)  # a stale position: the earlier estimate stays
     assert recorder.origin == first
     player.position_changed.emit(1920 + 960)  # half a bar after the count-in
-    assert moved == [960 + 960]
+    assert moved == [1920 + 960]
     recorder.stop()
 
 
