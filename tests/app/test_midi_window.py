@@ -81,14 +81,24 @@ def test_record_button_records_into_the_active_track_and_its_menu_names_the_port
     window.close()
 
 
-def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, monkeypatch, qapp):
-    from app.ui.recording_controller import RecordingController
+def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, settings, tmp_path, monkeypatch):
+    from app.ui.main_window import MainWindow
 
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "cadenza-no-such-server")
-    monkeypatch.setattr(midi_ports.os.path, "exists", lambda path: False)
-    midi = MidiIO()
-    assert not midi.start() and midi.status == midi_ports.NO_MIDI
-    assert not midi.send(Score(), 0)
+    monkeypatch.setattr(midi_ports.os.path, "exists", lambda path: False)  # no /dev/snd/seq
+    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    messages = []
+    window.recording.status_message.connect(messages.append)
+    window.actions["record"].trigger()
+    assert messages == [midi_ports.NO_MIDI] and not window.actions["record"].isChecked()
+    window.recording.menu.aboutToShow.emit()
+    disabled = [a.text() for a in window.recording.menu.actions() if not a.isEnabled()]
+    assert disabled == [midi_ports.NO_MIDI]
+    assert "Count-in" in [a.text().replace("&", "") for a in window.recording.menu.actions()]  # the rest still works
+    assert not window.recording.midi.send(Score(), 0)
+    window.close()
 
 
 def test_a_loop_sent_to_midi_out_repeats_until_stopped(qapp, jack_server, qtbot):
