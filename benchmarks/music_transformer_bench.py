@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +29,8 @@ if __package__ in (None, ""):  # run as a script: make `app` and `models` import
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 from app.core.formats import load_score  # noqa: E402
 from app.core.score import Note  # noqa: E402
@@ -42,15 +42,6 @@ from models.music_transformer.model import MusicTransformer, MusicTransformerCon
 TOTAL = 1024
 TOKENS = 128
 SEED = "seed:bach-ach-gott-vom-himmel-sieh-darein"
-
-
-def _median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _bundled_config() -> MusicTransformerConfig:
@@ -95,8 +86,8 @@ def bench_cache(quick: bool) -> dict:
     model = MusicTransformer(_bundled_config()).eval()
     prompt = torch.randint(0, V.VOCAB_SIZE, (1, TOTAL - TOKENS))
     repeats = 1 if quick else 3
-    ours = _median_seconds(lambda: cached(model, prompt, TOKENS), repeats)
-    theirs = _median_seconds(lambda: recomputed(model, prompt, TOKENS), repeats)
+    ours = median_seconds(lambda: cached(model, prompt, TOKENS), repeats)
+    theirs = median_seconds(lambda: recomputed(model, prompt, TOKENS), repeats)
     same = cached(model, prompt, 16) == recomputed(model, prompt, 16)
     return {"speedup_vs_recompute": round(theirs / ours, 1), "cached_ms_per_token": round(ours * 1000 / TOKENS, 2),
             "recompute_ms_per_token": round(theirs * 1000 / TOKENS, 2), "sequence_tokens": TOTAL,
@@ -125,12 +116,12 @@ def bench_selection(quick: bool) -> dict:
         out["music_transformer_error"] = str(exc)
     else:
         request = GenerationRequest(seed=score, variations=4, random_seed=1, infill=Infill(4, 8))
-        out["music_transformer_s"] = round(_median_seconds(lambda: run_generation(mt.generate(request)), repeats), 3)
+        out["music_transformer_s"] = round(median_seconds(lambda: run_generation(mt.generate(request)), repeats), 3)
     lstm = load_generator("note-lstm", device="cpu")
     before = replace(score, tracks=tuple(t.with_notes(n for n in t.notes if n.start < score.end // 3)
                                          for t in score.tracks))
     request = GenerationRequest(seed=before, bars=4, variations=4, random_seed=1)
-    out["note_lstm_s"] = round(_median_seconds(lambda: run_generation(lstm.generate(request)), repeats), 3)
+    out["note_lstm_s"] = round(median_seconds(lambda: run_generation(lstm.generate(request)), repeats), 3)
     if "music_transformer_s" in out:
         out["ratio_to_note_lstm"] = round(out["music_transformer_s"] / out["note_lstm_s"], 2)
     return out

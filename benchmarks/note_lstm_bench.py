@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ if __package__ in (None, ""):  # run as a script: make `app` and `models` import
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+from benchmarks.timing import median_seconds  # noqa: E402
 
 from models.common.note_tokens import LENGTHS, Vocabulary  # noqa: E402
 from models.common.sampling import make_generator  # noqa: E402
@@ -62,15 +63,6 @@ def random_tokens(vocab: Vocabulary, n_onsets: int, rng: np.random.Generator) ->
     return out
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def bench_generate(quick: bool) -> dict:
     """Carried state vs window re-feed: 500 tokens each, same seed, same sampler."""
     torch.manual_seed(0)
@@ -81,8 +73,8 @@ def bench_generate(quick: bool) -> dict:
     seed = codec.encode_tokens(random_tokens(vocab, 34, np.random.default_rng(0)))[:WINDOW]
     cpu = torch.device("cpu")
     repeats = 1 if quick else 3
-    carry = _median_seconds(lambda: carried_state_generate(model, seed, TOKENS, make_generator(1, cpu), rules), repeats)
-    refeed = _median_seconds(lambda: window_refeed_generate(model, seed, TOKENS, WINDOW, make_generator(1, cpu), rules),
+    carry = median_seconds(lambda: carried_state_generate(model, seed, TOKENS, make_generator(1, cpu), rules), repeats)
+    refeed = median_seconds(lambda: window_refeed_generate(model, seed, TOKENS, WINDOW, make_generator(1, cpu), rules),
                              repeats)
     return {"speedup_vs_window_refeed": round(refeed / carry, 1), "carry_ms": round(carry * 1000, 1),
             "refeed_ms": round(refeed * 1000, 1), "tokens": TOKENS, "window": WINDOW,

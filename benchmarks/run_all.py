@@ -45,7 +45,7 @@ MARK = "CADENZA_BENCH_RESULT "  # the child's result line
 #: they run alone, before the others.
 SOLO = frozenset({"ui_responsiveness"})
 #: Rough seconds of each ``--quick`` benchmark on one core, to start the longest first.
-TYPICAL_QUICK_S = {"music_transformer": 12.0, "note_lstm": 15.6, "abc_corpus": 13.7, "vae_nn": 8.6, "train": 6.3, "render": 2.7,
+TYPICAL_QUICK_S = {"music_transformer": 12.0, "note_lstm": 15.6, "performance_rnn": 8.0, "abc_corpus": 13.7, "vae_nn": 8.6, "train": 6.3, "render": 2.7,
                    "startup": 2.4, "pianoroll_scroll": 1.6}
 if str(ROOT) not in sys.path:  # run as a script: make `app` and `models` importable
     sys.path.insert(0, str(ROOT))

@@ -81,8 +81,8 @@ def test_bench_quick_end_to_end(capsys):
     assert result["ui"]["audio"] == "PulseAudio null sink" and result["ui"]["generation"]["variations"] == 8
     machine = result["machine"]
     assert {"platform", "cpu", "cores", "gpu", "python", "numpy", "torch"} <= set(machine) and machine["cores"] >= 1
-    names = {"abc_corpus", "musicxml_export", "music_transformer", "note_lstm", "pianoroll_scroll", "render",
-             "startup", "train", "ui_responsiveness", "vae_nn"}
+    names = {"abc_corpus", "musicxml_export", "music_transformer", "note_lstm", "performance_rnn", "pianoroll_scroll",
+             "render", "startup", "train", "ui_responsiveness", "vae_nn"}
     assert set(result["timing"]) == names | {"total"} and result["quick"] is True and result["jobs"] == 2
 
 
