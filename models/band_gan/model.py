@@ -47,7 +47,9 @@ class BandGanConfig:
     label_smoothing: float = 0.1  # real labels drawn in [1 - s, 1], fake in [0, s]
     feature_matching: float = 1.0  # weight of the two feature-matching terms in G's loss
     g_lr_scale: float = 0.25  # TTUR: the generator's learning rate relative to the discriminator's
-    output_bias: float = -4.0  # the generator's last layer starts at this logit: about the data's 2% of cells on
+    output_bias: float = -3.0  # the generator's last layer starts at this logit (5% of cells on; bands hold ~1%)
+    straight_through: bool = True  # D hears generated segments binarised at 0.5, as real ones are (gradients
+    # pass straight through the threshold: MuseGAN's deterministic binary neurons)
 
     @property
     def conditioned(self) -> bool:

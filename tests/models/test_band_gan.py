@@ -12,7 +12,7 @@ from models.band_gan.collapse import collapse_report, distinct_outputs
 from models.band_gan.data import GanData, chroma, segments
 from models.band_gan.generate import load_networks, symbol_chords
 from models.band_gan.model import BandGan, BandGanConfig
-from models.band_gan.train import BandGanTask
+from models.band_gan.train import BandGanTask, binarised
 from models.common.band_roll import band_rolls
 from models.common.checkpoint import load_checkpoint
 from models.common.generator import GenerationRequest, run_generation
@@ -151,3 +151,11 @@ def test_the_card_report_measures_each_held_out_condition(tiny):
     report = collapse_report(tiny, [band_piece(20), band_piece(21)], n=10)
     assert report["conditions"] == 2 and len(report["per_condition"]) == 2
     assert 1 <= report["distinct_min"] <= report["distinct_mean"] <= 10
+
+
+def test_the_discriminator_hears_binary_notes_whose_gradient_passes_straight_through():
+    probs = torch.tensor([0.2, 0.7, 0.5], requires_grad=True)
+    notes = binarised(probs)
+    assert notes.tolist() == [0.0, 1.0, 0.0]
+    (notes * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert probs.grad.tolist() == [1.0, 2.0, 3.0]
