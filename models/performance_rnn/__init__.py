@@ -2,7 +2,7 @@
 
 ``events.py`` the 388-event vocabulary and performances <-> events,
 ``performance.py`` scores and MIDI files <-> performances (pedal folded,
-tempo into absolute time, written back at a fixed tempo), ``conditioning.py``
+tempo into absolute time, written back at one fixed tempo), ``conditioning.py``
 the controls, ``model.py`` the LSTM, ``train.py`` the training task,
 ``generate.py`` stateful sampling, ``humanize.py`` constrained decoding that
 plays given notes expressively, ``measure.py`` what ``cadenza eval`` reports.

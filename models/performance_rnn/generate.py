@@ -7,7 +7,8 @@ mean without a seed) and the ``density`` option (notes per bar at the seed's
 tempo and meter; 0: the seed's own density, the training windows' median
 without a seed). A variation lasts the asked bars in seconds at the seed's
 tempo and meter (120 bpm 4/4 without one) and is written as one piano track
-at a fixed 120 bpm with its real timing and velocities. Each variation's
+at that one tempo and meter with its real timing and velocities (so a
+continuation's bars are the seed's bars, but no note sits on a grid). Each variation's
 provenance records the histogram and density it asked for and those it
 played. :func:`window_refeed_generate` re-runs a window from a zero state
 for every event instead (the benchmark's comparison).
@@ -227,5 +228,6 @@ class PerformanceRNNGenerator(Generator):
             measured = {"asked": asked.to_dict(), "played": played.to_dict(),
                         "pitch_class_correlation": round(correlation(asked.histogram, played.histogram), 4)}
             provenance = replace(provenance, extra=dict(provenance.extra, controls=measured))
-            results.append(with_provenance(performance_score(notes, title), provenance, timer.elapsed()))
+            score = performance_score(notes, title, bpm=like.tempos[0].bpm, meter=like.time_signatures[0], key=like.key)
+            results.append(with_provenance(score, provenance, timer.elapsed()))
         return results

@@ -8,9 +8,10 @@ it in the way Magenta's ``apply_sustain_control_changes`` does: a note
 released while the pedal is down sounds until the pedal comes up, or until
 its pitch is struck again, whichever is first.
 
-Writing: a performance becomes one piano track at a fixed tempo
-(:data:`OUT_BPM` at :data:`OUT_PPQ`, 1 tick = 1.04 ms) with its real timing
-and velocities, so nothing is pulled onto a grid.
+Writing: a performance becomes one piano track at one fixed tempo (the
+seed's, else :data:`OUT_BPM`; :data:`OUT_PPQ` ticks a beat, 1 tick = 1.04 ms
+at 120 bpm) with its real timing and velocities, so nothing is pulled onto
+a grid.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import bisect
 from pathlib import Path
 from typing import Sequence
 
-from app.core.score import Note, Score, TempoChange, Track
+from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from app.core.timing import TempoMap
 
 from models.performance_rnn.events import PerfNote
@@ -96,16 +97,17 @@ def file_performance(path: str | Path, score: Score) -> list[PerfNote]:
     return score_performance(score, pedal)
 
 
-def seconds_to_tick(seconds: float) -> int:
-    """A tick at the output tempo."""
-    return max(0, int(round(seconds * OUT_BPM / 60.0 * OUT_PPQ)))
+def seconds_to_tick(seconds: float, bpm: float = OUT_BPM) -> int:
+    """A tick at one tempo (:data:`OUT_PPQ` ticks a beat)."""
+    return max(0, int(round(seconds * bpm / 60.0 * OUT_PPQ)))
 
 
-def performance_score(notes: Sequence[PerfNote], title: str = "", name: str = "Piano") -> Score:
-    """One piano track at :data:`OUT_BPM` holding ``notes`` at their real times and velocities."""
+def performance_score(notes: Sequence[PerfNote], title: str = "", name: str = "Piano", bpm: float = OUT_BPM,
+                      meter: TimeSignature | None = None, key: str | None = None) -> Score:
+    """One piano track at the one tempo ``bpm`` holding ``notes`` at their real times and velocities."""
     out = []
     for n in notes:
-        start = seconds_to_tick(n.start)
-        out.append(Note(start, n.pitch, max(1, seconds_to_tick(n.end) - start), max(1, min(127, n.velocity))))
-    return Score(tracks=(Track(name, 0, False, tuple(out)),), ppq=OUT_PPQ, tempos=(TempoChange(0, OUT_BPM),),
-                 title=title)
+        start = seconds_to_tick(n.start, bpm)
+        out.append(Note(start, n.pitch, max(1, seconds_to_tick(n.end, bpm) - start), max(1, min(127, n.velocity))))
+    return Score(tracks=(Track(name, 0, False, tuple(out)),), ppq=OUT_PPQ, tempos=(TempoChange(0, bpm),),
+                 time_signatures=(meter or TimeSignature(0, 4, 4),), key=key, title=title)

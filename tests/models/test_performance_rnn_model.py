@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from app.core.errors import GenerationError
-from app.core.score import Note, Score, Track
+from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from models.common.checkpoint import load_checkpoint
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import GenerationOptions
@@ -118,9 +118,13 @@ def test_carried_state_samples_exactly_what_rerunning_the_window_samples(trained
 
 def test_a_seed_gives_the_pitch_classes_by_default_and_an_unknown_profile_is_refused(trained):
     folder, _ = trained
-    seed = Score(tracks=(Track("p", 0, False, tuple(Note(i * 240, (61, 63, 66, 68, 70)[i % 5], 200) for i in range(20))),))
+    seed = Score(tracks=(Track("p", 0, False, tuple(Note(i * 240, (61, 63, 66, 68, 70)[i % 5], 200) for i in range(20))),),
+                 tempos=(TempoChange(0, 90.0),), time_signatures=(TimeSignature(0, 3, 4),))
     gen = PerformanceRNNGenerator(folder, device="cpu")
     score = run_generation(gen.generate(GenerationRequest(seed=seed, bars=2, variations=1)))[0]
+    # written at the seed's one tempo and meter, lasting the asked bars (4 s at 90 bpm in 3/4)
+    assert score.tempos == (TempoChange(0, 90.0),) and score.time_signatures == (TimeSignature(0, 3, 4),)
+    assert max(n.end for n in score.tracks[0].notes) <= 2 * 3 * 480
     asked = score.provenance["controls"]["asked"]["pitch_classes"]
     assert [i for i, x in enumerate(asked) if x > 0] == [1, 3, 6, 8, 10]
     with pytest.raises(GenerationError, match="Key / pitch classes must be"):
