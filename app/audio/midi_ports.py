@@ -30,6 +30,7 @@ from app.core.score import Score, audible_tracks
 CLIENT = "Cadenza"
 VIRTUAL_IN = "Cadenza in"
 VIRTUAL_OUT = "Cadenza out"
+PREVIEW_VELOCITY = 100  # a piano-key preview, as the synth plays it
 POLL_S = 0.002  # how often the input's queue is looked at
 NO_MIDI = ("No MIDI system was found (no JACK server, no ALSA sequencer); "
            "MIDI input and output are off, everything else works.")
@@ -249,3 +250,21 @@ def playback_messages(score: Score, start: int = 0, end: int | None = None) -> l
             events.append((off, 1, (0x80 | channel, n.pitch, 0)))
     events.sort(key=lambda e: (e[0], e[1]))
     return [(t, data) for t, _order, data in setup + events]
+
+
+def key_messages(score: Score, track: int, pitch: int, down: bool) -> list[tuple[int, ...]]:
+    """A piano-key preview of ``pitch`` on track ``track``: its program change and note-on, or the note-off.
+
+    The key sounds on the channel playback gives the track (drums on
+    channel 10; channel 1 for an empty melodic track).
+    """
+    from app.audio.synth import DRUM_CHANNEL, assign_channels
+
+    part = score.tracks[track] if 0 <= track < len(score.tracks) else None
+    channel = assign_channels(score.tracks)[0][track] if part is not None and part.notes else -1
+    if channel < 0:
+        channel = DRUM_CHANNEL if part is not None and part.is_drum else 0
+    pitch = max(0, min(127, int(pitch)))
+    if not down:
+        return [(0x80 | channel, pitch, 0)]
+    return [(0xC0 | channel, part.program if part is not None else 0), (0x90 | channel, pitch, PREVIEW_VELOCITY)]

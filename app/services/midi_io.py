@@ -161,6 +161,18 @@ class MidiIO(QObject):
                                       tempo.seconds(loop[1]) - tempo.seconds(loop[0]))
         return True
 
+    def send_key(self, score: Score, track: int, pitch: int, down: bool) -> None:
+        """A piano-key preview on the output (when playback is sent there): note-on, or note-off."""
+        if not self.send_playback or self._api is None:
+            return
+        try:
+            output = self.output()
+        except CadenzaError as exc:
+            self.status = str(exc)
+            return
+        for data in midi_ports.key_messages(score, track, pitch, down):
+            output.send(data)
+
     def stop_sending(self) -> None:
         if self._sender is not None:
             self._sender.stop()

@@ -45,6 +45,8 @@ class RecordingController(QObject):
         player.started.connect(self._on_player_started)
         player.stopped.connect(self._on_player_stopped)
         playback.play_action.triggered.connect(self._on_play_triggered)
+        roll.key_pressed.connect(lambda pitch: self._on_roll_key(pitch, True))
+        roll.key_released.connect(lambda pitch: self._on_roll_key(pitch, False))
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._fill_menu)
 
@@ -87,6 +89,10 @@ class RecordingController(QObject):
         end = max(n.end for n in notes) if notes else None
         if not self.midi.send(self.doc.score, self.player.position(), end, loop):
             self.status_message.emit(self.midi.status)
+
+    def _on_roll_key(self, pitch: int, down: bool) -> None:
+        """A piano key is also heard on MIDI out while playback is sent there."""
+        self.midi.send_key(self.doc.score, self.doc.active_track, pitch, down)
 
     def _on_player_stopped(self) -> None:
         self.midi.stop_sending()

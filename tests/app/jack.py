@@ -63,6 +63,27 @@ class JackServer:
         check = subprocess.run(["jack_wait", "-s", self.name, "-c"], capture_output=True, text=True, timeout=5)
         return check.stdout.strip() == "running"
 
+    def connected(self, source: str, dest: str | None = None) -> bool:
+        """Whether JACK port ``source`` is connected to ``dest`` (to any port when None; ``jack_lsp -c``)."""
+        listing = subprocess.run(["jack_lsp", "-s", self.name, "-c"], capture_output=True, text=True, timeout=5).stdout
+        current = None
+        for line in listing.splitlines():
+            if not line.startswith(" "):
+                current = line.strip()
+            elif current == source and dest in (None, line.strip()):
+                return True
+        return False
+
+    def wait_connected(self, source: str, dest: str | None = None, timeout: float = 3.0) -> None:
+        """Wait until ``source`` feeds ``dest``, and two cycles more: a connection made just now
+        carries nothing until the server's graph has it, so a message sent at once would be lost."""
+        deadline = time.monotonic() + timeout
+        while not self.connected(source, dest):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"JACK did not connect {source} to {dest}")
+            time.sleep(0.01)
+        time.sleep(2 * PERIOD / RATE + 0.005)
+
     def stop(self) -> None:
         """Stop jackd and remove its folder."""
         if self.process is not None and self.process.poll() is None:

@@ -27,7 +27,8 @@ def test_jack_is_the_midi_system_and_virtual_in_receives_stamped_messages(jack_s
     try:
         assert "Cadenza in:Cadenza in" in player.get_ports()
         assert "Cadenza in:Cadenza in" not in midi_ports.output_ports(api)  # Cadenza's own ports are not offered
-        player.open_port(player.get_ports().index("Cadenza in:Cadenza in"))
+        player.open_port(player.get_ports().index("Cadenza in:Cadenza in"), "keys")
+        jack_server.wait_connected("test keyboard:keys", "Cadenza in:Cadenza in")
         sent = time.monotonic()
         player.send_message([0x90, 60, 101])
         player.send_message([0x80, 60, 0])
@@ -47,6 +48,7 @@ def test_an_input_port_of_another_program_can_be_opened(jack_server):
     try:
         assert "Keystation:out" in midi_ports.input_ports(api)
         port = midi_ports.MidiInput(api, received.append, "Keystation:out")
+        jack_server.wait_connected("Keystation:out")
         try:
             keyboard.send_message([0x91, 64, 33])
             assert _wait_for(lambda: received)

@@ -27,10 +27,11 @@ def midi(qapp, jack_server):
 
 
 @pytest.fixture
-def keyboard(midi):
+def keyboard(midi, jack_server):
     """A test program playing into "Cadenza in"."""
     out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "test keyboard")
-    out.open_port(out.get_ports().index("Cadenza in:Cadenza in"))
+    out.open_port(out.get_ports().index("Cadenza in:Cadenza in"), "keys")
+    jack_server.wait_connected("test keyboard:keys", "Cadenza in:Cadenza in")
     yield out
     out.delete()
 

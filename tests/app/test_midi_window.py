@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import rtmidi
 
@@ -12,14 +11,16 @@ from app.services.midi_io import MidiIO
 from jack import jack_server  # noqa: F401 (the session fixture)
 
 
-def _listen_to(port_name: str):
+def _listen_to(server, port_name: str):
     """A reader of ``port_name`` (Cadenza's own input code, polling): it and the (second, bytes) it received."""
     received = []
     reader = midi_ports.MidiInput(rtmidi.API_UNIX_JACK, lambda m: received.append((m.time, m.data)), port_name)
+    server.wait_connected(port_name)
     return reader, received
 
 
-def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_all_notes_off(qapp, jack_server, qtbot):
+def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_all_notes_off(
+        qapp, jack_server, qtbot):
     score = Score(tracks=(Track("Bass", 33, False, (Note(start=0, pitch=40, duration=240, velocity=90),
                                                     Note(start=480, pitch=43, duration=480, velocity=70))),
                           Track("Drums", 0, True, (Note(start=240, pitch=36, duration=120, velocity=110),)),
@@ -28,7 +29,7 @@ def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_
     midi = MidiIO()
     assert midi.start()
     midi.output()  # opens "Cadenza out"
-    reader, received = _listen_to("Cadenza out:Cadenza out")
+    reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
     try:
         assert midi.send(score, 0)
         sent = midi._sender.origin
@@ -67,7 +68,8 @@ def test_record_button_records_into_the_active_track_and_its_menu_names_the_port
     assert "MIDI system: JACK" in texts and "&Send Playback to MIDI Out" in texts
     keyboard = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "test keyboard")
     try:
-        keyboard.open_port(keyboard.get_ports().index("Cadenza in:Cadenza in"))
+        keyboard.open_port(keyboard.get_ports().index("Cadenza in:Cadenza in"), "keys")
+        jack_server.wait_connected("test keyboard:keys", "Cadenza in:Cadenza in")
         keyboard.send_message([0x90, 62, 77])
         qtbot.wait(60)
         keyboard.send_message([0x80, 62, 0])
@@ -77,6 +79,16 @@ def test_record_button_records_into_the_active_track_and_its_menu_names_the_port
     window.actions["record"].trigger()
     assert [(n.pitch, n.velocity) for n in window.doc.score.tracks[window.doc.active_track].notes] == [(62, 77)]
     assert window.doc.undo_stack.undoText() == "Record 1 notes"
+    window.recording.midi.send_playback = True  # "Send Playback to MIDI Out": piano keys too
+    window.recording.midi.output()
+    reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
+    try:
+        window.roll.key_pressed.emit(64)
+        window.roll.key_released.emit(64)
+        qtbot.waitUntil(lambda: len(received) == 3, timeout=2000)
+    finally:
+        reader.close()
+    assert [d for _t, d in received] == [(0xC0, 0), (0x90, 64, 100), (0x80, 64, 0)]  # the piano's channel 1
     window.doc.mark_saved()
     window.close()
 
@@ -108,7 +120,7 @@ def test_a_loop_sent_to_midi_out_repeats_until_stopped(qapp, jack_server, qtbot)
     midi = MidiIO()
     assert midi.start()
     midi.output()
-    reader, received = _listen_to("Cadenza out:Cadenza out")
+    reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
     try:
         assert midi.send(score, 480, loop=(0, 960))  # from the second note, then round the whole loop
         qtbot.waitUntil(lambda: sum(d[:2] == (0x90, 60) for _t, d in received) == 3, timeout=3000)
