@@ -5,9 +5,10 @@
   tempo map's rubato counts like played timing), onsets closer than
   :data:`CHORD_S` are one onset (a spread chord), and each inter-onset
   interval is compared with the one before: the deviation is the distance,
-  in octaves (log2), from their ratio to the nearest simple ratio (1:1, 2:1,
-  3:2, 3:1, 4:3, 4:1 either way). Quantized music at one tempo deviates by
-  0; a human performance spreads. Its histogram has 9 bins whose widths
+  in octaves (log2), from their ratio to the nearest ratio of whole numbers
+  up to 8 (1:1, 2:1, 3:2, 5:4, 7:8, ...: every rhythm of a grid of 16ths and
+  triplets). Quantized music at one tempo deviates by 0; a human
+  performance spreads. Its histogram has 9 bins whose widths
   double from 0.005 octave (a 0.35% change of tempo) up to 8 octaves.
 
 :func:`expression_overlaps` compares two sets of pieces on both, per feature:
@@ -29,7 +30,7 @@ from models.metrics.sets import feature_overlap
 VELOCITY_EDGES = np.append(np.arange(0, 121, 8), 128)  # 16 bins
 DEVIATION_EDGES = np.array([0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 8.0])  # octaves, doubling bins
 CHORD_S = 0.03
-SIMPLE_RATIOS = np.log2([1, 2, 1 / 2, 3 / 2, 2 / 3, 3, 1 / 3, 4 / 3, 3 / 4, 4, 1 / 4])
+SIMPLE_RATIOS = np.array(sorted({float(np.log2(p / q)) for p in range(1, 9) for q in range(1, 9)}))
 EXPRESSION_FEATURES = ("velocity", "ioi_deviation")
 
 
