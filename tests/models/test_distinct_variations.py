@@ -21,7 +21,7 @@ from models.registry import load_generator, model_specs
 SEEDS = ("seed:bach-ach-gott-vom-himmel-sieh-darein", "seed:afton-water", "seed:boom-bap-drums",
          "seed:bossa-nova-in-c", None)
 REQUESTS = {"markov": (20, 3), "vae-nn": (20, 3), "note-lstm": (3, 4), "abc-lstm": (3, 4), "music-transformer": (3, 4),
-            "multitrack-rnn": (3, 4), "harmony-cnn": (3, 4)}
+            "multitrack-rnn": (3, 4), "harmony-cnn": (3, 4), "performance-rnn": (3, 4)}
 
 
 def music(score):

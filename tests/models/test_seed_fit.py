@@ -19,7 +19,7 @@ BAND = "seed:bossa-nova-in-c"  # drums, bass and piano
 
 
 def test_the_bundled_models_write_pitched_music_and_say_so_in_their_specs():
-    assert PITCHED == ["abc-lstm", "markov", "note-lstm", "vae-nn"]
+    assert PITCHED == ["abc-lstm", "markov", "note-lstm", "performance-rnn", "vae-nn"]
 
 
 @pytest.mark.parametrize("model", PITCHED)
