@@ -166,6 +166,7 @@ class MidiInput:
             raise
         self._clock = 0.0  # seconds since the first message, on the MIDI system's clock
         self._offset = float("inf")  # time.monotonic() - self._clock, the smallest seen
+        self.polled_at = time.monotonic()  # the last moment rtmidi's queue was found empty
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="cadenza-midi-in", daemon=True)
         self._thread.start()
@@ -173,8 +174,10 @@ class MidiInput:
     def _poll(self) -> None:
         """Our thread: hand on what rtmidi has queued, stamped (no Qt here)."""
         while not self._stop.is_set():
+            polled = time.monotonic()
             event = self._in.get_message()
             if event is None:
+                self.polled_at = polled
                 self._stop.wait(POLL_S)
                 continue
             message, delta = event
@@ -182,6 +185,15 @@ class MidiInput:
             self._clock += delta
             self._offset = min(self._offset, now - self._clock)
             self._on_message(MidiMessage(self._offset + self._clock, tuple(message)))
+
+    def wait_until_handed_on(self, moment: float, timeout: float) -> bool:
+        """Block until everything that reached rtmidi by ``moment`` has been handed on (False on timeout)."""
+        deadline = time.monotonic() + timeout
+        while self.polled_at < moment:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POLL_S / 2)
+        return True
 
     def close(self) -> None:
         self._stop.set()

@@ -32,6 +32,8 @@ from app.core.timing import TempoMap
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 5
+SETTLE_S = 0.012  # two JACK cycles of 256 frames at 48 kHz, with room
+SETTLE_TIMEOUT_S = 0.03
 SENDER_JOIN_S = 0.5
 
 
@@ -114,6 +116,12 @@ class MidiIO(QObject):
         return self._output
 
     # -- listening (the input, for a recording) -------------------------------
+    def settle(self, until: float) -> None:
+        """Let what was played by ``until`` arrive: messages still in the MIDI system's current cycles
+        (:data:`SETTLE_S`) or not yet polled; blocks the caller at most :data:`SETTLE_TIMEOUT_S`."""
+        if self._input is not None:
+            self._input.wait_until_handed_on(until + SETTLE_S, SETTLE_TIMEOUT_S)
+
     def listen(self, on: bool) -> None:
         """Queue what arrives (and deliver it through :attr:`messages_received`) while ``on``."""
         self._listening = on

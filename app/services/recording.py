@@ -222,7 +222,8 @@ class Recorder(QObject):
         if not self._recording:
             return 0
         until = time.monotonic()
-        self.midi.listen(False)  # delivers what is still queued
+        self.midi.settle(until)  # what was played until now, still on its way
+        self.midi.listen(False)  # delivers what is queued
         self._recording = False
         self._begin_timer.stop()
         if self.player is not None:

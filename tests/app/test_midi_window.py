@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import pytest
 import rtmidi
 
 from app.audio import midi_ports
@@ -51,13 +52,20 @@ def test_playback_sent_to_cadenza_out_arrives_with_programs_channels_timing_and_
     assert {d[0] & 0x0F for d in data if d[:2] == (d[0], 123) and d[0] & 0xF0 == 0xB0} == set(range(16))
 
 
-def test_record_button_records_into_the_active_track_and_its_menu_names_the_ports(qtbot, settings, tmp_path,
-                                                                                   monkeypatch, jack_server):
+@pytest.fixture
+def window(qtbot, settings, tmp_path, monkeypatch):
+    """A main window that closes without asking to save, even when the test fails."""
     from app.ui.main_window import MainWindow
 
     monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
+    w = MainWindow(settings)
+    yield w
+    w.doc.mark_saved()
+    w.close()
+
+
+def test_record_button_records_into_the_active_track_and_its_menu_names_the_ports(window, qtbot, monkeypatch,
+                                                                                   jack_server):
     monkeypatch.setattr(window.player, "play", lambda *a, **k: None)  # no sound here: the clicks are tested above
     assert window.actions["record"].shortcut().toString() == "R"
     window.recording.recorder.options.count_in = 0
@@ -73,12 +81,13 @@ def test_record_button_records_into_the_active_track_and_its_menu_names_the_port
         keyboard.send_message([0x90, 62, 77])
         qtbot.wait(60)
         keyboard.send_message([0x80, 62, 0])
-        qtbot.wait(30)
+        keyboard.send_message([0x90, 65, 50])  # played just as Record is pressed again: still in the take
+        window.actions["record"].trigger()
     finally:
         keyboard.delete()
-    window.actions["record"].trigger()
-    assert [(n.pitch, n.velocity) for n in window.doc.score.tracks[window.doc.active_track].notes] == [(62, 77)]
-    assert window.doc.undo_stack.undoText() == "Record 1 notes"
+    assert [(n.pitch, n.velocity) for n in window.doc.score.tracks[window.doc.active_track].notes] == [(62, 77),
+                                                                                                       (65, 50)]
+    assert window.doc.undo_stack.undoText() == "Record 2 notes"
     window.recording.midi.send_playback = True  # "Send Playback to MIDI Out": piano keys too
     window.recording.midi.output()
     reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
@@ -89,18 +98,11 @@ def test_record_button_records_into_the_active_track_and_its_menu_names_the_port
     finally:
         reader.close()
     assert [d for _t, d in received] == [(0xC0, 0), (0x90, 64, 100), (0x80, 64, 0)]  # the piano's channel 1
-    window.doc.mark_saved()
-    window.close()
 
 
-def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, settings, tmp_path, monkeypatch):
-    from app.ui.main_window import MainWindow
-
+def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(window, monkeypatch):
     monkeypatch.setenv("JACK_DEFAULT_SERVER", "cadenza-no-such-server")
     monkeypatch.setattr(midi_ports.os.path, "exists", lambda path: False)  # no /dev/snd/seq
-    monkeypatch.setenv("CADENZA_AUTOSAVE_DIR", str(tmp_path / "autosave"))
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
     messages = []
     window.recording.status_message.connect(messages.append)
     window.actions["record"].trigger()
@@ -110,7 +112,6 @@ def test_without_a_midi_system_the_record_menu_says_so_in_one_sentence(qtbot, se
     assert disabled == [midi_ports.NO_MIDI]
     assert "Count-in" in [a.text().replace("&", "") for a in window.recording.menu.actions()]  # the rest still works
     assert not window.recording.midi.send(Score(), 0)
-    window.close()
 
 
 def test_a_loop_sent_to_midi_out_repeats_until_stopped(qapp, jack_server, qtbot):
