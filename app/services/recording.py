@@ -22,6 +22,7 @@ moment recording stopped (or the take's last note-off, if later).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -161,8 +162,6 @@ class Recorder(QObject):
 
     def start(self, at_tick: int) -> bool:
         """Count in, then record from ``at_tick``; False (with a status message) when it cannot."""
-        import time
-
         if self._recording:
             return True
         if not self.doc.score.tracks:
@@ -200,8 +199,6 @@ class Recorder(QObject):
         musician hears the clicks through. A stale position only makes the
         estimate later, so the earliest estimate is kept.
         """
-        import time
-
         if not self._recording or self._played is None or not self.player.is_playing():
             return
         tempo = TempoMap(self._played)
@@ -217,8 +214,6 @@ class Recorder(QObject):
 
     def stop(self) -> int:
         """Stop and hand on the take for the active track (:attr:`take_recorded`); returns its note count."""
-        import time
-
         if not self._recording:
             return 0
         until = time.monotonic()
