@@ -75,14 +75,14 @@ class JackServer:
         return False
 
     def wait_connected(self, source: str, dest: str | None = None, timeout: float = 3.0) -> None:
-        """Wait until ``source`` feeds ``dest``, and two cycles more: a connection made just now
+        """Wait until ``source`` feeds ``dest``, and four cycles more: a connection made just now
         carries nothing until the server's graph has it, so a message sent at once would be lost."""
         deadline = time.monotonic() + timeout
         while not self.connected(source, dest):
             if time.monotonic() > deadline:
                 raise AssertionError(f"JACK did not connect {source} to {dest}")
             time.sleep(0.01)
-        time.sleep(2 * PERIOD / RATE + 0.005)
+        time.sleep(4 * PERIOD / RATE + 0.01)
 
     def stop(self) -> None:
         """Stop jackd and remove its folder."""
