@@ -4,7 +4,8 @@ The server runs in user space without realtime priority, under a name of its
 own (``JACK_DEFAULT_SERVER`` points this process, and so python-rtmidi's
 JACK API, at it), with the dummy audio driver: no sound card, a 256-frame
 period at 48 kHz (a 5.3 ms cycle), MIDI ports carried between clients each
-cycle. It also dies with the test process (``PR_SET_PDEATHSIG``).
+cycle. It is started once per test process, stopped when the process exits,
+and also dies with it (``PR_SET_PDEATHSIG``).
 
 Test modules use it by importing the fixture: ``from jack import jack_server``.
 
@@ -15,15 +16,13 @@ Equivalent shell command::
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import os
 import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from pulse import _die_with_parent
@@ -98,15 +97,28 @@ class JackServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+_server: JackServer | None = None
+
+
+def ensure_server() -> JackServer:
+    """The one server of this test process, started on first use and stopped when the process exits.
+
+    A fixture imported into several test modules is set up once per module
+    even at session scope, so the server itself is kept here, once.
+    """
+    global _server
+    if _server is None:
+        _server = JackServer().start()
+        atexit.register(_server.stop)
+    return _server
+
+
 @pytest.fixture(scope="session")
-def jack_server() -> Iterator[JackServer]:
-    """The running test server; the test fails clearly when jackd is not installed."""
+def jack_server() -> JackServer:
+    """The running test server; the test fails clearly when jackd is not installed or does not start."""
     if shutil.which("jackd") is None:
         pytest.fail("jackd is missing (apt install jackd2; tools/system_deps.sh installs it)")
     try:
-        server = JackServer().start()
+        return ensure_server()
     except RuntimeError as exc:
         pytest.fail(f"The test JACK server did not start: {exc}")
-    with contextlib.ExitStack() as stack:
-        stack.callback(server.stop)
-        yield server
