@@ -45,6 +45,7 @@ from models.band_gan.model import BEATS, CHROMA, STEPS, BandGan, BandGanConfig
 
 BAR = 16  # steps in a bar of 4/4, the meter band-gan learned
 VELOCITY = 80
+DRAWS = 3  # noise vectors drawn per variation asked for, so that the variations differ
 _CHORD_CELL = re.compile(r'"([^"]+)"\s*z(\d*)')
 
 
@@ -145,7 +146,16 @@ class BandGanGenerator(Generator):
         if chords is None and accompany:
             chords = lead_chords(replace(seed, tracks=(Track("Lead", 0, False, tuple(parts[LEAD])),)), steps)
         yield Progress(1, 3, "conditions read")
-        band = self._walk(lead, previous, chords, layout, request)
+        band = _distinct(self._walk(lead, previous, chords, layout, replace(request, variations=DRAWS * request.variations)),
+                         request.variations)
+        if len(band) < request.variations:
+            under = "under this melody" if accompany else "after this seed"
+            raise GenerationError(f"band-gan found only {len(band)} different band{'s' * (len(band) != 1)} {under} "
+                                  f"in {DRAWS * request.variations} tries (its bands under a lead alone are thin, as "
+                                  f"its card says); ask for fewer variations or try harmony-cnn.")
+        if accompany and not band.any():
+            raise GenerationError("band-gan heard no band under this melody (under a lead alone its bands are "
+                                  "mostly silent, as its card says); try harmony-cnn or another random seed.")
         yield Progress(2, 3, f"{bars} bars generated")
         programs = band_programs(seed)
         results = []
@@ -201,6 +211,21 @@ class BandGanGenerator(Generator):
             prev[:, :, used:] = 0.0  # the steps past the segment's bars stay silent, as in a 4/4 piece's padding
             out.append(prev[:, :, :used])
         return torch.cat(out, dim=2).cpu().numpy().astype(bool)
+
+
+def _distinct(bands: np.ndarray, wanted: int) -> np.ndarray:
+    """Up to ``wanted`` bands of the drawn ones, each different from those before it (the binary threshold can
+    give two noise vectors the same sparse groove), in the order drawn; fewer when the draws hold fewer."""
+    chosen: list[int] = []
+    seen: set[bytes] = set()
+    for i, band in enumerate(bands):
+        key = np.packbits(band).tobytes()
+        if key not in seen:
+            seen.add(key)
+            chosen.append(i)
+        if len(chosen) == wanted:
+            break
+    return bands[chosen]
 
 
 def _padded(rows: np.ndarray, length: int) -> np.ndarray:
