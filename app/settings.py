@@ -17,6 +17,7 @@ VERSION = 1
 MAX_RECENT = 10
 SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T", "off")
 SAMPLE_RATES = (44100, 48000, 96000)
+RECORD_MODES = ("overdub", "replace")
 
 
 class Settings:
@@ -256,3 +257,77 @@ class Settings:
     @generation_audition.setter
     def generation_audition(self, value: bool) -> None:
         self._set("generation/audition", bool(value))
+
+    # -- MIDI and recording ---------------------------------------------------------
+    # Port names as the MIDI system lists them; '' is Cadenza's own virtual port ("Cadenza in" / "Cadenza out").
+    # A stored port that is not there any more is kept (it may be plugged in again), and the controller
+    # quietly uses Cadenza's own port meanwhile (app.ui.recording_controller).
+    @property
+    def midi_input_port(self) -> str:
+        return self._get("midi/input_port", "", str)
+
+    @midi_input_port.setter
+    def midi_input_port(self, value: str | None) -> None:
+        self._set("midi/input_port", str(value or ""))
+
+    @property
+    def midi_output_port(self) -> str:
+        return self._get("midi/output_port", "", str)
+
+    @midi_output_port.setter
+    def midi_output_port(self, value: str | None) -> None:
+        self._set("midi/output_port", str(value or ""))
+
+    @property
+    def midi_send_playback(self) -> bool:
+        """Playback, previews and piano keys also go to the MIDI output."""
+        return self._get("midi/send_playback", False, bool)
+
+    @midi_send_playback.setter
+    def midi_send_playback(self, value: bool) -> None:
+        self._set("midi/send_playback", bool(value))
+
+    def _get_choice(self, key: str, default: Any, choices: tuple) -> Any:
+        """A stored value that must be one of ``choices``; ``default`` for anything else."""
+        value = self._get(key, default, type(default))
+        return value if value in choices else default
+
+    def _set_choice(self, key: str, value: Any, choices: tuple, what: str) -> None:
+        if value not in choices:
+            raise ValueError(f"{what} {value!r} is not one of {choices}")
+        self._set(key, value)
+
+    @property
+    def record_count_in(self) -> int:
+        """Bars of count-in before recording (one of ``app.services.recording.COUNT_INS``)."""
+        from app.services.recording import COUNT_INS
+
+        return self._get_choice("record/count_in", 1, COUNT_INS)
+
+    @record_count_in.setter
+    def record_count_in(self, value: int) -> None:
+        from app.services.recording import COUNT_INS
+
+        self._set_choice("record/count_in", int(value), COUNT_INS, "count-in")
+
+    @property
+    def record_quantize(self) -> str:
+        """Input quantize (one of ``app.services.recording.QUANTIZES``; 'off' by default)."""
+        from app.services.recording import QUANTIZES
+
+        return self._get_choice("record/quantize", "off", QUANTIZES)
+
+    @record_quantize.setter
+    def record_quantize(self, value: str) -> None:
+        from app.services.recording import QUANTIZES
+
+        self._set_choice("record/quantize", value, QUANTIZES, "quantize")
+
+    @property
+    def record_mode(self) -> str:
+        """'overdub' (a take adds to the track) or 'replace' (it removes what it records over)."""
+        return self._get_choice("record/mode", "overdub", RECORD_MODES)
+
+    @record_mode.setter
+    def record_mode(self, value: str) -> None:
+        self._set_choice("record/mode", value, RECORD_MODES, "record mode")

@@ -8,6 +8,12 @@ and output ports, and whether playback is also sent to the MIDI output. The
 MIDI system is opened the first time Record is pressed or the menu is shown,
 so a window without MIDI costs nothing; without a MIDI system the menu and
 the status bar say so in one sentence and everything else works.
+
+The menu and the MIDI section of Preferences both change these through this
+controller, which applies them to the running :class:`MidiIO` and recorder and
+keeps them in :class:`app.settings.Settings`: the stored ports are opened when
+the MIDI system first opens, and a stored port that is not there any more
+quietly gives way to Cadenza's own (which the pickers then show).
 """
 
 from __future__ import annotations
@@ -16,12 +22,16 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
+from app.audio import midi_ports
 from app.commands import NotesCommand
 from app.core.errors import CadenzaError
 from app.services import recording
 from app.services.midi_io import MidiIO
+from app.settings import Settings
 
 OWN_PORT = None  # Cadenza's own virtual port in the port menus
+OWN_INPUT = "Cadenza in (other programs play into it)"
+OWN_OUTPUT = "Cadenza out (other programs listen to it)"
 
 
 class RecordingController(QObject):
@@ -30,12 +40,21 @@ class RecordingController(QObject):
     status_message = Signal(str)
     position_changed = Signal(int)  # the playhead while recording
 
-    def __init__(self, doc, player, roll, record_action: QAction, playback, parent: QObject | None = None) -> None:
+    def __init__(self, doc, player, roll, record_action: QAction, playback, parent: QObject | None = None,
+                 settings: Settings | None = None) -> None:
         super().__init__(parent)
         self.doc, self.player, self.roll, self.playback = doc, player, roll, playback
         self.record_action = record_action
+        self.settings = settings
         self.midi = MidiIO(self)
         self.recorder = recording.Recorder(doc, self.midi, player, self)
+        self._ports_restored = settings is None
+        if settings is not None:
+            options = self.recorder.options
+            options.count_in, options.quantize, options.mode = (settings.record_count_in, settings.record_quantize,
+                                                                settings.record_mode)
+            self.midi.send_playback = settings.midi_send_playback
+        self.midi.ports_changed.connect(self._restore_ports)
         self.recorder.take_recorded.connect(self._on_recorder_take_recorded)
         self.recorder.status_message.connect(self.status_message)
         self.recorder.counting_in.connect(self._on_recorder_counting_in)
@@ -110,26 +129,23 @@ class RecordingController(QObject):
         options = self.recorder.options
         self._choices(menu.addMenu("&Count-in"), [(f"{n} bar" + ("s" if n != 1 else "") if n else "None", n)
                                                    for n in recording.COUNT_INS], options.count_in,
-                      lambda n: setattr(options, "count_in", n))
+                      lambda n: self.set_option("count_in", n))
         self._choices(menu.addMenu("Input &Quantize"), [(q if q != "off" else "Off", q) for q in recording.QUANTIZES],
-                      options.quantize, lambda q: setattr(options, "quantize", q))
+                      options.quantize, lambda q: self.set_option("quantize", q))
         self._choices(menu.addMenu("&Mode"), [("Overdub", "overdub"), ("Replace", "replace")], options.mode,
-                      lambda m: setattr(options, "mode", m))
+                      lambda m: self.set_option("mode", m))
         menu.addSeparator()
         if not self.midi.start():
             menu.addAction(self.midi.status).setEnabled(False)
             return
         menu.addAction(f"MIDI system: {self.midi.system_name()}").setEnabled(False)
-        ins = [("Cadenza in (other programs play into it)", OWN_PORT)] + [(p, p) for p in self.midi.input_ports()]
-        current_in = self.midi.input_port()
-        self._choices(menu.addMenu("&Input Port"), ins, None if current_in == "Cadenza in" else current_in,
-                      self._choose_input)
-        outs = [("Cadenza out (other programs listen to it)", OWN_PORT)] + [(p, p) for p in self.midi.output_ports()]
-        self._choices(menu.addMenu("&Output Port"), outs, self.midi.output_port, self._choose_output)
+        self._choices(menu.addMenu("&Input Port"), self.input_choices(), self.input_port(), self.choose_input)
+        self._choices(menu.addMenu("&Output Port"), self.output_choices(), self.midi.output_port,
+                      self.choose_output)
         send = menu.addAction("&Send Playback to MIDI Out")
         send.setCheckable(True)
         send.setChecked(self.midi.send_playback)
-        send.toggled.connect(lambda on: setattr(self.midi, "send_playback", on))
+        send.toggled.connect(self.set_send_playback)
 
     def _choices(self, menu: QMenu, items: list, current, choose) -> None:
         group = QActionGroup(menu)
@@ -140,14 +156,59 @@ class RecordingController(QObject):
             action.triggered.connect(lambda _checked=False, v=value: choose(v))
             group.addAction(action)
 
-    def _choose_input(self, port: str | None) -> None:
+    # -- the choices, shared by the menu and Preferences (applied at once, kept in the settings) -------------
+    def input_choices(self) -> list[tuple[str, str | None]]:
+        """(label, port) for the input pickers: Cadenza's own port (None), then what the MIDI system offers."""
+        return [(OWN_INPUT, OWN_PORT)] + [(p, p) for p in self.midi.input_ports()]
+
+    def output_choices(self) -> list[tuple[str, str | None]]:
+        return [(OWN_OUTPUT, OWN_PORT)] + [(p, p) for p in self.midi.output_ports()]
+
+    def input_port(self) -> str | None:
+        """The input listened to now (None: Cadenza's own)."""
+        port = self.midi.input_port()
+        return None if port in ("", midi_ports.VIRTUAL_IN) else port
+
+    def choose_input(self, port: str | None) -> bool:
+        """Listen to ``port`` (None: Cadenza's own) and keep the choice; False (status said) when it is gone."""
         try:
             self.midi.choose_input(port)
         except CadenzaError as exc:
             self.status_message.emit(str(exc))
+            return False
+        if self.settings is not None:
+            self.settings.midi_input_port = port
+        return True
 
-    def _choose_output(self, port: str | None) -> None:
+    def choose_output(self, port: str | None) -> None:
+        """Send to ``port`` (None: Cadenza's own) from the next play on, and keep the choice."""
         self.midi.choose_output(port)
+        if self.settings is not None:
+            self.settings.midi_output_port = port
+
+    def set_send_playback(self, on: bool) -> None:
+        self.midi.send_playback = bool(on)
+        if self.settings is not None:
+            self.settings.midi_send_playback = bool(on)
+
+    def set_option(self, name: str, value) -> None:
+        """Set the recorder's ``count_in``, ``quantize`` or ``mode`` and keep it."""
+        setattr(self.recorder.options, name, value)
+        if self.settings is not None:
+            setattr(self.settings, f"record_{name}", value)
+
+    def _restore_ports(self) -> None:
+        """When the MIDI system first opens: the stored ports, each only when it is there (else Cadenza's own)."""
+        if self._ports_restored or not self.midi.available():
+            return
+        self._ports_restored = True
+        wanted_in, wanted_out = self.settings.midi_input_port, self.settings.midi_output_port
+        if wanted_in and wanted_in in self.midi.input_ports():
+            try:
+                self.midi.choose_input(wanted_in)
+            except CadenzaError:
+                pass  # gone between listing and opening: Cadenza's own stays
+        self.midi.choose_output(wanted_out if wanted_out and wanted_out in self.midi.output_ports() else OWN_PORT)
 
     def shutdown(self) -> None:
         """Stop recording and sending, close the ports (on close)."""

@@ -1,9 +1,16 @@
-"""Preferences: audio output device, sample rate, SoundFont, autosave interval."""
+"""Preferences: audio output device, sample rate, SoundFont, autosave interval, MIDI ports.
+
+The MIDI section lists what the MIDI system offers beside Cadenza's own
+virtual ports and, when accepted, applies the choices at once through the
+:class:`app.ui.recording_controller.RecordingController` (which keeps them in
+the settings, as the record button's menu does); without a MIDI system it is
+disabled and says why in one sentence.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from app.settings import SAMPLE_RATES, Settings
 
@@ -13,9 +20,11 @@ DEFAULT_DEVICE = "System default"
 class PreferencesDialog(QDialog):
     """Edits the settings in place when accepted."""
 
-    def __init__(self, settings: Settings, devices: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, devices: list[str], parent: QWidget | None = None, recording=None) -> None:
+        """``recording``: the window's RecordingController (no MIDI section without one)."""
         super().__init__(parent)
         self.settings = settings
+        self.recording = recording
         self.setWindowTitle("Preferences")
         self.device = QComboBox()
         self.device.addItems([DEFAULT_DEVICE] + devices)
@@ -44,7 +53,37 @@ class PreferencesDialog(QDialog):
         form.addRow("Sample rate", self.rate)
         form.addRow("SoundFont", row)
         form.addRow("Autosave every", self.autosave)
+        if recording is not None:
+            form.addRow(self._midi_section(recording))
         form.addRow(buttons)
+
+    def _midi_section(self, recording) -> QGroupBox:
+        self.midi_box = QGroupBox("MIDI")
+        form = QFormLayout(self.midi_box)
+        self.midi_input, self.midi_output = QComboBox(), QComboBox()
+        self.midi_send = QCheckBox("Send playback to MIDI out")
+        self.midi_send.setChecked(recording.midi.send_playback)
+        if recording.midi.start():
+            form.addRow("MIDI system", QLabel(recording.midi.system_name()))
+            self._fill(self.midi_input, recording.input_choices(), recording.input_port())
+            self._fill(self.midi_output, recording.output_choices(), recording.midi.output_port)
+        else:
+            self.midi_reason = QLabel(recording.midi.status)
+            self.midi_reason.setWordWrap(True)
+            form.addRow(self.midi_reason)
+            self.midi_box.setEnabled(False)
+        form.addRow("Input port", self.midi_input)
+        form.addRow("Output port", self.midi_output)
+        form.addRow(self.midi_send)
+        return self.midi_box
+
+    @staticmethod
+    def _fill(combo: QComboBox, choices: list, current) -> None:
+        """The pickers show the port in use (Cadenza's own when a stored one is gone)."""
+        for text, port in choices:
+            combo.addItem(text, port)
+            if port == current:
+                combo.setCurrentIndex(combo.count() - 1)
 
     def _on_browse_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "SoundFont", self.soundfont.text(), "SoundFonts (*.sf2 *.sf3)")
@@ -57,4 +96,15 @@ class PreferencesDialog(QDialog):
         self.settings.sample_rate = self.rate.currentData()
         self.settings.soundfont = self.soundfont.text().strip()
         self.settings.autosave_interval_s = self.autosave.value()
+        if self.recording is not None and self.midi_box.isEnabled():
+            self._apply_midi()
         super().accept()
+
+    def _apply_midi(self) -> None:
+        recording = self.recording
+        chosen_in, chosen_out = self.midi_input.currentData(), self.midi_output.currentData()
+        if chosen_in != recording.input_port():
+            recording.choose_input(chosen_in)
+        if chosen_out != recording.midi.output_port:
+            recording.choose_output(chosen_out)
+        recording.set_send_playback(self.midi_send.isChecked())
