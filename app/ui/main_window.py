@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackController(self.doc, self.player, self.roll, self.actions["play"],
                                            self.actions["loop"], self)
         self.recording = RecordingController(self.doc, self.player, self.roll, self.actions["record"],
-                                             self.playback, self)
+                                             self.playback, self, settings=self.settings)
         self.recording.attach(self.transport.widgetForAction(self.actions["record"]))
         self.humanize = HumanizeRuns(self.doc, self.roll, self.runner, self)
         self.device_label = QLabel()
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def _preferences(self) -> None:
-        dialog = PreferencesDialog(self.settings, self.player.available_devices(), self)
+        dialog = PreferencesDialog(self.settings, self.player.available_devices(), self, recording=self.recording)
         if dialog.exec():
             self.files.autosave.timer.setInterval(self.settings.autosave_interval_s * 1000)
             self._status("Preferences saved; audio changes apply from the next play.")
