@@ -6,7 +6,8 @@ mirror discriminator, ``data.py`` two-bar segments of the band corpus with their
 continuation, ``collapse.py`` the mode-collapse measurement.
 """
 
-from models.common.spec import DRUMS, MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ModelSpec, SizeOption, TrainSpec
+from models.common.spec import (DRUMS, MONOPHONIC, MULTITRACK, POLYPHONIC, EntryPoint, EvalSpec, ExtraOption, ModelSpec,
+                                SizeOption, TrainSpec)
 
 SPEC = ModelSpec(
     name="band-gan",
@@ -23,7 +24,11 @@ SPEC = ModelSpec(
         EntryPoint("models.band_gan.train:train_run"), ("corpus:band",),
         sizes=(SizeOption("conditional", "Conditioning", kind="choice", choices=("on", "off"),
                           help="on: the generator hears the lead, the bars before and the chords (it can accompany "
-                               "a melody); off: a plain GAN from noise"),)),
+                               "a melody); off: a plain GAN from noise"),),
+        extras=(ExtraOption("previous_dropout", "Previous-band dropout",
+                            help="share of training segments (0 to 1, default 0) whose previous band is silenced, "
+                                 "so the generator learns to accompany a melody from its lead and chords alone",
+                            metavar="SHARE"),)),
     evaluation=EvalSpec("notes"),
     accompanies=True,  # conditioned on the lead's segment and its chords (see generate.py)
 )

@@ -7,7 +7,7 @@ binarises as generation does, and counts the distinct segments (exactly equal on
 the segments that differ from one another by at least a tenth of their notes (greedily: each
 output closer than that to an earlier kept one is dropped), with the mean Jaccard distance between
 pairs (0: identical notes, 1: no note in common) and the mean number of sounding cells. :func:`collapse_report` does it on a checkpoint, for several held-out
-conditions, for the model card.
+conditions, for the model card, and again with the previous band silenced (a lead and chords alone).
 """
 
 from __future__ import annotations
@@ -62,26 +62,38 @@ def _representatives(jaccard: torch.Tensor, apart: float = NEAR) -> int:
 
 def collapse_report(checkpoint: str | Path, pieces: Sequence[np.ndarray], n: int = 100) -> dict[str, Any]:
     """:func:`distinct_outputs` of a checkpoint's generator for the first segments of up to
-    :data:`CONDITIONS` held-out pieces (their second segment: a previous one exists), and their mean."""
+    :data:`CONDITIONS` held-out pieces (their second segment: a previous one exists), and their mean; under
+    ``under_lead_alone`` the same with the previous band silenced (Add a Band's first two bars)."""
     from models.band_gan.data import segments
     from models.band_gan.generate import load_networks
 
     model = load_networks(checkpoint, "cpu")
-    runs = []
+    runs, alone = [], []
     for rolls in list(pieces)[:CONDITIONS]:
         _, conditions, chords = segments(rolls)
         k = min(1, len(conditions) - 1)
-        runs.append(distinct_outputs(model.generator, n, torch.from_numpy(conditions[k]), torch.from_numpy(chords[k])))
+        condition, beats = torch.from_numpy(conditions[k]), torch.from_numpy(chords[k])
+        runs.append(distinct_outputs(model.generator, n, condition, beats))
+        lead_only = condition.clone()
+        lead_only[1:] = 0
+        alone.append(distinct_outputs(model.generator, n, lead_only, beats))
     if not runs:
         runs.append(distinct_outputs(model.generator, n))
-    return {"noise_vectors": n, "conditions": len(runs),
-            "distinct_mean": round(float(np.mean([r["distinct"] for r in runs])), 1),
-            "distinct_min": min(r["distinct"] for r in runs),
-            "differing_by_a_tenth_mean": round(float(np.mean([r["differing_by_a_tenth"] for r in runs])), 1),
-            "mean_pairwise_jaccard_distance": round(float(np.mean([r["mean_pairwise_jaccard_distance"] for r in runs])), 4),
-            "mean_sounding_cells": round(float(np.mean([r["mean_sounding_cells"] for r in runs])), 1),
-            "per_condition": runs,
+    return {"noise_vectors": n, **_summary(runs), "per_condition": runs,
+            "under_lead_alone": {**_summary(alone), "per_condition": alone} if alone else None,
             "how": "for each of the first held-out pieces' second two-bar segment (its lead, previous bars and "
                    "chords), 100 noise vectors (seed 0, sd 1) through the generator, binarised at 0.5; distinct = "
                    "different segments among the 100; differing_by_a_tenth = those left when each one within "
-                   "Jaccard distance 0.1 of an earlier kept one is dropped"}
+                   "Jaccard distance 0.1 of an earlier kept one is dropped; under_lead_alone: the same segments "
+                   "with the previous band silenced (the lead and chords alone, as Add a Band begins)"}
+
+
+def _summary(runs: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """The means (and the least distinct) over conditions of :func:`distinct_outputs`' figures."""
+    def mean(key: str, digits: int = 1) -> float:
+        return round(float(np.mean([r[key] for r in runs])), digits)
+
+    return {"conditions": len(runs), "distinct_mean": mean("distinct"), "distinct_min": min(r["distinct"] for r in runs),
+            "differing_by_a_tenth_mean": mean("differing_by_a_tenth"),
+            "mean_pairwise_jaccard_distance": mean("mean_pairwise_jaccard_distance", 4),
+            "mean_sounding_cells": mean("mean_sounding_cells")}

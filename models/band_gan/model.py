@@ -50,6 +50,8 @@ class BandGanConfig:
     output_bias: float = -3.0  # the generator's last layer starts at this logit (5% of cells on; bands hold ~1%)
     straight_through: bool = True  # D hears generated segments binarised at 0.5, as real ones are (gradients
     # pass straight through the threshold: MuseGAN's deterministic binary neurons)
+    previous_dropout: float = 0.0  # share of training segments whose previous band is silenced, so G learns to
+    # accompany from the lead and chords alone (0 for cards written before the field; see train.py)
 
     @property
     def conditioned(self) -> bool:

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 import torch
 
+from app.core.errors import CadenzaError
 from app.core.provenance import Provenance
 from app.core.score import Note, Score, TimeSignature, Track
 from models.band_gan.collapse import collapse_report, distinct_outputs
 from models.band_gan.data import GanData, chroma, segments
 from models.band_gan.generate import load_networks, symbol_chords
 from models.band_gan.model import BandGan, BandGanConfig
-from models.band_gan.train import BandGanTask, binarised
+from models.band_gan.train import DEFAULT_PREVIOUS_DROPOUT, BandGanTask, binarised, model_config, previous_dropout
 from models.common.band_roll import band_rolls
 from models.common.checkpoint import load_checkpoint
 from models.common.generator import GenerationRequest, run_generation
+from models.common.card_schema import card_hashes
 from models.common.options import GenerationOptions
 from models.common.train_loop import run_training, train
 from models.common.train_task import TrainConfig
@@ -151,6 +157,9 @@ def test_the_card_report_measures_each_held_out_condition(tiny):
     report = collapse_report(tiny, [band_piece(20), band_piece(21)], n=10)
     assert report["conditions"] == 2 and len(report["per_condition"]) == 2
     assert 1 <= report["distinct_min"] <= report["distinct_mean"] <= 10
+    alone = report["under_lead_alone"]  # the same segments with the previous band silenced
+    assert alone["conditions"] == 2 and 1 <= alone["distinct_min"] <= alone["distinct_mean"] <= 10
+    assert alone["per_condition"] != report["per_condition"]
 
 
 def test_the_discriminator_hears_binary_notes_whose_gradient_passes_straight_through():
@@ -159,3 +168,39 @@ def test_the_discriminator_hears_binary_notes_whose_gradient_passes_straight_thr
     assert notes.tolist() == [0.0, 1.0, 0.0]
     (notes * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert probs.grad.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_previous_dropout_silences_that_share_of_the_previous_bands_and_nothing_else():
+    pieces = [band_piece(i, bars=16) for i in range(8)]  # 8 segments each: 56 with a previous band
+    data = GanData(pieces, [], [], [[0, 1]] * 8)
+    batches = {p: BandGanTask(data, BandGanConfig(previous_dropout=p, **TINY), batch_size=8).epoch_batches(0)
+               for p in (0.0, 0.5, 1.0)}
+    stacked = {p: [torch.cat([b[k] for b in batches[p]]) for k in range(3)] for p in batches}
+    plain, dropped = stacked[0.0], stacked[0.5]
+    assert torch.equal(plain[0], dropped[0]) and torch.equal(plain[2], dropped[2])  # same bands, order, chords
+    assert torch.equal(plain[1][:, 0], dropped[1][:, 0])  # the lead is always heard
+    had = plain[1][:, 1:].flatten(1).any(1)
+    silenced = ~dropped[1][:, 1:].flatten(1).any(1)
+    kept = (dropped[1][:, 1:] == plain[1][:, 1:]).flatten(1).all(1)
+    assert bool((kept | silenced).all()) and int(had.sum()) == 56
+    assert 0.3 < float((had & silenced).sum()) / 56 < 0.7
+    assert not stacked[1.0][1][:, 1:].any() and torch.equal(stacked[1.0][1][:, 0], plain[1][:, 0])
+
+
+def test_previous_dropout_is_set_per_run_and_an_older_card_without_the_field_reads_none(tiny, tmp_path):
+    assert model_config().previous_dropout == DEFAULT_PREVIOUS_DROPOUT == 0.0  # 0.5 measured worse (train.py)
+    given = model_config("", {"previous_dropout": 0.5, "conditional": "off"})
+    assert (given.previous_dropout, given.conditional) == (0.5, "off")
+    old = tmp_path / "old"
+    shutil.copytree(tiny, old)
+    card = json.loads((old / "config.json").read_text())
+    del card["config"]["previous_dropout"]  # a card written before the option
+    card.update(card_hashes(card))
+    (old / "config.json").write_text(json.dumps(card))
+    assert load_networks(old).cfg.previous_dropout == 0.0
+    tuned = model_config(str(old), {"previous_dropout": 0.3, "noise": 7})  # a fine-tune keeps its base's sizes
+    assert (tuned.previous_dropout, tuned.noise) == (0.3, 100) and model_config(str(old)).previous_dropout == 0.0
+    assert previous_dropout("0.25") == 0.25 and previous_dropout(None) is None
+    for bad in ("1.5", "half", "nan"):
+        with pytest.raises(CadenzaError, match="--previous-dropout must be a share from 0 to 1"):
+            previous_dropout(bad)
