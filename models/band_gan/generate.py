@@ -146,16 +146,17 @@ class BandGanGenerator(Generator):
         if chords is None and accompany:
             chords = lead_chords(replace(seed, tracks=(Track("Lead", 0, False, tuple(parts[LEAD])),)), steps)
         yield Progress(1, 3, "conditions read")
-        band = _distinct(self._walk(lead, previous, chords, layout, replace(request, variations=DRAWS * request.variations)),
-                         request.variations)
+        draws = replace(request, variations=DRAWS * request.variations)
+        band = _distinct(self._walk(lead, previous, chords, layout, draws), request.variations)
         if len(band) < request.variations:
             under = "under this melody" if accompany else "after this seed"
             raise GenerationError(f"band-gan found only {len(band)} different band{'s' * (len(band) != 1)} {under} "
-                                  f"in {DRAWS * request.variations} tries (its bands under a lead alone are thin, as "
-                                  f"its card says); ask for fewer variations or choose another model that accompanies.")
+                                  f"in {draws.variations} tries (its bands under a lead alone are thin, as its card "
+                                  f"says); ask for fewer variations or choose another model that accompanies.")
         if accompany and not band.any():
             raise GenerationError("band-gan heard no band under this melody (under a lead alone its bands are "
-                                  "mostly silent, as its card says); try another random seed or another model that accompanies.")
+                                  "mostly silent, as its card says); try another random seed or another model "
+                                  "that accompanies.")
         yield Progress(2, 3, f"{bars} bars generated")
         programs = band_programs(seed)
         results = []
