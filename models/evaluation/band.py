@@ -28,7 +28,7 @@ import time
 from dataclasses import replace
 from typing import Any, Generator as PyGenerator, Sequence
 
-from app.core.errors import CadenzaError
+from app.core.errors import CadenzaError, GenerationError
 from app.core.score import Score, Track
 from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM
 from models.common.band_roll import LEAD, track_role
@@ -96,7 +96,8 @@ def _drain(run) -> list[Score]:
 
 def accompanied(gen: Generator, pieces: Sequence[Score], options) -> PyGenerator[Progress, None, list[Score]]:
     """Each piece's lead accompanied by ``gen`` (the lead alone as the seed, as Add a Band sends it): the band
-    it wrote with the true lead. Pieces without a lead are skipped."""
+    it wrote with the true lead (none where the model refused, saying it heard no band: counted as silence).
+    Pieces without a lead are skipped."""
     out = []
     for i, piece in enumerate(pieces):
         lead = [t for t in piece.tracks if track_role(t) == LEAD and t.notes]
@@ -105,7 +106,10 @@ def accompanied(gen: Generator, pieces: Sequence[Score], options) -> PyGenerator
         seed = replace(piece, tracks=(Track(LEAD_NAME, LEAD_PROGRAM, False, lead[0].notes),), provenance={})
         request = GenerationRequest(seed=seed, bars=options.bars, variations=1, random_seed=options.random_seed + i,
                                     device=options.device)
-        answer = _drain(gen.generate(request))
+        try:
+            answer = _drain(gen.generate(request))
+        except GenerationError:  # a model that hears no band under this lead says so: its band is silence
+            answer = []
         band = tuple(t for t in answer[0].tracks if track_role(t) != LEAD) if answer else ()
         out.append(replace(seed, tracks=seed.tracks + band))
         yield Progress(i + 1, len(pieces), f"band: {gen.name} accompanying piece {i + 1} of {len(pieces)}")
