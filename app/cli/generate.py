@@ -139,6 +139,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     folder = _checkpoint(args)
     spec = get_spec(read_card(folder)["arch"])
+    if spec.audio_out:
+        raise CadenzaError(f"{spec.display_name} works on sound, not notes: use it in the Audio Lab "
+                           "(View > Audio Lab) or with cadenza augment.")
     try:
         options = resolve_options(spec.name, spec.options, given_options(args))  # before the model loads
         gen = load_generator(args.model, folder, args.device)

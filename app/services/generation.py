@@ -76,6 +76,8 @@ def scan_models() -> tuple[list[ModelInfo], dict[str, str]]:
         except CadenzaError:
             spec, problem = None, (f"The {entry.name} checkpoint needs the {entry.arch} model, "
                                    "which is not installed.")
+        if spec is not None and spec.audio_out:
+            continue  # a sound model (the Audio Lab's), not a note generator
         infos.append(ModelInfo(entry.name, entry.arch, entry.path, entry.bundled, entry.card, spec, problem))
     return infos, scan_devices()
 
