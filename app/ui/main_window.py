@@ -29,6 +29,7 @@ from app.services.files import OPEN_EXTS, Opened
 from app.services.player import Player
 from app.settings import Settings
 from app.tasks import TaskRunner, leave_stuck_tasks
+from app.ui import startup_probe
 from app.ui.actions import Actions
 from app.ui.dialogs.about import about_box
 from app.ui.dialogs.preferences import PreferencesDialog
@@ -406,6 +407,7 @@ def run_gui(files: list[str]) -> int:
         QTimer.singleShot(0, lambda: window.files.open_path(path, ask=False))
     else:
         QTimer.singleShot(0, window.files.offer_recovery)
+    startup_probe.install(app, window, opening_file=bool(files))  # only with CADENZA_STARTUP_PROBE set
     code = app.exec()
     leave_stuck_tasks(code)  # a cancelled task stuck in one long call (a model loading) must not hold the exit
     return code
