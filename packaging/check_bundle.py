@@ -2,8 +2,9 @@
 
 Runs dist/Cadenza/cadenza offscreen: ``--version`` (pyproject's version), ``info seed:afton-water`` (its
 title and notes) and ``render`` of that seed (a WAV of the right length that is not silent); then prints the
-figures: bundle and tarball size, and the start-up time of ``cadenza --version`` and ``info`` for the bundle
-and for the venv (what ``make run`` starts). Exits 1 with the failures listed.
+figures: bundle and tarball size, and the start-up time of ``cadenza --version``, ``info`` and of the GUI (its
+window up with the seed open, offscreen, timed by the start-up probe) for the bundle and for the venv (what
+``make run`` starts). Exits 1 with the failures listed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,23 @@ def best_of(command: list[str], env: dict, times: int = 3) -> float:
     return round(min(run(command, env)[1] for _ in range(times)), 2)
 
 
+def gui_start(command: list[str], env: dict, probe: Path) -> float:
+    """Seconds from starting ``command`` (the GUI opening the seed) to its window up with the seed open,
+    as the GUI's start-up probe reports (app/ui/startup_probe.py); the process then quits by itself."""
+    probe.unlink(missing_ok=True)
+    started = time.time()
+    subprocess.run(command + [SEED], capture_output=True, env={**env, "CADENZA_STARTUP_PROBE": str(probe)},
+                   timeout=300)
+    report = json.loads(probe.read_text(encoding="utf-8")) if probe.is_file() else {}
+    if not report.get("opened"):
+        raise RuntimeError(f"{command[0]} did not open {SEED} in its window")
+    return report["ready_at"] - started
+
+
+def best_gui_start(command: list[str], env: dict, probe: Path, times: int = 3) -> float:
+    return round(min(gui_start(command, env, probe) for _ in range(times)), 2)
+
+
 def size_mb(path: Path) -> float:
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and not p.is_symlink()]
     return round(sum(p.stat().st_size for p in files) / 1e6, 1)
@@ -53,8 +71,22 @@ def wav_problem(path: Path, seconds: float) -> str | None:
     return None
 
 
+def licence_problems(internal: Path) -> list[str]:
+    """The bundle's licences folder says what is under which licence, and carries the GPL text and the exact
+    Debian versions that Readline (linked by libfluidsynth) obliges it to (packaging/LICENCES.txt)."""
+    licences = internal / "licences"
+    problems = [f"{name} is missing" for name in ("LICENCES.txt", "cadenza/LICENSE", "debian-packages.txt",
+                                                  "common-licenses/GPL-3", "libreadline8/copyright")
+                if not (licences / name).is_file()]
+    if not problems:
+        listed = (licences / "debian-packages.txt").read_text(encoding="utf-8")
+        problems += [f"debian-packages.txt does not list {p}" for p in ("libreadline8 ", "libfluidsynth3 ")
+                     if p not in listed]
+    return problems
+
+
 def main() -> int:
-    failures = []
+    failures = licence_problems(BUNDLE.parent / "_internal")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": tmp, "XDG_CONFIG_HOME": f"{tmp}/config",
                "XDG_CACHE_HOME": f"{tmp}/cache", "XDG_DATA_HOME": f"{tmp}/data"}
@@ -79,6 +111,12 @@ def main() -> int:
             "start_info_s": {"bundle": best_of([str(BUNDLE), "info", SEED], env),
                              "venv": best_of(VENV + ["info", SEED], env)},
         }
+        try:  # the window up with the seed open: what a musician waits for after a click in the menu
+            probe = Path(tmp) / "startup.json"
+            figures["start_gui_s"] = {"bundle": best_gui_start([str(BUNDLE)], env, probe),
+                                      "venv": best_gui_start(VENV, env, probe)}
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            failures.append(f"GUI start-up: {exc}")
     print(json.dumps(figures, indent=1))
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)

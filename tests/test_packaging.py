@@ -70,6 +70,20 @@ def test_metainfo_validates_offline():
     assert root.findtext("project_license") == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
 
 
+def test_metainfo_screenshots_are_files_in_docs_at_the_homepage():
+    root = ET.parse(METAINFO).getroot()
+    home = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Homepage"]
+    assert root.findtext("url[@type='homepage']") == home
+    raw = home.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main/"
+    images = root.findall("screenshots/screenshot/image")
+    assert images and root.find("screenshots/screenshot").get("type") == "default"
+    for image in images:
+        assert image.text.startswith(raw + "docs/")
+        png = (ROOT / image.text.removeprefix(raw)).read_bytes()[:24]
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png[16:24]) == (int(image.get("width")), int(image.get("height")))
+
+
 def test_mime_type_maps_cadenza_projects(tmp_path):
     ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
     mime_type = ET.parse(MIME_XML).getroot().find("m:mime-type", ns)
