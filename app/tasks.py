@@ -66,6 +66,7 @@ class TaskKind(StrEnum):
     TRAINING_COMPARE = "training-compare"  # the training dialog's comparison of checkpoints
     LISTENING_TEST = "listening-test"  # the Listening Test dialog's clips made
     HUMANIZE = "humanize"  # Edit > Humanize: a selection played expressively
+    AUDIO_LAB = "audio-lab"  # the Audio Lab dock: a clip restyled, varied, continued or augmented
 
 
 # kinds whose work is the user's files: shutdown waits for them to finish, however long it takes
