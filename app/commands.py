@@ -90,3 +90,40 @@ def move_track_command(doc: Document, source: int, dest: int) -> TracksCommand:
 
 def tempo_command(doc: Document, bpm: float) -> MetaCommand:
     return MetaCommand(doc, edits.set_tempo(doc.score, bpm), f"Tempo {bpm:g} BPM")
+
+
+# -- tempo, meter and key markers (the ruler's lane and the transport's fields) -------------
+
+MARKER_KINDS = ("tempo", "meter", "key")
+
+
+class MarkerEdit(MetaCommand):
+    """A tempo, meter or key change added, edited, moved or removed: "Add tempo change", "Move meter change"."""
+
+    def __init__(self, doc: Document, after: Score, verb: str, kind: str) -> None:
+        super().__init__(doc, after, f"{verb} {kind} change")
+        self.kind = kind
+
+
+def set_marker_command(doc: Document, kind: str, tick: int, value, verb: str = "Edit") -> MarkerEdit:
+    """The ``kind`` change at ``tick`` set to ``value`` (bpm, ``(numerator, denominator)`` or a key name);
+    raises ``markers.MarkerError`` (one sentence) for a value the score cannot take."""
+    from app.core import markers  # until the marker edits are committed next to this file
+
+    if kind == "meter":
+        after = markers.set_meter(doc.score, tick, *value)
+    else:
+        after = getattr(markers, f"set_{kind}")(doc.score, tick, value)
+    return MarkerEdit(doc, after, verb, kind)
+
+
+def move_marker_command(doc: Document, kind: str, old_tick: int, new_tick: int) -> MarkerEdit:
+    from app.core import markers
+
+    return MarkerEdit(doc, getattr(markers, f"move_{kind}")(doc.score, old_tick, new_tick), "Move", kind)
+
+
+def remove_marker_command(doc: Document, kind: str, tick: int) -> MarkerEdit:
+    from app.core import markers
+
+    return MarkerEdit(doc, getattr(markers, f"remove_{kind}")(doc.score, tick), "Remove", kind)
