@@ -7,8 +7,11 @@ makes undo cheap and safe. Seconds only appear at the audio boundary
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
+
+from app.core.keys import normalize_key
 
 DEFAULT_PPQ = 480
 DRUM_CHANNEL = 9  # MIDI channel 10, counted from zero
@@ -70,6 +73,34 @@ class TimeSignature:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyChange:
+    """From ``tick`` on, the music is in ``key`` (a name such as ``"G major"``, normalised)."""
+
+    tick: int
+    key: str
+
+    def __post_init__(self) -> None:
+        if self.tick < 0:
+            raise ValueError(f"key change tick {self.tick} is negative")
+        object.__setattr__(self, "key", normalize_key(self.key))
+
+
+def _key_map(changes: Iterable[KeyChange]) -> tuple[KeyChange, ...]:
+    """Sorted by tick, the last of several changes at one tick kept, repeats of the key in force
+    dropped, and the first change at tick 0 (a key first stated later is the opening key)."""
+    by_tick: dict[int, str] = {}
+    for change in changes:
+        by_tick[change.tick] = change.key
+    merged: list[KeyChange] = []
+    for tick in sorted(by_tick):
+        if not merged:
+            merged.append(KeyChange(0, by_tick[tick]))
+        elif by_tick[tick] != merged[-1].key:
+            merged.append(KeyChange(tick, by_tick[tick]))
+    return tuple(merged)
+
+
+@dataclass(frozen=True, slots=True)
 class Track:
     """A part: GM ``program`` 0-127, drums play on MIDI channel 10.
 
@@ -104,10 +135,18 @@ class Track:
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """A whole piece: tracks plus the tempo map, meters, key and provenance.
+    """A whole piece: tracks plus the tempo, meter and key maps, and provenance.
 
-    ``key`` is a name such as ``"G major"`` or ``"E minor"`` (see ``keys.py``),
-    or ``None`` when unknown. ``provenance`` is a JSON-able mapping saying where
+    ``keys`` is the key map: :class:`KeyChange` events sorted by tick, the
+    first at tick 0, no two at one tick, no change to the key already in force
+    (all enforced here). ``key`` is the opening key, a name such as
+    ``"G major"`` (see ``keys.py``), or ``None`` when unknown (then ``keys`` is
+    empty); it always equals ``keys[0].key``. Give either: ``Score(key=...)``
+    makes a one-key map, ``Score(keys=...)`` sets ``key``. When both are given
+    and disagree, ``key`` sets the opening key of the map, so
+    ``replace(score, key="D major")`` changes the opening key and keeps later
+    changes, ``replace(score, key=None)`` clears the map, and
+    ``replace(score, keys=...)`` sets the whole map (``key`` follows it). ``provenance`` is a JSON-able mapping saying where
     generated material came from (model, checkpoint sha256, seed, sliders,
     random seed), so any variation can be regenerated exactly.
     """
@@ -119,6 +158,10 @@ class Score:
     key: str | None = None
     title: str = ""
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[KeyChange, ...] = ()
+    # The opening key as last normalised: ``replace`` passes it on, so a ``key`` that differs from it
+    # is one the caller changed (it wins over ``keys``), and one equal to it follows ``keys``.
+    _opening: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.ppq <= 32767:
@@ -133,6 +176,24 @@ class Score:
             sigs = (TimeSignature(0, sigs[0].numerator, sigs[0].denominator),) + sigs
         object.__setattr__(self, "time_signatures", sigs)
         object.__setattr__(self, "provenance", dict(self.provenance))
+        self._normalise_keys()
+
+    def _normalise_keys(self) -> None:
+        keys = _key_map(self.keys)
+        if self.key != self._opening:  # ``key`` was set (or changed by ``replace``): it is the opening key
+            if self.key is None:
+                keys = ()
+            else:
+                keys = _key_map((KeyChange(0, self.key),) + keys[1:])
+        object.__setattr__(self, "keys", keys)
+        opening = keys[0].key if keys else None
+        object.__setattr__(self, "key", opening)
+        object.__setattr__(self, "_opening", opening)
+
+    def key_at(self, tick: int) -> str | None:
+        """The key in force at ``tick`` (``None`` when the score has no key)."""
+        index = bisect.bisect_right([k.tick for k in self.keys], tick) - 1
+        return self.keys[max(index, 0)].key if self.keys else None
 
     @property
     def end(self) -> int:
@@ -150,7 +211,7 @@ class Score:
         return replace(self, tracks=tuple(tracks))
 
     def __hash__(self) -> int:  # provenance is a dict; identity of content is by fields
-        return hash((self.tracks, self.ppq, self.tempos, self.time_signatures, self.key, self.title))
+        return hash((self.tracks, self.ppq, self.tempos, self.time_signatures, self.keys, self.title))
 
 
 def audible_tracks(tracks: Iterable[Track]) -> list[bool]:
