@@ -48,7 +48,8 @@ def rescale(score: Score, ppq: int) -> Score:
                                for n in track.notes) for track in score.tracks]
     return replace(score, tracks=tuple(tracks), ppq=ppq,
                    tempos=tuple(replace(t, tick=tick(t.tick)) for t in score.tempos),
-                   time_signatures=tuple(replace(s, tick=tick(s.tick)) for s in score.time_signatures))
+                   time_signatures=tuple(replace(s, tick=tick(s.tick)) for s in score.time_signatures),
+                   keys=tuple(replace(k, tick=tick(k.tick)) for k in score.keys))
 
 
 def notation_score(score: Score) -> Score:
