@@ -31,6 +31,7 @@ from app.settings import Settings
 from app.tasks import TaskRunner, leave_stuck_tasks
 from app.ui import startup_probe
 from app.ui.actions import Actions
+from app.ui.audio_lab import AudioLabDock
 from app.ui.dialogs.about import about_box
 from app.ui.dialogs.preferences import PreferencesDialog
 from app.ui.drag_out import DragOutButton
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
 _LEFT, _RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 DOCKS = (("abc", "ABC", _RIGHT), ("tracks", "Tracks", _LEFT),
          ("spectrogram", "Spectrogram", Qt.DockWidgetArea.BottomDockWidgetArea),
-         ("generate", "Generate", _RIGHT), ("variations", "Variations", _LEFT), ("phrases", "Phrases", _LEFT))
+         ("generate", "Generate", _RIGHT), ("variations", "Variations", _LEFT), ("phrases", "Phrases", _LEFT),
+         ("audio_lab", "Audio Lab", _RIGHT))
 LATER = ("tracks", "generation", "abc", "spectrogram", "missing_soundfont")  # built after the first paint, in order
 
 
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
                                              self.playback, self, settings=self.settings)
         self.recording.attach(self.transport.widgetForAction(self.actions["record"]))
         self.humanize = HumanizeRuns(self.doc, self.roll, self.runner, self)
+        self.audio_lab = AudioLabDock(self, self.docks["audio_lab"])  # View > Audio Lab builds its panel
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
@@ -380,6 +383,7 @@ class MainWindow(QMainWindow):
         if "generation" in self._parts:
             self.generation_ui.shutdown()
         self.humanize.shutdown()
+        self.audio_lab.shutdown()
         self.recording.shutdown()
         self.runner.shutdown(timeout_ms=250)  # first: a spectrogram may be rendering with the player's synth;
         # saves and exports are waited for in full, other results are dropped (a task stuck longer is left)
