@@ -19,6 +19,10 @@ Text meta events (track names, the title, provenance) are written as UTF-8
 and read as UTF-8, falling back to Latin-1 (``app.core.text``); names are
 cleaned of control characters both ways.
 
+Every tempo, time signature and key signature event is read and written (the
+key map: the first key signature at a tick counts; modes other than major and
+minor are written as the major or minor key with their signature).
+
 Provenance (``app.core.provenance``) and the title travel as text meta events in the first track.
 A tempo slower than MIDI can hold (about 3.58 bpm) is written as the slowest it can.
 """
@@ -35,7 +39,7 @@ from app.core.errors import FileFormatError
 from app.core.keys import key_from_mido, key_to_mido
 from app.core.limits import MAX_NOTES, MAX_TICK
 from app.core.provenance import Provenance
-from app.core.score import DRUM_CHANNEL, Note, Score, TempoChange, TimeSignature, Track
+from app.core.score import DRUM_CHANNEL, KeyChange, Note, Score, TempoChange, TimeSignature, Track
 from app.core.text import decode_midi_bytes, from_midi_text, midi_text
 
 PROVENANCE_PREFIX = "cadenza:provenance "
@@ -57,7 +61,7 @@ class _Part:
 class _Conductor:
     tempos: list[TempoChange] = field(default_factory=list)
     signatures: list[TimeSignature] = field(default_factory=list)
-    key: str | None = None
+    keys: dict[int, str] = field(default_factory=dict)  # tick -> key: the first key signature at a tick
     title: str = ""
     provenance: dict = field(default_factory=dict)
 
@@ -82,7 +86,7 @@ def read_midi(path: str | Path) -> Score:
         ppq=mid.ticks_per_beat,
         tempos=tuple(_dedupe(conductor.tempos)),
         time_signatures=tuple(_dedupe(conductor.signatures)),
-        key=conductor.key,
+        keys=tuple(KeyChange(tick, key) for tick, key in conductor.keys.items()),
         title=conductor.title,
         provenance=conductor.provenance,
     )
@@ -215,8 +219,8 @@ def _read_meta(msg, tick: int, index: int, conductor: _Conductor) -> None:
             conductor.signatures.append(TimeSignature(tick, msg.numerator, msg.denominator))
         except ValueError:
             pass  # an impossible meter is ignored, not fatal
-    elif kind == "key_signature" and conductor.key is None:
-        conductor.key = key_from_mido(msg.key)
+    elif kind == "key_signature":
+        conductor.keys.setdefault(tick, key_from_mido(msg.key))
     elif kind == "text" and msg.text.startswith(PROVENANCE_PREFIX):
         try:
             text = decode_midi_bytes(msg.text)
@@ -285,9 +289,8 @@ def _conductor_events(score: Score) -> list[tuple[int, int, mido.Message]]:
         events.append((t.tick, 0, mido.MetaMessage("set_tempo", tempo=min(mido.bpm2tempo(t.bpm), MAX_MIDI_TEMPO))))
     for s in score.time_signatures:
         events.append((s.tick, 0, mido.MetaMessage("time_signature", numerator=s.numerator, denominator=s.denominator)))
-    mido_key = key_to_mido(score.key)
-    if mido_key:
-        events.append((0, 0, mido.MetaMessage("key_signature", key=mido_key)))
+    for change in score.keys:
+        events.append((change.tick, 0, mido.MetaMessage("key_signature", key=key_to_mido(change.key))))
     provenance = Provenance.of(score).to_dict()
     if provenance:
         text = PROVENANCE_PREFIX + json.dumps(provenance, sort_keys=True)

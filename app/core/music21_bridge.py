@@ -35,7 +35,7 @@ from fractions import Fraction
 from music21 import chord, harmony, instrument, key, meter, note, percussion, stream, tempo
 
 from app.core.keys import key_from_fifths, normalize_key
-from app.core.score import DEFAULT_PPQ, Note, Score, TempoChange, TimeSignature, Track
+from app.core.score import DEFAULT_PPQ, KeyChange, Note, Score, TempoChange, TimeSignature, Track
 from app.core.music21_export import score_to_stream
 
 __all__ = ["stream_to_score", "score_to_stream", "quiet_music21", "DEFAULT_VELOCITY"]
@@ -77,7 +77,7 @@ def stream_to_score(obj: stream.Stream, ppq: int = DEFAULT_PPQ) -> Score:
         ppq=ppq,
         tempos=tuple(_tempos(flats, ppq, shift)),
         time_signatures=tuple(_meters(flats[0], ppq, shift)) if flats else (),
-        key=_key_name(flats),
+        keys=tuple(_keys(flats[0], ppq, shift)) if flats else (),
         title=_title(obj),
     )
 
@@ -285,25 +285,35 @@ def _meters(flat: stream.Stream, ppq: int, shift: Fraction) -> list[TimeSignatur
     return result
 
 
-def _key_name(flats: list[stream.Stream]) -> str | None:
-    """The first key or key signature as a name like ``"G major"``.
+def _keys(flat: stream.Stream, ppq: int, shift: Fraction) -> list[KeyChange]:
+    """The key map of the first part: every key or key signature, named like ``"G major"``.
 
     A non-traditional signature (MusicXML ``<key-step>``/``<key-alter>`` pairs,
     no ``<fifths>``) has a name only when its accidentals are those of a
-    traditional one; otherwise None (the notes carry their own accidentals).
+    traditional one; an opening one without a name leaves the score without a
+    key (the notes carry their own accidentals), a later one changes nothing.
     """
-    for flat in flats[:1]:
-        ks = flat.getElementsByClass(key.KeySignature).first()
-        if ks is None:
-            return None
-        fifths = ks.sharps if ks.sharps is not None else _traditional_fifths(ks)
-        if isinstance(ks, key.Key) and fifths is not None:
-            try:
-                return normalize_key(f"{ks.tonic.name.replace('-', 'b')} {ks.mode}")
-            except ValueError:
-                return key_from_fifths(fifths, "minor" if ks.mode == "minor" else "major")
-        return key_from_fifths(fifths, "major") if fifths is not None else None
-    return None
+    result: list[KeyChange] = []
+    for ks in flat.getElementsByClass(key.KeySignature):
+        name = _key_name(ks)
+        if name is None:
+            if not result:
+                return []
+            continue
+        offset = Fraction(flat.elementOffset(ks))
+        result.append(KeyChange(0 if offset == 0 else _tick(offset + shift, ppq), name))
+    return result
+
+
+def _key_name(ks: key.KeySignature) -> str | None:
+    """A key or key signature as a name like ``"G major"``, or None when it names no traditional key."""
+    fifths = ks.sharps if ks.sharps is not None else _traditional_fifths(ks)
+    if isinstance(ks, key.Key) and fifths is not None:
+        try:
+            return normalize_key(f"{ks.tonic.name.replace('-', 'b')} {ks.mode}")
+        except ValueError:
+            return key_from_fifths(fifths, "minor" if ks.mode == "minor" else "major")
+    return key_from_fifths(fifths, "major") if fifths is not None else None
 
 
 def _traditional_fifths(ks: key.KeySignature) -> int | None:

@@ -16,8 +16,10 @@ file, and failed on meters or tempos off the grid):
 * Bars are the score's own (``timing.bar_lines``): a meter change takes effect
   at a bar line. Each slice is written as tied note values (``note_values``),
   triplets bracketed per beat, short notes beamed per beat.
-* Pitches are spelled in the key (``keys.spell``), with an accidental shown
-  where the key and the bar so far do not imply it. Velocities are stored on
+* Pitches are spelled in the key in force (``keys.spell``), with an
+  accidental shown where the key and the bar so far do not imply it. Every
+  change of the key map is a key signature in the measure where it falls, at
+  its offset (notes are cut there, as at a tempo change). Velocities are stored on
   the notes (``note.volume.velocity``); a chord keeps one, its loudest.
 * Texts (title, part names) are cleaned for XML (``text.xml_text``).
 
@@ -62,10 +64,9 @@ def score_to_stream(score: Score, report: GridReport | None = None) -> stream.Sc
     end = spans[-1][0] + spans[-1][1]
     result = stream.Score()
     result.insert(0, metadata.Metadata(title=xml_text(score.title)))
-    fifths = _fifths(score.key)
     for index, (track, notes, grid) in enumerate(zip(parts, tracks, grids)):
         tempos = _tempo_marks(score, grid) if index == 0 else {}
-        result.coreInsert(0, _part(score, track, notes, grid, spans, end, tempos, fifths, index))
+        result.coreInsert(0, _part(score, track, notes, grid, spans, end, tempos, index))
     result.coreElementsChanged()
     return result
 
@@ -83,14 +84,15 @@ def _fifths(name: str | None) -> int:
 
 
 def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: list[tuple[int, int]],
-          end: int, tempos: dict[int, float], fifths: int, index: int) -> stream.Part:
+          end: int, tempos: dict[int, float], index: int) -> stream.Part:
     """One Part: its measures, each holding the slices of that bar."""
     ppq = score.ppq
     part = stream.Part(id=f"P{index + 1}")
     part.partName = xml_text(track.name) or None
-    cuts = [tick for tick, _ in spans] + [t for t in tempos if t > 0]
+    keys = {grid.snap(k.tick): k.key for k in score.keys}  # the key map on this part's grid
+    cuts = [tick for tick, _ in spans] + [t for t in tempos if t > 0] + [t for t in keys if t > 0]
     slices = slice_notes(notes, cuts, end=end)
-    spelling = (0, None) if track.is_drum else (fifths, key_tonic(score.key))
+    spellings = {tick: (0, None) if track.is_drum else (_fifths(name), key_tonic(name)) for tick, name in keys.items()}
     lines = {b.tick: b.signature for b in bar_lines(score, until=end)}
     position, previous_meter = 0, None
     for number, (start, length) in enumerate(spans, start=1):
@@ -102,11 +104,12 @@ def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: 
         if number == 1:
             measure.coreInsert(0, _instrument(track))
             measure.coreInsert(0, _clef(track, notes))
-            m21_key = _m21_key(score.key)
+        for tick, name in keys.items():
+            m21_key = _m21_key(name) if start <= tick < start + length else None
             if m21_key is not None:
-                measure.coreInsert(0, m21_key)
+                measure.coreInsert(Fraction(tick - start, ppq), m21_key)
         position = _fill_measure(measure, slices, position, start, start + length, grid, ppq,
-                                 spelling, tempos, previous_meter)
+                                 spellings or {0: (0, None)}, tempos, previous_meter)
         if number == len(spans):
             measure.rightBarline = bar.Barline("final")
         measure.coreElementsChanged()
@@ -116,7 +119,7 @@ def _part(score: Score, track: Track, notes: list[Note], grid: BeatGrid, spans: 
 
 
 def _fill_measure(measure: stream.Measure, slices: list[Slice], position: int, start: int, stop: int,
-                  grid: BeatGrid, ppq: int, spelling: tuple[int, int | None], tempos: dict[int, float],
+                  grid: BeatGrid, ppq: int, spellings: dict[int, tuple[int, int | None]], tempos: dict[int, float],
                   meter_now: tuple[int, int] | None) -> int:
     """Write the slices of one bar into ``measure``; returns the index of the next slice."""
     written: dict[tuple[str, int], int] = {}  # accidentals shown so far in this bar
@@ -125,6 +128,9 @@ def _fill_measure(measure: stream.Measure, slices: list[Slice], position: int, s
         piece = slices[position]
         if piece.start in tempos:
             measure.coreInsert(Fraction(piece.start - start, ppq), tempo.MetronomeMark(number=tempos[piece.start]))
+        if piece.start in spellings and piece.start > start:
+            written = {}  # a key change inside the bar: accidentals count from the new signature
+        spelling = spellings[max((t for t in spellings if t <= piece.start), default=min(spellings))]
         pitches = [_spelled(n.pitch, spelling, written) for n in piece.notes]
         values = grid.note_values(piece.start, piece.end)
         tied_in = {n.pitch for n in slices[position - 1].notes if n.tie_to_next} if position else set()

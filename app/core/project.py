@@ -5,6 +5,8 @@ Layout (version 1)::
     {"format": "cadenza-project", "version": 1,
      "score": {"title", "key", "ppq", "tempos": [[tick, bpm]],
                "time_signatures": [[tick, num, den]],
+               "keys": [[tick, key name]],   # the key map; "key" is its opening key
+                                             # (projects without "keys" have that one key)
                "provenance": {...},   # app.core.provenance.Provenance.to_dict()
                "tracks": [{"name", "program", "is_drum",
                            "notes": [[start, pitch, duration, velocity], ...]}]},
@@ -26,7 +28,7 @@ from app.core.keys import parse_key
 from app.core.limits import check_note_count, check_size
 from app.core.provenance import Provenance
 from app.core.summary import json_safe
-from app.core.score import Note, Score, TempoChange, TimeSignature, Track
+from app.core.score import KeyChange, Note, Score, TempoChange, TimeSignature, Track
 
 FORMAT = "cadenza-project"
 VERSION = 1
@@ -40,6 +42,7 @@ def score_to_dict(score: Score) -> dict[str, Any]:
         "ppq": score.ppq,
         "tempos": [[t.tick, t.bpm] for t in score.tempos],
         "time_signatures": [[s.tick, s.numerator, s.denominator] for s in score.time_signatures],
+        "keys": [[k.tick, k.key] for k in score.keys],
         "provenance": json_safe(Provenance.of(score).to_dict()),
         "tracks": [
             {"name": t.name, "program": t.program, "is_drum": t.is_drum,
@@ -85,7 +88,8 @@ def score_from_dict(data: Any) -> Score:
         ppq=_whole(data.get("ppq", 480), "ppq", 1, 32767),
         tempos=tuple(_tempo(t, f"tempos[{i}]") for i, t in enumerate(tempos)),
         time_signatures=tuple(_signature(t, f"time_signatures[{i}]") for i, t in enumerate(sigs)),
-        key=_key(data.get("key")),
+        key=_key(data.get("key"), "key"),
+        keys=tuple(_key_change(k, f"keys[{i}]") for i, k in enumerate(_list(data.get("keys", []), "keys"))),
         title=_text(data.get("title", ""), "title"),
         provenance=Provenance.from_dict(json_safe(provenance)).to_dict(),
     )
@@ -137,7 +141,7 @@ def _text(value: Any, field: str) -> str:
     return value
 
 
-def _key(value: Any) -> str | None:
+def _key(value: Any, field: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -146,7 +150,15 @@ def _key(value: Any) -> str | None:
             return value
         except ValueError:
             pass
-    raise ProjectFieldError("key", 'must be a key name such as "G major", or null')
+    raise ProjectFieldError(field, 'must be a key name such as "G major", or null')
+
+
+def _key_change(value: Any, field: str) -> KeyChange:
+    tick, name = _row(value, field, 2, "a tick and a key name")
+    key = _key(name, f"{field}[1]")
+    if key is None:
+        raise ProjectFieldError(f"{field}[1]", 'must be a key name such as "G major"')
+    return KeyChange(_whole(tick, f"{field}[0]", 0), key)
 
 
 def _row(value: Any, field: str, size: int, what: str) -> list:

@@ -146,9 +146,10 @@ class Score:
     and disagree, ``key`` sets the opening key of the map, so
     ``replace(score, key="D major")`` changes the opening key and keeps later
     changes, ``replace(score, key=None)`` clears the map, and
-    ``replace(score, keys=...)`` sets the whole map (``key`` follows it). ``provenance`` is a JSON-able mapping saying where
-    generated material came from (model, checkpoint sha256, seed, sliders,
-    random seed), so any variation can be regenerated exactly.
+    ``replace(score, keys=...)`` sets the whole map (``key`` follows it).
+    ``provenance`` is a JSON-able mapping saying where generated material came
+    from (model, checkpoint sha256, seed, sliders, random seed), so any
+    variation can be regenerated exactly.
     """
 
     tracks: tuple[Track, ...] = ()

@@ -17,7 +17,8 @@ to the same notes:
   ternary beat are one tuplet, ``(3`` for three of them and ``(3:2:r`` for
   ``r``, each written 3/2 as long as it sounds (``written_values.py``).
 * Bar lines follow the meter, with inline ``[M:x/y]`` where it changes and
-  ``[Q:1/4=bpm]`` where the tempo changes; notes over a bar line are tied
+  ``[Q:1/4=bpm]`` where the tempo changes, ``[K:...]`` where the key changes
+  (in every voice; accidentals follow the new key from there on); notes over a bar line are tied
   (``-``); overlapping notes become chords (``[CEG]2``, with ``-`` inside the
   brackets for the notes that go on alone); rests are ``z``; four bars a line,
   ``|]`` at the end.
@@ -78,7 +79,7 @@ def write_abc(score: Score, report: GridReport | None = None) -> str:
         lines.append(f"%%MIDI program {track.program}")
         if track.is_drum:
             lines.append("%%MIDI channel 10")
-        lines += _voice_lines(score, track, grid, end, unit, (key_fifths(key), key_tonic(key)), with_tempo=index == 0)
+        lines += _voice_lines(score, track, grid, end, unit, key, with_tempo=index == 0)
     return "\n".join(lines) + "\n"
 
 
@@ -95,11 +96,19 @@ def _bpm(bpm: float) -> str:
     return f"{bpm:.2f}".rstrip("0").rstrip(".")
 
 
-def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fraction, key: tuple[int, int | None],
+def _spelling(key: str | None) -> tuple[int, int | None]:
+    """What pitches are spelled in: the key's sharps (+) or flats (-) and its tonic's pitch class."""
+    return key_fifths(key), key_tonic(key)
+
+
+def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fraction, opening: str | None,
                  with_tempo: bool) -> list[str]:
     """The music of one (quantised) track, bar by bar, four bars a line."""
     tempos = {grid.snap(t.tick): t.bpm for t in score.tempos[1:]} if with_tempo else {}
-    values = written_values(slice_track(score, track, end=end, extra_cuts=tempos), grid)
+    changes = {grid.snap(k.tick): _usable_key(k.key) for k in score.keys[1:]}
+    keys = sorted((tick, name) for tick, name in changes.items() if name)  # key changes still to write
+    key = _spelling(opening)
+    values = written_values(slice_track(score, track, end=end, extra_cuts=list(tempos) + [t for t, _ in keys]), grid)
     bars = bar_lines(score, until=end)
     texts: list[str] = []
     index = 0
@@ -115,6 +124,10 @@ def _voice_lines(score: Score, track: Track, grid: BeatGrid, end: int, unit: Fra
         while index < len(values) and values[index].piece.start < stop:
             value = values[index]
             start = value.piece.start
+            if keys and start >= keys[0][0] and not tuplet_left:
+                name = keys.pop(0)[1]
+                text += (" " if text else "") + f"[K:{key_to_abc(name)}]"
+                key, written, after_field = _spelling(name), {}, True
             if start in tempos and not tuplet_left:
                 text += (" " if text else "") + f"[Q:1/4={_bpm(tempos.pop(start))}]"
                 after_field = True
