@@ -1,0 +1,82 @@
+"""Draw the bundled random network from a seed and write it as a checkpoint (nothing is trained).
+
+    python -m models.style_transfer.make_checkpoint --seed 0 --out resources/checkpoints/style-transfer
+
+The same seed writes the same bytes: the weights are drawn on the CPU by
+torch's seeded generator and stored as float16 (half the size; a random
+network's exact values are its definition, so rounding them loses nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import save_file
+
+from models.common.card import WEIGHTS, read_card, write_card
+from models.style_transfer import SPEC
+from models.style_transfer.model import StyleFeaturesConfig, random_weights
+
+WHY = ("One wide layer of random filters, as in Ulyanov and Lebedev's audio texture synthesis (2016), and as "
+       "shallow as the write-up's own network: random features are not learnt, so depth adds no knowledge of "
+       "music, and each random layer on top of another blurs the statistics the Gram matrix compares; width "
+       "is what makes a random layer's Gram matrix say much about a sound. Ulyanov used 4,096 filters over "
+       "1,025 bins; 384 filters over 513 bins (a 1,024-point STFT at 22,050 Hz) keep the file under 5 MB "
+       "and a restyle within seconds on a CPU. The width of 11 frames (128 ms) is Ulyanov's: long enough "
+       "for an attack and its decay to fall in one filter.")
+
+
+def make_checkpoint(out: str | Path, seed: int = 0, config: StyleFeaturesConfig | None = None,
+                    command: str | None = None) -> dict[str, Any]:
+    """Write the network drawn from ``seed`` to ``out`` (weights and card); returns the card."""
+    config = config or StyleFeaturesConfig()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = {k: v.half() for k, v in random_weights(config, seed).items()}
+    save_file(weights, str(out / WEIGHTS))
+    try:
+        metrics = read_card(out).get("metrics", {})  # measure.py's figures survive a rewrite of the same network
+    except Exception:
+        metrics = {}
+    card = {
+        "arch": SPEC.name,
+        "name": SPEC.name,
+        "description": ("A fixed random network for audio style transfer: one 1-D convolution of "
+                        f"{config.filters} filters, each {config.width} frames wide over the {config.bins} bins "
+                        "of log1p-magnitude STFT frames, then a ReLU. Never trained."),
+        "config": asdict(config),
+        "parameters": sum(int(v.numel()) for v in weights.values()),
+        "architecture_choice": WHY,
+        "training": {
+            "data": [],
+            "command": command or f"python -m models.style_transfer.make_checkpoint --seed {seed}",
+            "seed": seed,
+            "function": "models.style_transfer.model.random_weights",
+            "note": ("Nothing is trained: this is a seeded random network (Gaussian weights, sd = sqrt(2) * "
+                     "sqrt(2 / ((bins + filters) * width)), no bias), stored as float16."),
+        },
+        "metrics": metrics,
+    }
+    return write_card(out, card, "float16")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="the random seed of the weights")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[2] / "resources" / "checkpoints"
+                                             / SPEC.name), help="the checkpoint folder to write")
+    parser.add_argument("--filters", type=int, default=StyleFeaturesConfig.filters, help="random filters")
+    args = parser.parse_args(argv)
+    command = f"python -m models.style_transfer.make_checkpoint --seed {args.seed}"
+    if args.filters != StyleFeaturesConfig.filters:
+        command += f" --filters {args.filters}"
+    card = make_checkpoint(args.out, args.seed, StyleFeaturesConfig(filters=args.filters), command)
+    print(f"wrote {args.out} ({card['parameters']:,} weights)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
