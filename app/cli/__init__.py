@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 
 from app import __version__
-from app.cli import bench, evaluate, files, generate, listening, models, seeds, train
+from app.cli import augment, bench, evaluate, files, generate, listening, models, seeds, train
 from app.core.errors import CadenzaError
 
-FAMILIES = (files, seeds, generate, train, models, evaluate, bench, listening)
+FAMILIES = (files, seeds, generate, train, models, evaluate, bench, listening, augment)
 SUBCOMMANDS = tuple(name for family in FAMILIES for name in family.COMMANDS)
 
 

@@ -94,6 +94,12 @@ def split_clips(clips: Sequence, held_out_fraction: float = 0.1, seed: int = 0,
 
 def read_clip(path: str | Path, sample_rate: int) -> np.ndarray:
     """The audio file ``path`` as float32 mono in [-1, 1] at ``sample_rate``; one sentence when it cannot be."""
+    mono, rate = read_audio_file(path)
+    return np.clip(resample(mono, rate, sample_rate), -1.0, 1.0).astype(np.float32)
+
+
+def read_audio_file(path: str | Path) -> tuple[np.ndarray, int]:
+    """``(mono, sample_rate)``: the audio file ``path`` as float32 mono at its own rate (channels averaged)."""
     import soundfile as sf
 
     path = Path(path)
@@ -109,7 +115,7 @@ def read_clip(path: str | Path, sample_rate: int) -> np.ndarray:
     if len(data) == 0:
         raise FileFormatError(path, "it holds no audio")
     mono = np.nan_to_num(data.mean(axis=1), nan=0.0, posinf=1.0, neginf=-1.0)
-    return np.clip(resample(mono, rate, sample_rate), -1.0, 1.0).astype(np.float32)
+    return np.clip(mono, -1.0, 1.0).astype(np.float32), int(rate)
 
 
 def write_clip(path: str | Path, audio: np.ndarray, sample_rate: int) -> int:
