@@ -85,6 +85,14 @@ class KeyChange:
         object.__setattr__(self, "key", normalize_key(self.key))
 
 
+def _names_key(text: str) -> bool:
+    try:
+        normalize_key(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _key_map(changes: Iterable[KeyChange]) -> tuple[KeyChange, ...]:
     """Sorted by tick, the last of several changes at one tick kept, repeats of the key in force
     dropped, and the first change at tick 0 (a key first stated later is the opening key)."""
@@ -141,7 +149,9 @@ class Score:
     first at tick 0, no two at one tick, no change to the key already in force
     (all enforced here). ``key`` is the opening key, a name such as
     ``"G major"`` (see ``keys.py``), or ``None`` when unknown (then ``keys`` is
-    empty); it always equals ``keys[0].key``. Give either: ``Score(key=...)``
+    empty); it equals ``keys[0].key``, except that a ``key`` text which
+    names no key (``"H lydian"``, from an untrusted field) is kept as given
+    with an empty map, as before key maps. Give either: ``Score(key=...)``
     makes a one-key map, ``Score(keys=...)`` sets ``key``. When both are given
     and disagree, ``key`` sets the opening key of the map, so
     ``replace(score, key="D major")`` changes the opening key and keeps later
@@ -181,13 +191,16 @@ class Score:
 
     def _normalise_keys(self) -> None:
         keys = _key_map(self.keys)
-        if self.key != self._opening:  # ``key`` was set (or changed by ``replace``): it is the opening key
-            if self.key is None:
-                keys = ()
-            else:
-                keys = _key_map((KeyChange(0, self.key),) + keys[1:])
-        object.__setattr__(self, "keys", keys)
         opening = keys[0].key if keys else None
+        if self.key == self._opening and not keys and self.key is not None and not _names_key(self.key):
+            opening = self.key  # text that names no key, kept through ``replace``
+        elif self.key != self._opening:  # ``key`` was set (or changed by ``replace``): it is the opening key
+            try:
+                keys = _key_map((KeyChange(0, self.key),) + keys[1:]) if self.key is not None else ()
+                opening = keys[0].key if keys else None
+            except ValueError:  # text that names no key (an untrusted field) is kept, with no key map
+                keys, opening = (), self.key
+        object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "key", opening)
         object.__setattr__(self, "_opening", opening)
 

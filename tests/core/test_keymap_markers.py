@@ -31,6 +31,10 @@ def test_replace_key_or_keys():
     other = replace(score, keys=(KeyChange(0, "E minor"),))
     assert (other.key, other.keys) == ("E minor", (KeyChange(0, "E minor"),))
     assert replace(replace(Score(key="C major"), key="A minor"), title="x").keys == (KeyChange(0, "A minor"),)
+    assert replace(score, keys=()).key is None
+    legacy = Score(key="H lydian")  # text that names no key is kept, with no map
+    assert (legacy.key, legacy.keys, replace(legacy, title="x").key) == ("H lydian", (), "H lydian")
+    assert replace(legacy, keys=(KeyChange(0, "D major"),)).key == "D major"
     assert replace(score, title="x").keys == score.keys and hash(replace(score, title="")) == hash(score)
 
 
