@@ -96,6 +96,10 @@ def _names_key(text: str) -> bool:
 def _key_map(changes: Iterable[KeyChange]) -> tuple[KeyChange, ...]:
     """Sorted by tick, the last of several changes at one tick kept, repeats of the key in force
     dropped, and the first change at tick 0 (a key first stated later is the opening key)."""
+    changes = tuple(changes)
+    if not changes or (changes[0].tick == 0 and all(a.tick < b.tick and a.key != b.key
+                                                    for a, b in zip(changes, changes[1:]))):
+        return changes  # already a key map (as after every ``replace``)
     by_tick: dict[int, str] = {}
     for change in changes:
         by_tick[change.tick] = change.key
