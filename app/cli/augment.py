@@ -47,12 +47,12 @@ def cmd_augment(args: argparse.Namespace) -> int:
     from models.audio_common.augment import cut_mix, mix_noise, speed_tune, time_shift
     from models.audio_common.data import WRITE_EXTS, read_audio_file, read_clip, write_clip
 
-    if args.speed is None and args.shift is None and args.cut_mix is None and args.mix_noise_snr is None:
-        raise CadenzaError("Name at least one augmentation: --speed, --shift, --cut-mix or --mix-noise-snr.")
     if args.noise_clip and args.mix_noise_snr is None:
         raise CadenzaError("--noise-clip needs --mix-noise-snr, the level to mix it at.")
     if args.cut_fraction is not None and not args.cut_mix:
         raise CadenzaError("--cut-fraction needs --cut-mix, the file to splice in.")
+    if args.speed is None and args.shift is None and args.cut_mix is None and args.mix_noise_snr is None:
+        raise CadenzaError("Name at least one augmentation: --speed, --shift, --cut-mix or --mix-noise-snr.")
     if Path(args.out).suffix.lower() not in WRITE_EXTS:
         raise CadenzaError(f"augment writes .wav or .flac, not '{Path(args.out).suffix or args.out}'.")
     rng = np.random.default_rng(args.seed)
