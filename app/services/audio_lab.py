@@ -158,7 +158,8 @@ def find_audio_model(action: str) -> str:
         if not getattr(spec, "audio_out", False):
             continue
         try:
-            if hasattr(spec.generator.load(), method):
+            said = (getattr(spec, "extra", None) or {}).get("action")  # the spec may say which action it does
+            if said == action or (said is None and hasattr(spec.generator.load(), method)):
                 find_checkpoint(spec.name)
                 return spec.name
         except (CadenzaError, ImportError, AttributeError):
@@ -187,16 +188,22 @@ def augment_clip(job: LabJob, tools=None) -> tuple[np.ndarray, str]:
         x = tools.time_shift(x, int(round(float(p["shift"]) * rate)), mode=p.get("shift_mode", "circular"))
         done.append(f"shifted {float(p['shift']):g} s")
     if p.get("snr_db") is not None:
-        x = tools.mix_noise(x, float(p["snr_db"]), rng=rng)
-        done.append(f"noise at {float(p['snr_db']):g} dB SNR")
+        noise = _clip_b(job, "Mixing clip B as the noise", rate) if p.get("noise_from_b") else None
+        x = tools.mix_noise(x, float(p["snr_db"]), noise=noise, rng=rng)
+        done.append(f"{'B' if noise is not None else 'noise'} at {float(p['snr_db']):g} dB SNR")
     if p.get("cut_fraction"):
-        if job.b is None:
-            raise AudioError("Cut mix needs a second clip: choose source B.")
-        x, label = tools.cut_mix(x, resample(job.b, rate).audio, fraction=float(p["cut_fraction"]), rng=rng)
+        x, label = tools.cut_mix(x, _clip_b(job, "Cut mix", rate), fraction=float(p["cut_fraction"]), rng=rng)
         done.append(f"cut mix with {job.b.name} (label mix {float(np.ravel(label)[0]):.2f})")
     if not done:
         raise AudioError("Choose at least one augmentation.")
     return np.asarray(x, np.float32), ", ".join(done)
+
+
+def _clip_b(job: LabJob, what: str, rate: int) -> np.ndarray:
+    """Source B's samples at ``rate``; one sentence when there is no B."""
+    if job.b is None:
+        raise AudioError(f"{what} needs a second clip: choose source B.")
+    return resample(job.b, rate).audio
 
 
 def run_model_action(job: LabJob, generator, report: Callable[[float], None] | None,
@@ -205,9 +212,7 @@ def run_model_action(job: LabJob, generator, report: Callable[[float], None] | N
     p, a, rate = job.params, job.a, job.a.sample_rate
     common = {"random_seed": job.random_seed, "progress": report, "cancelled": cancelled}
     if job.action == "restyle":
-        if job.b is None:
-            raise AudioError("Restyle needs a style clip: choose source B.")
-        out = generator.restyle(a.audio, resample(job.b, rate).audio, rate,
+        out = generator.restyle(a.audio, _clip_b(job, "Restyle", rate), rate,
                                 content_weight=float(p.get("content_weight", 1.0)),
                                 style_weight=float(p.get("style_weight", 1.0)), steps=int(p.get("steps", 200)),
                                 **common)
@@ -249,10 +254,10 @@ def run_lab_job(job: LabJob, pool: GeneratorPool, device_of: Callable[[], str],
             shown.append(with_spectrogram(Clip(audio, job.a.sample_rate, f"{name} of {job.a.name}")))
             yield Progress(i + 1, len(outs), "Drawing the spectrograms…")
         return LabResult(job, tuple(shown), words)
-    except (CadenzaError, TaskCancelled, MemoryError):
+    except TaskCancelled:
         raise
     except Exception:
-        if cancelled():  # a model may end a cancelled run in its own way
+        if cancelled():  # a model ends a cancelled run in its own way (models.common.generator.Cancelled)
             raise TaskCancelled from None
         raise
 

@@ -27,6 +27,7 @@ class AudioLabDock(QObject):
         window.tabifyDockWidget(window.docks["generate"], dock)
         dock.hide()  # the View menu shows it (a saved window state may show it again)
         dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        dock.toggleViewAction().toggled.connect(self._on_dock_toggled)
         dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
 
     @property
@@ -55,6 +56,12 @@ class AudioLabDock(QObject):
     def _on_dock_visibility_changed(self, visible: bool) -> None:
         if visible:
             _ = self.panel
+
+    def _on_dock_toggled(self, shown: bool) -> None:
+        """View > Audio Lab: the panel is built, and its tab brought to the front."""
+        if shown:
+            _ = self.panel
+            self.dock.raise_()
 
     def shutdown(self) -> None:
         """On close: the panel stops playing and its work is cancelled."""

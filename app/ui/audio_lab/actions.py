@@ -9,7 +9,7 @@ say what the Run button runs.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QSpinBox, QTabWidget, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QTabWidget, QWidget
 
 from app.ui.generation.sliders import SliderRow
 from models.common.options import FLOAT, INT, OptionSpec, option
@@ -17,7 +17,8 @@ from models.common.options import FLOAT, INT, OptionSpec, option
 CONTENT_WEIGHT = OptionSpec("content_weight", FLOAT, "Content weight",
                             "How closely the result keeps the content clip's notes and rhythm", 0.0, 10.0, 1.0)
 STYLE_WEIGHT = OptionSpec("style_weight", FLOAT, "Style weight",
-                          "How strongly the result takes on the style clip's timbre and texture", 0.0, 10.0, 1.0)
+                          "How strongly the result takes on the style clip's timbre and texture", 0.0, 100.0, 1.0,
+                          slider_high=10.0)
 STEPS = OptionSpec("steps", INT, "Steps", "Optimisation steps: more is closer to both, and slower",
                    1, 2000, 200, slider_high=500, decimals=0)
 COUNT = OptionSpec("count", INT, "Variations", "How many variations to make", 1, 16, 4, decimals=0)
@@ -73,6 +74,9 @@ class ActionTabs(QTabWidget):
         self.shift_mode.addItem("circular", "circular")
         self.shift_mode.addItem("padded with silence", "pad")
         self.noise_on, self.snr = QCheckBox("Mix noise"), _spin(-20.0, 80.0, 20.0, 1.0, 1, " dB SNR")
+        self.noise_source = QComboBox()
+        self.noise_source.addItem("white noise", False)
+        self.noise_source.addItem("clip B as the noise", True)
         self.cut_on, self.cut = QCheckBox("Cut mix with B"), _spin(0.0, 1.0, 0.5, 0.05, 2)
         self.speed_on.setChecked(True)
         self.speed.setToolTip("Resample by this factor: duration and pitch change together")
@@ -81,6 +85,7 @@ class ActionTabs(QTabWidget):
                            (self.cut_on, self.cut)):
             form.addRow(box, field)
         form.addRow("Shift mode", self.shift_mode)
+        form.addRow("Noise", self.noise_source)
         return page
 
     def action(self) -> str:
@@ -90,8 +95,10 @@ class ActionTabs(QTabWidget):
         self.setCurrentIndex(ACTIONS.index(action))
 
     def needs_b(self) -> bool:
-        """True when the action shown needs source B (Restyle, or Augment with cut mix)."""
-        return self.action() == "restyle" or (self.action() == "augment" and self.cut_on.isChecked())
+        """True when the action shown needs source B (Restyle; Augment with cut mix, or with B as the noise)."""
+        if self.action() == "augment":
+            return self.cut_on.isChecked() or (self.noise_on.isChecked() and self.noise_source.currentData())
+        return self.action() == "restyle"
 
     def params(self) -> dict:
         """The parameters of the action shown, by the names the service takes."""
@@ -103,4 +110,5 @@ class ActionTabs(QTabWidget):
                 "shift": self.shift.value() if self.shift_on.isChecked() else None,
                 "shift_mode": self.shift_mode.currentData(),
                 "snr_db": self.snr.value() if self.noise_on.isChecked() else None,
+                "noise_from_b": bool(self.noise_source.currentData()),
                 "cut_fraction": self.cut.value() if self.cut_on.isChecked() else None}

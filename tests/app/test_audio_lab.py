@@ -1,0 +1,151 @@
+"""The Audio Lab dock: a WAV source and its spectrogram, Augment's speed tune, Save as FLAC, cancel, a bad file,
+and View > Audio Lab in the window.
+
+Sources are sines written with soundfile in tmp_path. The cancel test runs a slow stand-in generator put in the
+service's pool (a model that varies clips, loaded under a made-up name): the worker, the progress, the cancel and
+the dropped result are the app's own.
+"""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtWidgets import QFileDialog
+
+from app.services.audio_lab import AudioLabService
+from app.ui.audio_lab.panel import CANCELLED, AudioLabPanel
+from plain_window import plain_window  # noqa: F401 (fixture)
+
+TIMEOUT_MS = 20000
+RATE = 22050
+
+
+def sine(seconds: float = 1.0, hz: float = 440.0, rate: int = RATE) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def write_sine(path, seconds: float = 1.0, hz: float = 440.0):
+    sf.write(str(path), sine(seconds, hz), RATE, subtype="FLOAT" if str(path).endswith(".wav") else "PCM_24")
+    return path
+
+
+class SlowVary:
+    """A stand-in audio VAE whose vary takes 50 ms a step for 200 steps, reporting and checking cancel each step."""
+
+    def __init__(self):
+        self.started = threading.Event()
+        self.ended = threading.Event()
+
+    def vary(self, clip, sample_rate, *, noise_sd, count=4, random_seed=0, progress=None, cancelled=None):
+        self.started.set()
+        try:
+            for step in range(200):
+                if cancelled is not None and cancelled():
+                    from models.common.generator import Cancelled
+
+                    raise Cancelled("Varying")
+                if progress is not None:
+                    progress(step / 200)
+                time.sleep(0.05)
+            return [clip.copy() for _ in range(count)]
+        finally:
+            self.ended.set()
+
+
+@pytest.fixture
+def lab(qtbot, runner):
+    service = AudioLabService(runner, device="cpu", find=lambda action: "slow-vary")
+    panel = AudioLabPanel(service, lambda: [])
+    qtbot.addWidget(panel)
+    panel.resize(700, 900)
+    yield panel
+    panel.shutdown()
+
+
+def load(panel, qtbot, path, slot="A"):
+    with qtbot.waitSignal(panel.source_shown, timeout=TIMEOUT_MS):
+        panel.open_file(slot, str(path))
+    return panel.sources[slot].shown
+
+
+def test_a_wav_source_shows_its_spectrogram(lab, qtbot, tmp_path):
+    shown = load(lab, qtbot, write_sine(tmp_path / "sine.wav", hz=440.0))
+    assert shown.clip.sample_rate == RATE and len(shown.clip.audio) == RATE
+    np.testing.assert_allclose(shown.clip.audio, sine(), atol=1e-6)
+    image = lab.sources["A"].view.spectrogram()  # (n_mels, frames)
+    assert image is not None and image.shape[0] == 128 and image.shape[1] >= 40
+    loudest_band = int(np.argmax(image.mean(axis=1)))
+    assert 300 < shown.spectrogram.freqs[loudest_band] < 600  # the sine's 440 Hz is the bright band
+    assert lab.status.text() == "Source A: sine.wav, 1.0 s."
+
+
+def test_augment_speed_shortens_the_clip_and_saves_as_flac(lab, qtbot, tmp_path, monkeypatch):
+    a = load(lab, qtbot, write_sine(tmp_path / "a.flac"))
+    lab.actions.set_action("augment")
+    lab.actions.speed.setValue(1.05)
+    with qtbot.waitSignal(lab.result_shown, timeout=TIMEOUT_MS) as blocker:
+        lab.run_button.click()
+    result = blocker.args[0]
+    out = result.results[0].clip
+    assert abs(len(out.audio) - len(a.clip.audio) / 1.05) <= 1
+    assert out.sample_rate == RATE
+    (_, views), = lab.results
+    assert views[0].spectrogram().shape[0] == 128  # the result's spectrogram is shown
+    beside = [v for v in views[0].parent().findChildren(type(views[0])) if v is not views[0]]
+    assert [v.shown.clip for v in beside] == [a.clip]  # beside the source's
+    assert lab.status.text().startswith("Augment: speed ×1.05")
+
+    target = tmp_path / "out.flac"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    views[0].save_button.click()
+    back, rate = sf.read(str(target), dtype="float32")
+    assert rate == RATE and back.shape == out.audio.shape
+    np.testing.assert_allclose(back, out.audio, atol=2.0 ** -22)
+    assert lab.status.text() == "Saved out.flac."
+
+
+def test_cancel_mid_run_leaves_no_result_and_says_so(lab, qtbot, tmp_path):
+    load(lab, qtbot, write_sine(tmp_path / "a.wav", seconds=0.2))
+    model = SlowVary()
+    lab.service.pool.put("slow-vary", "cpu", model)
+    lab.actions.set_action("vary")
+    shown = []
+    lab.result_shown.connect(shown.append)
+    with qtbot.waitSignal(lab.service.progress, timeout=TIMEOUT_MS, check_params_cb=lambda p: isinstance(p, float)):
+        lab.run_button.click()
+    assert model.started.is_set() and not lab.run_button.isEnabled()
+    with qtbot.waitSignal(lab.service.cancelled, timeout=TIMEOUT_MS):
+        lab.cancel_button.click()
+    assert model.ended.wait(5)
+    qtbot.waitUntil(lambda: not lab.service.is_running(), timeout=TIMEOUT_MS)
+    qtbot.wait(50)  # anything the worker still reported has arrived
+    assert shown == [] and lab.results == []
+    assert lab.status.text() == CANCELLED and lab.run_button.isEnabled()
+
+
+def test_a_corrupt_audio_file_gives_one_sentence(lab, qtbot, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage that is not audio")
+    with qtbot.waitSignal(lab.service.failed, timeout=TIMEOUT_MS) as blocker:
+        lab.open_file("A", str(bad))
+    message = blocker.args[0]
+    assert message == f"Cannot read {bad}: it is not a sound file soundfile can read, or it is damaged."
+    assert lab.status.text() == message and lab.sources["A"].shown is None
+    lab.run_button.click()  # nothing to run on: said, not attempted
+    assert lab.status.text().startswith("Choose source A first")
+
+
+def test_view_menu_shows_the_audio_lab(plain_window, qtbot):  # noqa: F811 (fixture)
+    window = plain_window
+    toggle = window.docks["audio_lab"].toggleViewAction()
+    view_menu = next(m.menu() for m in window.menuBar().actions() if m.text() == "&View")
+    assert toggle in view_menu.actions() and toggle.text() == "Audio Lab"
+    window.show()
+    assert window.docks["audio_lab"].isHidden()
+    toggle.trigger()
+    qtbot.waitUntil(lambda: type(window.docks["audio_lab"].widget()).__name__ == "AudioLabPanel", timeout=5000)
+    assert [name for name, _ in window.audio_lab.renderable()][0] == "The score"
+
