@@ -12,7 +12,7 @@ from typing import Iterable
 
 from PySide6.QtGui import QUndoCommand
 
-from app.core import edits
+from app.core import edits, markers
 from app.core.score import Note, Score, Track
 from app.document import Document
 
@@ -108,8 +108,6 @@ class MarkerEdit(MetaCommand):
 def set_marker_command(doc: Document, kind: str, tick: int, value, verb: str = "Edit") -> MarkerEdit:
     """The ``kind`` change at ``tick`` set to ``value`` (bpm, ``(numerator, denominator)`` or a key name);
     raises ``markers.MarkerError`` (one sentence) for a value the score cannot take."""
-    from app.core import markers  # until the marker edits are committed next to this file
-
     if kind == "meter":
         after = markers.set_meter(doc.score, tick, *value)
     else:
@@ -118,12 +116,8 @@ def set_marker_command(doc: Document, kind: str, tick: int, value, verb: str = "
 
 
 def move_marker_command(doc: Document, kind: str, old_tick: int, new_tick: int) -> MarkerEdit:
-    from app.core import markers
-
     return MarkerEdit(doc, getattr(markers, f"move_{kind}")(doc.score, old_tick, new_tick), "Move", kind)
 
 
 def remove_marker_command(doc: Document, kind: str, tick: int) -> MarkerEdit:
-    from app.core import markers
-
     return MarkerEdit(doc, getattr(markers, f"remove_{kind}")(doc.score, tick), "Remove", kind)
