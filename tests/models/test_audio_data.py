@@ -44,13 +44,13 @@ def test_folder_clips_are_exact_mono_resampled_and_deterministic(folder):
 
 def test_corpus_renders_are_cached_and_deterministic(tmp_path, monkeypatch):
     monkeypatch.setenv("CADENZA_CACHE_DIR", str(tmp_path / "cache"))
-    clips = load_training_clips(["corpus:chorales"], sample_rate=4000, seconds=1.0, limit=3, seed=1)
-    assert len(clips) == 3 and len({c.source for c in clips}) >= 2  # a small limit still spans pieces
+    clips = load_training_clips(["corpus:chorales"], sample_rate=4000, seconds=1.0, limit=2, seed=1)
+    assert len(clips) == 2 and len({c.source for c in clips}) == 2  # a small limit still spans pieces
     assert all(c.audio.shape == (4000,) and np.abs(c.audio).max() <= 1.0 for c in clips)
     assert all(np.sqrt(np.mean(c.audio.astype(np.float64) ** 2)) > 1e-3 for c in clips)
     renders = list((tmp_path / "cache" / "audio-renders").glob("*.flac"))
     assert renders and all(sf.info(p).samplerate == 8000 for p in renders)
-    again = load_training_audio(["corpus:chorales"], sample_rate=4000, seconds=1.0, limit=3, seed=1)
+    again = load_training_audio(["corpus:chorales"], sample_rate=4000, seconds=1.0, limit=2, seed=1)
     assert all(np.array_equal(a.audio, b) for a, b in zip(clips, again))
 
 
