@@ -21,7 +21,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from app import __version__
-from app.commands import tempo_command
+from app.commands import set_marker_command
 from app.core import notices
 from app.core.edits import extract
 from app.document import Document
@@ -226,7 +226,10 @@ class MainWindow(QMainWindow):
         self.files.opened.connect(self._on_files_opened)
         self.playback.status_message.connect(self._on_playback_status)
         self.playback.position_changed.connect(self._on_playback_position_changed)
-        self.transport.tempo_edited.connect(lambda bpm: doc.undo_stack.push(tempo_command(doc, bpm)))
+        self.transport.tempo_edited.connect(  # the tempo and meter changes in force at the playhead
+            lambda tick, bpm: doc.undo_stack.push(set_marker_command(doc, "tempo", tick, bpm)))
+        self.transport.meter_edited.connect(
+            lambda tick, n, d: doc.undo_stack.push(set_marker_command(doc, "meter", tick, (n, d))))
         self.transport.snap_chosen.connect(self._set_snap)
         self.transport.show_metronome(self.player.metronome)
         self.transport.metronome_changed.connect(self.player.set_metronome)

@@ -1,24 +1,30 @@
 """The transport bar: play/stop, rewind, loop, follow, metronome, position, tempo, tools, snap, and drag-out.
 
 It shows state and forwards requests; the main window does the work. The
-tempo box pushes one undoable command when editing finishes. The metronome
-button's menu holds its volume and the accent on beat one.
+tempo box and the meter field show the tempo and meter in force at the
+playhead, and editing one changes that tempo or meter change (not always the
+opening one): the main window pushes one undoable command when editing
+finishes. The metronome button's menu holds its volume and the accent on beat
+one.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QSlider, QToolBar,
-                               QToolButton, QWidget, QWidgetAction)
+from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtGui import QAction, QRegularExpressionValidator
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QSlider,
+                               QToolBar, QToolButton, QWidget, QWidgetAction)
 
 from app.core.metronome import Metronome
 from app.core.score import Score
 from app.core.timing import TempoMap, bar_lines
 from app.settings import SNAPS
 from app.ui.actions import Actions
+from app.ui.pianoroll.marker_lane import in_force
+
+METER_PATTERN = r"\s*([1-9]|[1-5][0-9]|6[0-4])\s*/\s*(1|2|4|8|16|32|64)\s*"  # 1-64 over a power of two
 
 
 def position_text(score: Score, tick: int) -> str:
@@ -36,7 +42,8 @@ def position_text(score: Score, tick: int) -> str:
 class TransportBar(QToolBar):
     """The toolbar under the menu bar."""
 
-    tempo_edited = Signal(float)
+    tempo_edited = Signal(int, float)  # the tick of the tempo change in force at the playhead, its new bpm
+    meter_edited = Signal(int, int, int)  # the tick of the meter change in force there, numerator, denominator
     snap_chosen = Signal(str)
     metronome_changed = Signal(object)  # Metronome
 
@@ -56,11 +63,15 @@ class TransportBar(QToolBar):
         self.tempo.setDecimals(1)
         self.tempo.setSuffix(" BPM")
         self.tempo.setKeyboardTracking(False)
-        self.tempo.setToolTip("Tempo at the start of the piece (later changes keep their ratio)")
+        self.tempo.setToolTip("Tempo at the playhead: a new value changes the tempo change in force there")
         self.tempo.editingFinished.connect(self._on_tempo_editing_finished)
         self.addWidget(self.tempo)
-        self.meter = QLabel("4/4")
-        self.meter.setToolTip("Meter at the start")
+        self.meter = QLineEdit("4/4")
+        self.meter.setValidator(QRegularExpressionValidator(QRegularExpression(METER_PATTERN), self.meter))
+        self.meter.setMaximumWidth(self.meter.fontMetrics().horizontalAdvance("64/64") + 16)
+        self.meter.setToolTip("Meter at the playhead (such as 3/4 or 6/8): a new one changes the meter change "
+                              "in force there")
+        self.meter.editingFinished.connect(self._on_meter_editing_finished)
         self.addWidget(self.meter)
         self.addSeparator()
         for name in ("tool_draw", "tool_select", "tool_erase"):
@@ -72,7 +83,10 @@ class TransportBar(QToolBar):
         self.addWidget(self.snap)
         self.addSeparator()
         self.addWidget(drag_button)
+        self._score = Score()
+        self._tick = 0  # the playhead, as last shown
         self._shown_bpm = 120.0
+        self._shown_meter = (4, 4)
 
     def _build_metronome_menu(self, action: QAction) -> None:
         """The metronome button's menu: a volume slider and the accent on beat one."""
@@ -115,16 +129,29 @@ class TransportBar(QToolBar):
         self.metronome_changed.emit(self._metronome)
 
     def show_score(self, score: Score) -> None:
-        """Tempo and meter at the start of ``score``."""
-        self._shown_bpm = score.tempos[0].bpm
-        self.tempo.blockSignals(True)
-        self.tempo.setValue(self._shown_bpm)
-        self.tempo.blockSignals(False)
-        sig = score.time_signatures[0]
-        self.meter.setText(f"{sig.numerator}/{sig.denominator}")
+        """Tempo and meter of ``score`` at the playhead."""
+        self._score = score
+        self._show_maps(editing_too=True)
 
     def show_position(self, score: Score, tick: int) -> None:
+        """The playhead at ``tick``: its position, and the tempo and meter there (a field being typed in
+        keeps what is typed)."""
+        self._score, self._tick = score, tick
         self.position.setText(position_text(score, tick))
+        self._show_maps(editing_too=False)
+
+    def _show_maps(self, editing_too: bool) -> None:
+        bpm = in_force(self._score, "tempo", self._tick).value
+        if editing_too or (bpm != self._shown_bpm and not self.tempo.hasFocus()):
+            self._shown_bpm = bpm
+            self.tempo.blockSignals(True)
+            self.tempo.setValue(bpm)
+            self.tempo.blockSignals(False)
+        meter = in_force(self._score, "meter", self._tick).value
+        text = f"{meter[0]}/{meter[1]}"
+        if editing_too or (self.meter.text() != text and not self.meter.hasFocus()):
+            self._shown_meter = meter
+            self.meter.setText(text)
 
     def set_snap(self, name: str) -> None:
         self.snap.blockSignals(True)
@@ -135,4 +162,10 @@ class TransportBar(QToolBar):
         value = round(self.tempo.value(), 1)
         if abs(value - self._shown_bpm) > 1e-6:
             self._shown_bpm = value
-            self.tempo_edited.emit(value)
+            self.tempo_edited.emit(in_force(self._score, "tempo", self._tick).tick, value)
+
+    def _on_meter_editing_finished(self) -> None:
+        numerator, denominator = (int(part) for part in self.meter.text().split("/"))
+        if (numerator, denominator) != self._shown_meter:
+            self._shown_meter = (numerator, denominator)
+            self.meter_edited.emit(in_force(self._score, "meter", self._tick).tick, numerator, denominator)
