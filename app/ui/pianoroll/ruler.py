@@ -148,8 +148,11 @@ class Ruler(QWidget):
     def mouseMoveEvent(self, event) -> None:
         x = event.position().x()
         if self._drag is None:
-            edge = self._edge_at(x)
-            self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
+            edge, flag = self._edge_at(x), self.flag_at(x, event.position().y())
+            if flag is not None and flag.marker.tick != 0:
+                self.setCursor(Qt.CursorShape.OpenHandCursor)  # a change that can be dragged
+            else:
+                self.setCursor(Qt.CursorShape.SizeHorCursor if edge else Qt.CursorShape.ArrowCursor)
         elif self._drag == "marker":
             marker = self._moving[0]
             self._moving = (marker, self._marker_tick(marker, x - self._grab))
