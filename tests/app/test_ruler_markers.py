@@ -7,7 +7,9 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QToolTip
 
 from app.commands import set_marker_command
+from app.core.abc.write import write_abc
 from app.core.metronome import click_schedule
+from app.core.midi import read_midi, write_midi
 from app.core.score import KeyChange, Note, Score, TempoChange, TimeSignature, Track
 from app.ui.pianoroll.grid import bars_between
 from app.ui.pianoroll.marker_lane import COLOURS, Marker
@@ -172,3 +174,17 @@ def test_transport_fields_edit_the_changes_in_force_at_the_playhead(plain_window
     assert doc.score.tempos[1] == TempoChange(1920, 90.0) and transport.tempo.value() == 90.0
     window.roll.ruler.playhead_moved.emit(0)
     assert transport.tempo.value() == 120.0 and transport.meter.text() == "4/4"
+
+
+def test_midi_and_abc_exports_carry_the_edited_maps(doc, tmp_path):
+    doc.replace_all(sketch(key="C major"))
+    for kind, tick, value in (("tempo", 1920, 96.0), ("meter", 3840, (3, 4)), ("key", 3840, "G major")):
+        doc.undo_stack.push(set_marker_command(doc, kind, tick, value, "Add"))
+    score = doc.score.with_tracks([doc.score.tracks[0].with_notes([Note(0, 60, 480), Note(5280, 67, 480)])])
+    write_midi(score, tmp_path / "maps.mid")
+    back = read_midi(tmp_path / "maps.mid")
+    assert [(t.tick, round(t.bpm, 3)) for t in back.tempos] == [(0, 120.0), (1920, 96.0)]
+    assert back.time_signatures == (TimeSignature(0, 4, 4), TimeSignature(3840, 3, 4))
+    assert back.keys == (KeyChange(0, "C major"), KeyChange(3840, "G major"))
+    abc = write_abc(score)
+    assert "[Q:1/4=96]" in abc and "[M:3/4]" in abc and "[K:G]" in abc
