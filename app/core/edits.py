@@ -139,7 +139,7 @@ def extract(score: Score, tracks: Sequence[int] | None = None,
     """A score of some tracks (``tracks``) or of some notes per track (``notes``) for export.
 
     A selection starts at the bar line at or before its first note, so it
-    lands on a bar in a DAW; tempo and meter changes move with it.
+    lands on a bar in a DAW; tempo, meter and key changes move with it.
     """
     from app.core.timing import bar_lines
 
@@ -151,14 +151,15 @@ def extract(score: Score, tracks: Sequence[int] | None = None,
                 for i, ns in sorted(chosen.items())]
         tempos = _shift_changes(score.tempos, offset)
         sigs = _shift_changes(score.time_signatures, offset)
-        return replace(score, tracks=tuple(kept), tempos=tempos, time_signatures=sigs)
+        return replace(score, tracks=tuple(kept), tempos=tempos, time_signatures=sigs,
+                       keys=_shift_changes(score.keys, offset))
     if tracks is not None:
         return score.with_tracks(score.tracks[i] for i in tracks)
     return score
 
 
 def _shift_changes(changes, offset: int):
-    """Tempo or meter changes moved left by ``offset`` (the one in force at ``offset`` lands on 0)."""
+    """Tempo, meter or key changes moved left by ``offset`` (the one in force at ``offset`` lands on 0)."""
     in_force = [c for c in changes if c.tick <= offset][-1:]
     later = [c for c in changes if c.tick > offset]
     return tuple(replace(c, tick=max(0, c.tick - offset)) for c in in_force + later)
