@@ -15,7 +15,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,14 +37,22 @@ class TrainingClip:
 
 
 def load_training_audio(data_specs: list[str], *, sample_rate: int, seconds: float,
-                        limit: int | None = None, seed: int = 0) -> list[np.ndarray]:
-    """float32 mono clips in [-1, 1] of exactly ``seconds`` each, from ``data_specs`` (see the module)."""
+                        limit: int | None = None, seed: int = 0,
+                        progress: Callable[[int, int], None] | None = None,
+                        cancelled: Callable[[], bool] | None = None) -> list[np.ndarray]:
+    """float32 mono clips in [-1, 1] of exactly ``seconds`` each, from ``data_specs`` (see the module).
+
+    ``progress(done, total)`` is called after each piece or file; ``cancelled()`` returning True stops the
+    load with a :class:`DatasetError`.
+    """
     return [c.audio for c in load_training_clips(data_specs, sample_rate=sample_rate, seconds=seconds,
-                                                 limit=limit, seed=seed)]
+                                                 limit=limit, seed=seed, progress=progress, cancelled=cancelled)]
 
 
 def load_training_clips(data_specs: Sequence[str], *, sample_rate: int, seconds: float,
-                        limit: int | None = None, seed: int = 0) -> list[TrainingClip]:
+                        limit: int | None = None, seed: int = 0,
+                        progress: Callable[[int, int], None] | None = None,
+                        cancelled: Callable[[], bool] | None = None) -> list[TrainingClip]:
     """:func:`load_training_audio` with each clip's source, for a split that keeps pieces whole."""
     if isinstance(data_specs, str):
         data_specs = [data_specs]
@@ -57,11 +65,34 @@ def load_training_clips(data_specs: Sequence[str], *, sample_rate: int, seconds:
         raise DatasetError(f"A clip of {seconds} seconds has no samples at {sample_rate} Hz.")
     if limit is not None and limit < 1:
         raise DatasetError(f"The number of clips must be at least 1, not {limit}.")
-    per_spec = [_spec_clips(spec, int(sample_rate), length, limit, seed) for spec in data_specs]
+    job = _Job(int(sample_rate), length, limit, seed, progress, cancelled)
+    per_spec = [_corpus_clips(spec, job) if spec.startswith("corpus:") else _folder_clips(spec, job)
+                for spec in data_specs]
     clips = _interleave(per_spec, np.random.default_rng([seed, len(per_spec)]))
     if not clips:
         raise DatasetError(f"{' and '.join(data_specs)} gave no clip of {seconds} s with sound in it.")
     return clips[:limit] if limit else clips
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What one load asks for: the rate and clip length in samples, the limit, the seed, and its callbacks."""
+
+    rate: int
+    length: int
+    limit: int | None
+    seed: int
+    progress: Callable[[int, int], None] | None
+    cancelled: Callable[[], bool] | None
+
+    def step(self, done: int, total: int) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise DatasetError("Loading the training audio was cancelled.")
+        if self.progress is not None and done:
+            self.progress(done, total)
+
+    def enough(self, found: int) -> bool:
+        return bool(self.limit) and found >= self.limit
 
 
 def split_clips(clips: Sequence, held_out_fraction: float = 0.1, seed: int = 0,
@@ -137,57 +168,52 @@ def resample(x: np.ndarray, from_rate: float, to_rate: float) -> np.ndarray:
     return soxr.resample(x, float(from_rate), float(to_rate), quality="HQ").astype(np.float32)
 
 
-def _spec_clips(spec: str, rate: int, length: int, limit: int | None, seed: int) -> list[list[TrainingClip]]:
-    """Clips per source of one spec; with a ``limit``, only as many sources as it takes to reach it."""
-    if spec.startswith("corpus:"):
-        return _corpus_clips(spec, rate, length, limit, seed)
-    return _folder_clips(spec, rate, length, limit, seed)
-
-
-def _folder_clips(spec: str, rate: int, length: int, limit: int | None, seed: int) -> list[list[TrainingClip]]:
+def _folder_clips(spec: str, job: _Job) -> list[list[TrainingClip]]:
+    """Clips per file of a folder; with a limit, only as many files as it takes to reach it."""
     root = Path(spec).expanduser()
     if not root.is_dir():
         raise DatasetError(f"The audio folder {root} does not exist.")
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTS)
     if not files:
         raise DatasetError(f"The folder {root} has no WAV, FLAC or OGG files.")
-    per_source, found, problems = [], 0, []
-    for path in files:
+    per_source, problems = [], []
+    for done, path in enumerate(files):
+        job.step(done, len(files))
         try:
-            audio = read_clip(path, rate)
+            audio = read_clip(path, job.rate)
         except CadenzaError as exc:
             problems.append(str(exc))
             continue
-        key = str(path.relative_to(root))
-        clips = _cut(audio, length, key, seed)
-        per_source.append(clips)
-        found += len(clips)
-        if limit and found >= limit:
+        per_source.append(_cut(audio, job.length, str(path.relative_to(root)), job.seed))
+        if job.enough(sum(map(len, per_source))):
             break
+    job.step(len(files), len(files))
     if not per_source:
         raise DatasetError(f"No audio file in {root} could be read ({len(problems)} skipped; "
                            f"the first: {problems[0].rstrip('.')}).")
     return per_source
 
 
-def _corpus_clips(spec: str, rate: int, length: int, limit: int | None, seed: int) -> list[list[TrainingClip]]:
+def _corpus_clips(spec: str, job: _Job) -> list[list[TrainingClip]]:
+    """Clips per piece of a corpus, rendered; with a limit, as many pieces as the limit (doubled until enough)."""
     from app.audio.soundfonts import find_soundfont
     from models.common.corpus import dataset_files, load_scores
 
     total = len(dataset_files(spec)[1])
-    render_rate = min(max(rate, MIN_RENDER_RATE), MAX_RENDER_RATE)
-    soundfont = find_soundfont()
-    renderer = _Renderer(soundfont, render_rate)
+    render_rate = min(max(job.rate, MIN_RENDER_RATE), MAX_RENDER_RATE)
+    renderer = _Renderer(find_soundfont(), render_rate)
     try:
-        files = min(total, limit) if limit else total
+        files = min(total, job.limit) if job.limit else total
         done: dict[str, list[TrainingClip]] = {}
         while True:
-            for item in load_scores(spec, limit=files).items:
+            items = load_scores(spec, limit=files, cancelled=job.cancelled).items
+            for item in items:
                 if item.key not in done:
-                    audio = resample(renderer.render(item.score), render_rate, rate)
-                    done[item.key] = _cut(np.clip(audio, -1.0, 1.0), length, item.key, seed)
-            found = sum(len(c) for c in done.values())
-            if not limit or found >= limit or files >= total:
+                    job.step(len(done), len(items))
+                    audio = resample(renderer.render(item.score), render_rate, job.rate)
+                    done[item.key] = _cut(np.clip(audio, -1.0, 1.0), job.length, item.key, job.seed)
+            job.step(len(done), len(items))
+            if not job.limit or job.enough(sum(map(len, done.values()))) or files >= total:
                 return list(done.values())
             files = min(total, files * 2)
     finally:

@@ -39,7 +39,12 @@ def test_folder_clips_are_exact_mono_resampled_and_deterministic(folder):
     assert abs(np.argmax(spectrum) * 8000 / len(stereo) - 440) <= 2
     again = load_training_audio([str(folder)], sample_rate=8000, seconds=0.5, seed=3)
     assert all(np.array_equal(a.audio, b) for a, b in zip(clips, again))
-    assert len(load_training_audio([str(folder)], sample_rate=8000, seconds=0.5, seed=3, limit=2)) == 2
+    steps = []
+    assert len(load_training_audio([str(folder)], sample_rate=8000, seconds=0.5, seed=3, limit=2,
+                                   progress=lambda done, total: steps.append((done, total)))) == 2
+    assert steps[-1] == (4, 4) and steps == sorted(steps)  # the four audio files, the text file left out
+    with pytest.raises(DatasetError, match=r"^Loading the training audio was cancelled\.$"):
+        load_training_audio([str(folder)], sample_rate=8000, seconds=0.5, cancelled=lambda: True)
 
 
 def test_corpus_renders_are_cached_and_deterministic(tmp_path, monkeypatch):
