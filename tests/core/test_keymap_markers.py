@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.edits import extract
 from app.core.markers import (MarkerError, move_key, move_meter, move_tempo, remove_key, remove_meter,
                               remove_tempo, set_key, set_meter, set_tempo)
-from app.core.score import KeyChange, Score
+from app.core.score import KeyChange, Note, Score, Track
 
 KEYS = ["C major", "G major", "D minor", "Bb major", "F# minor"]
 
@@ -90,3 +91,11 @@ def test_edits_keep_maps_sorted_with_a_change_at_zero(edits):
             assert ticks[0] == 0 and ticks == sorted(set(ticks))
         assert all(a.key != b.key for a, b in zip(score.keys, score.keys[1:]))
         assert score.key == score.keys[0].key
+
+
+def test_an_exported_selection_keeps_the_key_in_force():
+    notes = tuple(Note(start=i * 480, pitch=60, duration=480) for i in range(16))
+    score = Score(tracks=(Track("a", 0, False, notes),),
+                  keys=(KeyChange(0, "C major"), KeyChange(1920, "G major"), KeyChange(3840, "D major")))
+    part = extract(score, notes={0: notes[5:]})  # from beat 6: the bar at 1920 is its start
+    assert part.keys == (KeyChange(0, "G major"), KeyChange(1920, "D major")) and part.key == "G major"
