@@ -142,7 +142,8 @@ def continuation_context(seed: Score | None) -> Score:
     tick = max(seed.end - 1, 0)
     sig = signature_at(seed, tick)
     return Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
-                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
+                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),),
+                 key=seed.key_at(tick) or seed.key, title=seed.title)  # a key text that names no key stays
 
 
 def tokens_steps(tokens: Iterable[str]) -> int:

@@ -14,6 +14,7 @@ from app.core.score import KeyChange, Note, Score, TempoChange, TimeSignature, T
 from app.ui.pianoroll.grid import bars_between
 from app.ui.pianoroll.marker_lane import COLOURS, Marker
 from app.ui.pianoroll.painting import grid_lines
+from models.common.note_tokens import bar_steps, continuation_context
 from plain_window import plain_window  # noqa: F401 (a fixture)
 
 LEFT, RIGHT, NONE = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier
@@ -188,3 +189,13 @@ def test_midi_and_abc_exports_carry_the_edited_maps(doc, tmp_path):
     assert back.keys == (KeyChange(0, "C major"), KeyChange(3840, "G major"))
     abc = write_abc(score)
     assert "[Q:1/4=96]" in abc and "[M:3/4]" in abc and "[K:G]" in abc
+
+
+def test_a_continuation_starts_in_the_key_meter_and_tempo_in_force_at_the_seed_end(doc):
+    doc.replace_all(sketch(key="C major"))
+    for kind, tick, value in (("tempo", 960, 96.0), ("meter", 1920, (3, 4)), ("key", 1920, "E minor")):
+        doc.undo_stack.push(set_marker_command(doc, kind, tick, value, "Add"))
+    like = continuation_context(doc.score)  # what the note models continue in (bar lengths, key)
+    assert (like.tempos, like.time_signatures, like.key) == ((TempoChange(0, 96.0),), (TimeSignature(0, 3, 4),),
+                                                            "E minor")
+    assert bar_steps(like) == 36  # 3/4 at 12 steps a quarter
