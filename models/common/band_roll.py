@@ -276,7 +276,8 @@ def plan_band(seed: Score | None, bars: int) -> BandPlan:
         rolls = band_rolls(parts, seed.ppq, lead_bars * per_bar)
         return BandPlan(True, rolls[:, :0], rolls[0], like, per_bar, programs)
     like = Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
-                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),), key=seed.key, title=seed.title)
+                 time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),),
+                 key=seed.key_at(tick) or seed.key, title=seed.title)  # all as in force where the band goes on
     per_bar = bar_steps(like)
     end = round(seed.end / step_ticks(seed.ppq))
     context = band_rolls(parts, seed.ppq, max(1, -(-end // per_bar)) * per_bar)
