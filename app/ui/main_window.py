@@ -56,8 +56,7 @@ if TYPE_CHECKING:
 _LEFT, _RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 DOCKS = (("abc", "ABC", _RIGHT), ("tracks", "Tracks", _LEFT),
          ("spectrogram", "Spectrogram", Qt.DockWidgetArea.BottomDockWidgetArea),
-         ("generate", "Generate", _RIGHT), ("variations", "Variations", _LEFT), ("phrases", "Phrases", _LEFT),
-         ("audio_lab", "Audio Lab", _RIGHT))
+         ("generate", "Generate", _RIGHT), ("variations", "Variations", _LEFT), ("phrases", "Phrases", _LEFT))
 LATER = ("tracks", "generation", "abc", "spectrogram", "missing_soundfont")  # built after the first paint, in order
 
 
@@ -97,7 +96,7 @@ class MainWindow(QMainWindow):
                                              self.playback, self, settings=self.settings)
         self.recording.attach(self.transport.widgetForAction(self.actions["record"]))
         self.humanize = HumanizeRuns(self.doc, self.roll, self.runner, self)
-        self.audio_lab = AudioLabDock(self, self.docks["audio_lab"])  # View > Audio Lab builds its panel
+        self.audio_lab = AudioLabDock(self)  # its own dock; View > Audio Lab builds its panel
         self.device_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_label)
         self._build_menus()
@@ -168,7 +167,7 @@ class MainWindow(QMainWindow):
                 elif name == "recent":
                     self.recent_menu = menu.addMenu("Open &Recent")
                 elif name == "docks":
-                    for dock in self.docks.values():
+                    for dock in (*self.docks.values(), self.audio_lab.dock):
                         menu.addAction(dock.toggleViewAction())
                 else:
                     menu.addAction(a[name])

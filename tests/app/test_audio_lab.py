@@ -140,12 +140,12 @@ def test_a_corrupt_audio_file_gives_one_sentence(lab, qtbot, tmp_path):
 
 def test_view_menu_shows_the_audio_lab(plain_window, qtbot):  # noqa: F811 (fixture)
     window = plain_window
-    toggle = window.docks["audio_lab"].toggleViewAction()
+    toggle = window.audio_lab.dock.toggleViewAction()
     view_menu = next(m.menu() for m in window.menuBar().actions() if m.text() == "&View")
     assert toggle in view_menu.actions() and toggle.text() == "Audio Lab"
     window.show()
-    assert window.docks["audio_lab"].isHidden()
+    assert window.audio_lab.dock.isHidden()
     toggle.trigger()
-    qtbot.waitUntil(lambda: type(window.docks["audio_lab"].widget()).__name__ == "AudioLabPanel", timeout=5000)
+    qtbot.waitUntil(lambda: type(window.audio_lab.dock.widget()).__name__ == "AudioLabPanel", timeout=5000)
     assert [name for name, _ in window.audio_lab.renderable()][0] == "The score"
 

@@ -1,7 +1,7 @@
 """The Audio Lab dock: sound restyled, varied, continued and augmented (see :mod:`app.services.audio_lab`).
 
-:class:`AudioLabDock` puts the lab in the main window's "audio_lab" dock,
-hidden until the View menu shows it; the panel (pyqtgraph, numpy) is built
+:class:`AudioLabDock` puts the lab in a dock of its own in the main window,
+tabbed with Generate and hidden until View > Audio Lab shows it; the panel (pyqtgraph, numpy) is built
 the first time the dock is shown, or when :attr:`AudioLabDock.panel` is
 first read. It renders with the player's synth and offers the gallery's
 variations as sources.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 if TYPE_CHECKING:
     from app.ui.audio_lab.panel import AudioLabPanel
@@ -20,9 +21,13 @@ if TYPE_CHECKING:
 class AudioLabDock(QObject):
     """The Audio Lab of one window: its dock, and its panel once built."""
 
-    def __init__(self, window, dock) -> None:
+    def __init__(self, window) -> None:
         super().__init__(window)
-        self.window, self.dock = window, dock
+        self.window = window
+        self.dock = dock = QDockWidget("Audio Lab", window)
+        dock.setObjectName("dock_audio_lab")
+        dock.setWidget(QWidget())  # the panel replaces this when first shown
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._panel: AudioLabPanel | None = None
         window.tabifyDockWidget(window.docks["generate"], dock)
         dock.hide()  # the View menu shows it (a saved window state may show it again)
