@@ -100,6 +100,7 @@ def read_audio_file(path: str | Path, cancelled: Callable[[], bool] | None = Non
         with sf.SoundFile(str(path)) as f:
             rate = int(f.samplerate)
             data = f.read(frames=int(MAX_SECONDS * rate), dtype="float32", always_2d=True)  # (frames, channels)
+            cut = f.frames > len(data)
     except OSError as exc:
         raise FileFormatError(path, f"it could not be opened ({exc.strerror or exc})") from None
     except (sf.LibsndfileError, RuntimeError, ValueError, TypeError):
@@ -109,7 +110,7 @@ def read_audio_file(path: str | Path, cancelled: Callable[[], bool] | None = Non
     audio = np.ascontiguousarray(data.mean(axis=1), dtype=np.float32)
     if not np.all(np.isfinite(audio)):
         raise FileFormatError(path, "it holds samples that are not numbers")
-    return with_spectrogram(Clip(audio, rate, path.name))
+    return with_spectrogram(Clip(audio, rate, path.name + (f" (its first {MAX_SECONDS:g} s)" if cut else "")))
 
 
 def render_score(synth_at: Callable[[int], Any], rate: int, score: Score, name: str,

@@ -149,3 +149,28 @@ def test_view_menu_shows_the_audio_lab(plain_window, qtbot):  # noqa: F811 (fixt
     qtbot.waitUntil(lambda: type(window.audio_lab.dock.widget()).__name__ == "AudioLabPanel", timeout=5000)
     assert [name for name, _ in window.audio_lab.renderable()][0] == "The score"
 
+
+
+class EchoVary:
+    """A stand-in audio VAE: each variation is the clip scaled by 1 - k * noise_sd (k = 0, 1, ...)."""
+
+    def vary(self, clip, sample_rate, *, noise_sd, count=4, random_seed=0, progress=None, cancelled=None):
+        return [clip * (1 - k * noise_sd) for k in range(count)]
+
+
+def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path):
+    a = load(lab, qtbot, write_sine(tmp_path / "a.wav", seconds=0.5))
+    lab.service.pool.put("slow-vary", "cpu", EchoVary())
+    lab.actions.set_action("vary")
+    lab.actions.sliders["vary.noise_sd"].set_value(0.25)
+    lab.actions.sliders["vary.count"].set_value(3)
+    with qtbot.waitSignal(lab.result_shown, timeout=TIMEOUT_MS) as blocker:
+        lab.run_button.click()
+    clips = [shown.clip for shown in blocker.args[0].results]
+    assert [c.name for c in clips] == ["vary 1 of a.wav", "vary 2 of a.wav", "vary 3 of a.wav"]
+    for k, clip in enumerate(clips):
+        np.testing.assert_allclose(clip.audio, a.clip.audio * (1 - k * 0.25), atol=1e-6)
+    (_, views), = lab.results
+    assert [v.shown.clip for v in views] == clips
+    assert all(len(v.parent().findChildren(type(v))) == 2 for v in views)  # each beside the source
+    assert lab.status.text() == "Vary: 3 variations of a.wav, noise sd 0.25."
