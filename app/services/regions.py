@@ -200,7 +200,7 @@ def preview(variation: Score, region: Region) -> Score:
         tracks.append(track.with_notes(notes))
     chosen = [tr for t, tr in enumerate(tracks) if t in region.track_indices(variation)] or [Track()]
     return replace(variation.with_tracks(chosen), tempos=_at_zero(variation.tempos, start),
-                   time_signatures=_at_zero(variation.time_signatures, start))
+                   time_signatures=_at_zero(variation.time_signatures, start), keys=_at_zero(variation.keys, start))
 
 
 def _at_zero(changes, tick: int) -> tuple:

@@ -7,16 +7,16 @@ those bars of those tracks, Insert puts it there as one undo step, and undo
 brings back the exact notes.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from app.core.provenance import Provenance
-from app.core.score import Note, Score, TimeSignature, Track
+from app.core.score import KeyChange, Note, Score, TimeSignature, Track
 from app.services.generation_controls import SliderState
-from app.services.regions import (CONTINUE, INFILL, Region, bar_at, continue_region, place_region, region_of,
-                                  selection_region)
+from app.services.regions import (CONTINUE, INFILL, Region, bar_at, continue_region, place_region, preview,
+                                  region_of, selection_region)
 from generation_window import TIMEOUT_MS, gen_window, notes_of  # noqa: F401 (fixture)
 from pulse import pulse_server  # noqa: F401 (the session fixture)
 
@@ -100,6 +100,14 @@ def test_placing_a_region_changes_only_those_bars_of_those_tracks():
     placed = place_region(score, variation, Region(2, 4, (0,)))
     assert outside(placed, 2 * BAR, 4 * BAR, {0}) == outside(score, 2 * BAR, 4 * BAR, {0})
     assert [n for n in placed.tracks[0].notes if 2 * BAR <= n.start < 4 * BAR] == rewritten
+
+
+def test_a_regions_preview_starts_in_the_key_meter_and_tempo_in_force_there():
+    score = replace(sketch(), keys=(KeyChange(0, "C major"), KeyChange(2 * BAR, "E minor"), KeyChange(5 * BAR, "G major")),
+                    time_signatures=(TimeSignature(0, 4, 4), TimeSignature(2 * BAR, 4, 4)))
+    shown = preview(score, Region(2, 4, (0,)))
+    assert [(k.tick, k.key) for k in shown.keys] == [(0, "E minor")] and shown.key == "E minor"
+    assert [(t.tick, t.numerator) for t in shown.time_signatures] == [(0, 4)]
 
 
 # -- Regenerate Selection -----------------------------------------------------------------------------
