@@ -183,7 +183,7 @@ def test_the_subcommands_are_those_the_families_register():
     (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     assert tuple(sub.choices) == SUBCOMMANDS
     assert {"render", "convert", "info", "spectrogram", "seeds", "generate", "train", "models", "eval",
-            "bench", "listening-test"} == set(SUBCOMMANDS)
+            "bench", "listening-test", "augment"} == set(SUBCOMMANDS)
     for family in FAMILIES:  # each family's parser alone holds its own subcommands, each with its handler
         (own,) = [a for a in build_parser((family,))._actions if isinstance(a, argparse._SubParsersAction)]
         assert tuple(own.choices) == family.COMMANDS
