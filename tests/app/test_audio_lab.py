@@ -12,6 +12,8 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from app.services.audio_lab import AudioLabService
@@ -71,8 +73,14 @@ def load(panel, qtbot, path, slot="A"):
     return panel.sources[slot].shown
 
 
-def test_a_wav_source_shows_its_spectrogram(lab, qtbot, tmp_path):
-    shown = load(lab, qtbot, write_sine(tmp_path / "sine.wav", hz=440.0))
+def test_a_wav_source_dropped_on_the_dock_shows_its_spectrogram(lab, qtbot, tmp_path):
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(write_sine(tmp_path / "sine.wav", hz=440.0)))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(lab.source_shown, timeout=TIMEOUT_MS):
+        lab.dropEvent(drop)
+    shown = lab.sources["A"].shown
     assert shown.clip.sample_rate == RATE and len(shown.clip.audio) == RATE
     np.testing.assert_allclose(shown.clip.audio, sine(), atol=1e-6)
     image = lab.sources["A"].view.spectrogram()  # (n_mels, frames)
@@ -158,8 +166,12 @@ class EchoVary:
         return [clip * (1 - k * noise_sd) for k in range(count)]
 
 
-def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path):
-    a = load(lab, qtbot, write_sine(tmp_path / "a.wav", seconds=0.5))
+def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path, monkeypatch):
+    path = write_sine(tmp_path / "a.wav", seconds=0.5)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
+    with qtbot.waitSignal(lab.source_shown, timeout=TIMEOUT_MS):
+        lab.sources["A"].open_button.click()  # Open audio…
+    a = lab.sources["A"].shown
     lab.service.pool.put("slow-vary", "cpu", EchoVary())
     lab.actions.set_action("vary")
     lab.actions.sliders["vary.noise_sd"].set_value(0.25)
