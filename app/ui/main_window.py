@@ -277,7 +277,9 @@ class MainWindow(QMainWindow):
             self.doc.set_active_track(int(state["active_track"]))
         if state.get("loop"):
             self.roll.set_loop_region(tuple(state["loop"]))
-        self.roll.set_playhead(int(state.get("playhead", 0)))
+        tick = int(state.get("playhead", 0))
+        self.roll.set_playhead(tick)
+        self._on_playback_position_changed(tick)  # the transport shows the position, tempo and meter there
 
     def _set_tool(self, name: str) -> None:
         self.roll.set_tool(name)
