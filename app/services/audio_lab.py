@@ -160,7 +160,7 @@ def find_audio_model(action: str) -> str:
             continue
         try:
             said = (getattr(spec, "extra", None) or {}).get("action")  # the spec may say which action it does
-            if said == action or (said is None and hasattr(spec.generator.load(), method)):
+            if said in (action, method) or (said is None and hasattr(spec.generator.load(), method)):
                 find_checkpoint(spec.name)
                 return spec.name
         except (CadenzaError, ImportError, AttributeError):

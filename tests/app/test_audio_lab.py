@@ -186,3 +186,5 @@ def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path, monke
     assert [v.shown.clip for v in views] == clips
     assert all(len(v.parent().findChildren(type(v))) == 2 for v in views)  # each beside the source
     assert lab.status.text() == "Vary: 3 variations of a.wav, noise sd 0.25."
+    lab.clear_button.click()
+    assert lab.results == [] and lab.findChildren(type(views[0])) == [lab.sources["A"].view]

@@ -49,6 +49,7 @@ class AudioLabPanel(AudioDrops, QWidget):
         self.seed.setRange(0, RANDOM_SEED_MAX)
         self.seed.setPrefix("Seed ")
         self.run_button, self.cancel_button = QPushButton("Run"), QPushButton("Cancel")
+        self.clear_button = QPushButton("Clear Results")
         self.cancel_button.setEnabled(False)
         self.progress_bar = QProgressBar()
         self.progress_bar.setVisible(False)
@@ -64,7 +65,8 @@ class AudioLabPanel(AudioDrops, QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(holder)
         column(self.sources["A"], self.sources["B"], self.actions,
-               row(self.seed, STRETCH, self.run_button, self.cancel_button), self.progress_bar, self.status,
+               row(self.seed, STRETCH, self.clear_button, self.run_button, self.cancel_button), self.progress_bar,
+               self.status,
                (scroll, 1), margins=(4, 4, 4, 4), parent=self)
         self.setAcceptDrops(True)
         self._connect()
@@ -75,6 +77,7 @@ class AudioLabPanel(AudioDrops, QWidget):
             slot.render_chosen.connect(self._on_slot_render_chosen)
             slot.view_added.connect(self._watch)
         self.run_button.clicked.connect(self.run)
+        self.clear_button.clicked.connect(self.clear_results)
         self.cancel_button.clicked.connect(self.service.cancel)
         s = self.service
         s.source_ready.connect(self._on_service_source_ready)
@@ -169,6 +172,16 @@ class AudioLabPanel(AudioDrops, QWidget):
         self._results_box.insertWidget(index, holder)
         return view
 
+    def clear_results(self) -> None:
+        """Remove every result row (a result playing stops)."""
+        if isinstance(self.player.key, ClipView) and not any(self.player.key is s.view for s in self.sources.values()):
+            self.player.stop()
+        while self._results_box.count() > 1:  # the last item is the stretch
+            holder = self._results_box.takeAt(0).widget()
+            holder.setParent(None)
+            holder.deleteLater()
+        self.results.clear()
+
     def _on_service_failed(self, message: str) -> None:
         self._idle(message)
 
@@ -196,8 +209,11 @@ class AudioLabPanel(AudioDrops, QWidget):
             view.set_playing(view is key)
 
     def ask_save_path(self, view: ClipView) -> str:
+        """The file the musician names (its type from the filter chosen when it has no extension); '' if none."""
         stem = view.shown.clip.name.rsplit(".", 1)[0].replace("/", "-")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the clip", f"{stem}.flac", SAVE_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(self, "Save the clip", f"{stem}.flac", SAVE_FILTER)
+        if path and not Path(path).suffix:
+            path += ".wav" if "WAV" in chosen else ".flac"
         return path
 
     def save(self, view: ClipView, path: str | None = None) -> bool:
@@ -207,8 +223,6 @@ class AudioLabPanel(AudioDrops, QWidget):
         path = path if path is not None else self.ask_save_path(view)
         if not path:
             return False
-        if not Path(path).suffix:
-            path += ".flac"
         clip = view.shown.clip
         try:
             write_audio(clip.audio, path, clip.sample_rate, bit_depth=24)
