@@ -88,10 +88,6 @@ def move_track_command(doc: Document, source: int, dest: int) -> TracksCommand:
     return TracksCommand(doc, edits.move_track(doc.score, source, dest), "Move track")
 
 
-def tempo_command(doc: Document, bpm: float) -> MetaCommand:
-    return MetaCommand(doc, edits.set_tempo(doc.score, bpm), f"Tempo {bpm:g} BPM")
-
-
 # -- tempo, meter and key markers (the ruler's lane and the transport's fields) -------------
 
 MARKER_KINDS = ("tempo", "meter", "key")

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import Iterable, Sequence
 
-from app.core.score import Note, Score, TempoChange, Track
+from app.core.score import Note, Score, Track
 
 MAX_PITCH, MIN_DURATION = 127, 1
 
@@ -65,15 +65,6 @@ def move_track(score: Score, source: int, dest: int) -> Score:
     tracks = list(score.tracks)
     tracks.insert(dest, tracks.pop(source))
     return score.with_tracks(tracks)
-
-
-def set_tempo(score: Score, bpm: float) -> Score:
-    """Set the opening tempo; later tempo changes keep their ratio to it."""
-    if not 1.0 <= bpm <= 1000.0:
-        raise ValueError(f"tempo {bpm} is outside 1-1000 BPM")
-    ratio = bpm / score.tempos[0].bpm
-    tempos = tuple(TempoChange(t.tick, min(1000.0, max(1.0, t.bpm * ratio))) for t in score.tempos)
-    return replace(score, tempos=tempos)
 
 
 # -- operations on a selection (return the new notes; the caller replaces old -> new) --

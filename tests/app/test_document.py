@@ -45,7 +45,7 @@ def test_notes_command_round_trip_and_signals(doc, qtbot):
     (lambda d: commands.add_track_command(d, Track("Drums", 0, True)), lambda s: s.tracks[2].is_drum),
     (lambda d: commands.remove_track_command(d, 0), lambda s: [t.name for t in s.tracks] == ["Bass"]),
     (lambda d: commands.move_track_command(d, 1, 0), lambda s: [t.name for t in s.tracks] == ["Bass", "Piano"]),
-    (lambda d: commands.tempo_command(d, 90.0), lambda s: s.tempos[0].bpm == 90.0),
+    (lambda d: commands.set_marker_command(d, "tempo", 0, 90.0), lambda s: s.tempos[0].bpm == 90.0),
     (lambda d: commands.ReplaceScoreCommand(d, Score(title="new"), "Replace"), lambda s: s.title == "new"),
 ])
 def test_every_command_round_trips(doc, make, check):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.commands import tempo_command
+from app.commands import set_marker_command
 from plain_window import plain_window  # noqa: F401 (fixture)
 
 DATA = Path(__file__).parent.parent / "data"
@@ -32,7 +32,7 @@ def test_new_sketch_resets_the_title_and_the_playhead(window, qtbot):
 
 def test_a_cancelled_new_sketch_keeps_everything(window, qtbot):
     window.roll.ruler.playhead_moved.emit(1920)
-    window.doc.undo_stack.push(tempo_command(window.doc, 90))
+    window.doc.undo_stack.push(set_marker_command(window.doc, "tempo", 0, 90))
     window.files.ask_save = lambda: "cancel"
     window.actions["new"].trigger()
     assert window.doc.score.tempos[0].bpm == 90 and window.roll.playhead() == 1920

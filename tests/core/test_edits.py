@@ -32,13 +32,6 @@ def test_track_list_edits():
         edits.set_track(s, 0, notes=())
 
 
-def test_tempo_keeps_later_ratios():
-    s = edits.set_tempo(score(), 150.0)
-    assert [t.bpm for t in s.tempos] == [150.0, 75.0]
-    with pytest.raises(ValueError):
-        edits.set_tempo(s, 0.5)
-
-
 def test_selection_operations():
     notes = [Note(10, 60, 470, 80), Note(500, 127, 100)]
     assert edits.transpose_notes(notes, 1) is None
