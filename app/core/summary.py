@@ -47,6 +47,7 @@ def score_info(score: Score) -> dict[str, Any]:
         "time_signature": f"{first_sig.numerator}/{first_sig.denominator}",
         "time_signature_changes": len(score.time_signatures) - 1,
         "key": score_key(score),
+        "key_changes": max(0, len(score.keys) - 1),
         "ppq": score.ppq,
         "provenance": json_safe(dict(score.provenance)),
     }
@@ -59,7 +60,7 @@ def format_info(info: dict[str, Any]) -> str:
         f"Duration:        {info['duration_seconds']:.2f} s, {info['bars']} bars",
         f"Tempo:           {info['tempo_bpm']:g} bpm" + (f" ({info['tempo_changes']} changes)" if info["tempo_changes"] else ""),
         f"Time signature:  {info['time_signature']}" + (f" ({info['time_signature_changes']} changes)" if info["time_signature_changes"] else ""),
-        f"Key:             {info['key'] or 'unknown'}",
+        f"Key:             {info['key'] or 'unknown'}" + (f" ({info['key_changes']} changes)" if info["key_changes"] else ""),
         f"Notes:           {info['notes']}",
         f"Tracks:          {len(info['tracks'])}",
     ]

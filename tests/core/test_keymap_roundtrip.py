@@ -71,3 +71,12 @@ def test_old_project_without_a_key_map_opens_with_its_key():
     data["keys"] = [[960, "nonsense"]]
     with pytest.raises(ValueError, match=r"keys\[0\]\[1\]"):
         score_from_dict(data)
+
+
+def test_info_counts_the_key_changes_beside_tempo_and_meter_changes():
+    from app.core.summary import format_info, score_info
+
+    info = score_info(SCORE)
+    assert (info["key"], info["key_changes"], info["tempo_changes"], info["time_signature_changes"]) == (
+        SCORE.key, 2, 2, 2)
+    assert f"Key:             {SCORE.key} (2 changes)" in format_info(info).splitlines()
