@@ -188,3 +188,26 @@ def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path, monke
     assert lab.status.text() == "Vary: 3 variations of a.wav, noise sd 0.25."
     lab.clear_button.click()
     assert lab.results == [] and lab.findChildren(type(views[0])) == [lab.sources["A"].view]
+
+
+def test_the_rendered_score_is_a_source(qtbot, runner, settings):
+    from app.core.score import Note, Score, Track
+    from app.services.player import Player
+
+    notes = tuple(Note(start=i * 240, pitch=60 + i, duration=240, velocity=90) for i in range(4))  # 1 s at 120 bpm
+    score = Score(tracks=(Track("Piano", 0, False, notes),))
+    player = Player(settings)
+    panel = AudioLabPanel(AudioLabService(runner, player.synth, player.playback_rate), lambda: [("The score", score)])
+    qtbot.addWidget(panel)
+    try:
+        with qtbot.waitSignal(panel.source_shown, timeout=TIMEOUT_MS):
+            panel.sources["A"].render_button.click()
+        clip = panel.sources["A"].shown.clip
+        assert clip.name == "The score" and 20000 <= clip.sample_rate <= 24000  # brought down to about 22 kHz
+        assert 1.0 <= clip.seconds <= 3.0  # the notes and their release
+        second = clip.sample_rate
+        assert np.sqrt(np.mean(clip.audio[:second] ** 2)) > 0.005  # it sounds while the notes play
+        assert panel.sources["A"].view.spectrogram().shape[0] == 128
+    finally:
+        panel.shutdown()
+        player.shutdown()
