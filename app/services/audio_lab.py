@@ -42,6 +42,7 @@ AUDIO_EXTS = (".wav", ".flac", ".ogg")
 MAX_SECONDS = 60.0  # a longer source keeps its first minute: the models work on short clips
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MODEL_METHODS = {"restyle": "restyle", "vary": "vary", "continue": "continue_clip"}
+RESULT_WORDS = {"restyle": "restyled", "vary": "varied", "continue": "continued", "augment": "augmented"}
 ACTION_WORDS = {"restyle": "restyles clips", "vary": "varies clips", "continue": "continues clips"}
 
 
@@ -251,8 +252,8 @@ def run_lab_job(job: LabJob, pool: GeneratorPool, device_of: Callable[[], str],
         shown = []
         for i, out in enumerate(outs):
             audio = np.asarray(out, dtype=np.float32).reshape(-1)
-            name = f"{job.action} {i + 1}" if len(outs) > 1 else job.action
-            shown.append(with_spectrogram(Clip(audio, job.a.sample_rate, f"{name} of {job.a.name}")))
+            name = f"variation {i + 1} of {job.a.name}" if len(outs) > 1 else f"{RESULT_WORDS[job.action]} {job.a.name}"
+            shown.append(with_spectrogram(Clip(audio, job.a.sample_rate, name)))
             yield Progress(i + 1, len(outs), "Drawing the spectrograms…")
         return LabResult(job, tuple(shown), words)
     except TaskCancelled:

@@ -179,7 +179,7 @@ def test_vary_shows_each_variation_beside_the_source(lab, qtbot, tmp_path, monke
     with qtbot.waitSignal(lab.result_shown, timeout=TIMEOUT_MS) as blocker:
         lab.run_button.click()
     clips = [shown.clip for shown in blocker.args[0].results]
-    assert [c.name for c in clips] == ["vary 1 of a.wav", "vary 2 of a.wav", "vary 3 of a.wav"]
+    assert [c.name for c in clips] == ["variation 1 of a.wav", "variation 2 of a.wav", "variation 3 of a.wav"]
     for k, clip in enumerate(clips):
         np.testing.assert_allclose(clip.audio, a.clip.audio * (1 - k * 0.25), atol=1e-6)
     (_, views), = lab.results
