@@ -224,8 +224,9 @@ def run_model_action(job: LabJob, generator, report: Callable[[float], None] | N
                               **common)
         return list(outs), f"{len(outs)} variations of {a.name}, noise sd {float(p.get('noise_sd', 0.5)):g}"
     out = generator.continue_clip(a.audio, rate, seconds=float(p.get("seconds", 2.0)),
-                                  temperature=float(p.get("temperature", 1.0)), **common)
-    return [out], f"{a.name} continued by {float(p.get('seconds', 2.0)):g} s"
+                                  temperature=float(p.get("temperature", 1.0)), **common)  # the new seconds only
+    joined = np.concatenate([a.audio, np.asarray(out, np.float32).reshape(-1)])  # heard from the clip into them
+    return [joined], f"{a.name} continued by {float(p.get('seconds', 2.0)):g} s"
 
 
 def run_lab_job(job: LabJob, pool: GeneratorPool, device_of: Callable[[], str],

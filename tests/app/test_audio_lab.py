@@ -211,3 +211,26 @@ def test_the_rendered_score_is_a_source(qtbot, runner, settings):
     finally:
         panel.shutdown()
         player.shutdown()
+
+
+class RampContinue:
+    """A stand-in sample LSTM: the continuation (alone, as the contract says) is a ramp of the seconds asked for."""
+
+    def continue_clip(self, clip, sample_rate, *, seconds, temperature=1.0, random_seed=0, progress=None,
+                      cancelled=None):
+        return np.linspace(0.0, temperature / 10, round(seconds * sample_rate), dtype=np.float32)
+
+
+def test_continue_plays_the_clip_into_its_continuation(lab, qtbot, tmp_path):
+    a = load(lab, qtbot, write_sine(tmp_path / "a.wav", seconds=0.5))
+    lab.service.pool.put("slow-vary", "cpu", RampContinue())
+    lab.actions.set_action("continue")
+    lab.actions.sliders["continue.seconds"].set_value(1.5)
+    lab.actions.sliders["continue.temperature"].set_value(0.5)
+    with qtbot.waitSignal(lab.result_shown, timeout=TIMEOUT_MS) as blocker:
+        lab.run_button.click()
+    out = blocker.args[0].results[0].clip
+    assert out.name == "continued a.wav" and len(out.audio) == len(a.clip.audio) + round(1.5 * RATE)
+    np.testing.assert_array_equal(out.audio[:len(a.clip.audio)], a.clip.audio)
+    np.testing.assert_allclose(out.audio[-1], 0.05, atol=1e-6)
+    assert lab.status.text() == "Continue: a.wav continued by 1.5 s."
