@@ -10,6 +10,12 @@ queue, and only while someone listens (a recording). A 5 ms timer on the UI thre
 drains that queue into :attr:`MidiIO.messages_received`; the stamps, not the
 drain, give the timing.
 
+MIDI thru (:meth:`MidiIO.set_thru`): each message is also played, on the
+input's own thread the moment it arrives, by a live synth
+(:class:`app.audio.live_synth.LiveSynth`, loaded off the UI thread) in the
+instrument of the track being recorded into, whether or not anything plays
+or records.
+
 :class:`MidiSender` plays a score on the output from a plain Python thread,
 each message sent at its moment on the monotonic clock; stopping it sends
 All Notes Off on every channel.
@@ -21,6 +27,7 @@ import logging
 import queue
 import threading
 import time
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -28,6 +35,9 @@ from app.audio import midi_ports
 from app.core.errors import CadenzaError
 from app.core.score import Score
 from app.core.timing import TempoMap
+
+if TYPE_CHECKING:
+    from app.audio.live_synth import LiveSynth
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +64,12 @@ class MidiIO(QObject):
         self._listening = False
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._sender: MidiSender | None = None
+        self.thru_wanted = False
+        self.thru_status = ""  # '' or why thru is off (no sound server, no SoundFont...)
+        self.thru_instrument: Callable[[], tuple[int, bool]] | None = None  # (program, is_drum), any thread
+        self._thru: LiveSynth | None = None
+        self._thru_lock = threading.Lock()  # the input's thread plays it while the UI thread may close it
+        self._thru_loader: threading.Thread | None = None
         self._drain = QTimer(self)
         self._drain.setInterval(DRAIN_INTERVAL_MS)
         self._drain.timeout.connect(self.drain)
@@ -131,8 +147,54 @@ class MidiIO(QObject):
             self.drain()
             self._drain.stop()
 
+    # -- MIDI thru ---------------------------------------------------------------
+    def set_thru(self, on: bool, soundfont: str | None = None, sample_rate: int = 44100) -> None:
+        """Sound what arrives on the input at once while ``on`` (the live synth loads in a thread of its own)."""
+        self.thru_wanted = bool(on)
+        if not on:
+            with self._thru_lock:
+                thru, self._thru = self._thru, None
+            if thru is not None:  # stopping FluidSynth's audio driver takes over a second: not on the UI thread
+                threading.Thread(target=thru.close, name="cadenza-thru-close", daemon=True).start()
+            return
+        if self._thru is not None or (self._thru_loader is not None and self._thru_loader.is_alive()):
+            return
+        if not self.start():
+            return
+        self._thru_loader = threading.Thread(target=self._load_thru, args=(soundfont, sample_rate),
+                                             name="cadenza-thru-load", daemon=True)
+        self._thru_loader.start()
+
+    def _load_thru(self, soundfont: str | None, sample_rate: int) -> None:
+        from app.audio.live_synth import LiveSynth
+
+        try:
+            synth = LiveSynth(soundfont or None, sample_rate)
+        except CadenzaError as exc:
+            self.thru_status = str(exc)
+            return
+        with self._thru_lock:
+            keep = self.thru_wanted and self._api is not None
+            if keep:
+                self.thru_status, self._thru = "", synth
+        if not keep:
+            synth.close()
+
+    def thru_ready(self, timeout: float = 0.0) -> bool:
+        """Whether the live synth is up (waiting up to ``timeout`` seconds for it to load)."""
+        loader = self._thru_loader
+        if loader is not None and timeout > 0:
+            loader.join(timeout)
+        return self._thru is not None
+
     def _on_port_message(self, message: midi_ports.MidiMessage) -> None:
-        """On the input's thread: no Qt, only the queue."""
+        """On the input's thread: no Qt; the live synth (MIDI thru), then the queue."""
+        with self._thru_lock:
+            thru = self._thru
+            if thru is not None:
+                if self.thru_instrument is not None and message.data[:1] and message.data[0] & 0xF0 == 0x90:
+                    thru.set_instrument(*self.thru_instrument())
+                thru.play(message.data)
         if self._listening:
             self._queue.put(message)
 
@@ -190,6 +252,9 @@ class MidiIO(QObject):
         """Stop sending and close every port (on quit)."""
         self.listen(False)
         self.stop_sending()
+        self.set_thru(False)
+        if self._thru_loader is not None:
+            self._thru_loader.join()
         for port in (self._input, self._output):
             if port is not None:
                 port.close()
