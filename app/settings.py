@@ -18,6 +18,7 @@ MAX_RECENT = 10
 SNAPS = ("1/1", "1/2", "1/4", "1/8", "1/16", "1/32", "1/4T", "1/8T", "1/16T", "off")
 SAMPLE_RATES = (44100, 48000, 96000)
 RECORD_MODES = ("overdub", "replace")
+PLAY_THROUGH = ("fluidsynth", "midi", "both")  # where playback, previews and auditions are heard
 
 
 class Settings:
@@ -286,6 +287,33 @@ class Settings:
     @midi_send_playback.setter
     def midi_send_playback(self, value: bool) -> None:
         self._set("midi/send_playback", bool(value))
+
+    @property
+    def play_through(self) -> str:
+        """One of :data:`PLAY_THROUGH`: FluidSynth alone, the MIDI output alone, or both.
+
+        Stored as ``midi/send_playback`` (the MIDI output gets it) and
+        ``midi/synth_off`` (FluidSynth is silent then), so older settings read as before.
+        """
+        if not self.midi_send_playback:
+            return "fluidsynth"
+        return "midi" if self._get("midi/synth_off", False, bool) else "both"
+
+    @play_through.setter
+    def play_through(self, value: str) -> None:
+        if value not in PLAY_THROUGH:
+            raise ValueError(f"play through {value!r} is not one of {PLAY_THROUGH}")
+        self.midi_send_playback = value != "fluidsynth"
+        self._set("midi/synth_off", value == "midi")
+
+    @property
+    def midi_thru(self) -> bool:
+        """What is played on the MIDI input is heard at once through the synth (on by default)."""
+        return self._get("midi/thru", True, bool)
+
+    @midi_thru.setter
+    def midi_thru(self, value: bool) -> None:
+        self._set("midi/thru", bool(value))
 
     def _get_choice(self, key: str, default: Any, choices: tuple) -> Any:
         """A stored value that must be one of ``choices``; ``default`` for anything else."""

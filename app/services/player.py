@@ -14,6 +14,13 @@ The metronome (:attr:`Player.metronome`, from the settings) clicks in plays
 asked for ``with_metronome`` (the sketch's playback and loop, not auditions or
 key previews); a change is heard from the next loop pass or play.
 
+Where it is heard: :attr:`Player.synth_silent` (Play through "MIDI out"
+alone, set by the recording controller) keeps the sound card running on
+silence, so the playhead still follows the device's clock while a MIDI
+output plays the music; :meth:`Player.stretch` names what the current play
+plays, for the controller to send the same stretch to MIDI out (it keeps a
+recording's count-in audible and unsent).
+
 The synth renders at the output's rate: the preferred rate from the settings
 when the device takes it, else the device's own preferred rate (no
 resampling). Samples go out as float32 when the device takes it, else int16.
@@ -106,6 +113,7 @@ class _Run:
     queue: FrameQueue
     preview_pitch: int | None = None
     with_metronome: bool = False
+    silent: bool = False  # played through MIDI out alone: the sound card gets silence
     segments: list[Segment] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -137,6 +145,8 @@ class Player(QObject):
         self._position = 0
         self._synth = None
         self._synth_lock = threading.Lock()
+        self.synth_silent = False  # True: Play through "MIDI out" alone (see the module docstring)
+        self._stretch: tuple | None = None  # (score_provider, start, end, loop) of a play MIDI out may get
         self.metronome = self.metronome_from_settings()
         self._threads: set[threading.Thread] = set()
         self._events = _WorkerEvents(self)
@@ -182,13 +192,21 @@ class Player(QObject):
 
         ``score_provider()`` is called on the render thread at the start and
         at each loop pass, so it must only return the current (immutable) Score.
-        ``with_metronome``: the metronome clicks when it is on.
+        ``with_metronome``: the metronome clicks when it is on. With
+        :attr:`synth_silent` the sound card gets silence (MIDI out plays it, see :meth:`stretch`).
         """
         self.stop()
         self._position = int(start_tick)
         request = _stream().PlayRequest(int(start_tick), end_tick, loop)
-        if self._begin(score_provider, request, with_metronome=with_metronome) is None:
+        run = self._begin(score_provider, request, with_metronome=with_metronome, silent=self.synth_silent)
+        if run is None:
             self.stopped.emit()
+        else:
+            self._stretch = (score_provider, int(start_tick), end_tick, loop)
+
+    def stretch(self) -> tuple | None:
+        """``(score_provider, start, end, loop)`` of the play now running (None for a key preview or none)."""
+        return self._stretch if self.is_playing() else None
 
     def stop(self) -> None:
         """Stop at once (the sound and the render thread)."""
@@ -202,8 +220,8 @@ class Player(QObject):
             self.stopped.emit()
 
     def preview_note(self, pitch: int, program: int = 0, is_drum: bool = False) -> None:
-        """Sound one key (a piano-keyboard click) unless a piece is playing."""
-        if self.is_playing():
+        """Sound one key (a piano-keyboard click) unless a piece is playing (or MIDI out alone plays keys)."""
+        if self.is_playing() or self.synth_silent:
             return
         self.stop()
         note = Note(0, max(0, min(127, int(pitch))), PREVIEW_TICKS, 100)
@@ -282,7 +300,7 @@ class Player(QObject):
         return None
 
     def _begin(self, score_provider: Callable[[], Score], request: PlayRequest,
-               preview_pitch: int | None = None, with_metronome: bool = False) -> _Run | None:
+               preview_pitch: int | None = None, with_metronome: bool = False, silent: bool = False) -> _Run | None:
         device = self._device()
         if device is None:
             self.error_occurred.emit(NO_DEVICE)
@@ -295,7 +313,7 @@ class Player(QObject):
         self._runs += 1
         sample_format = "float32" if fmt.sampleFormat() == _multimedia().QAudioFormat.SampleFormat.Float else "int16"
         queue = _stream().FrameQueue(int(AHEAD_S * fmt.sampleRate()), sample_format)
-        run = _Run(self._runs, device, fmt, queue, preview_pitch, with_metronome)
+        run = _Run(self._runs, device, fmt, queue, preview_pitch, with_metronome, silent)
         run.thread = threading.Thread(target=self._render, args=(run, score_provider, request),
                                       name=f"cadenza-playback-{run.number}", daemon=True)
         self._run = run
@@ -307,6 +325,7 @@ class Player(QObject):
         """Silence ``run`` and wait for its render thread (it stops within one block)."""
         if self._run is run:
             self._run = None
+            self._stretch = None
             self._timer.stop()
         run.stop.set()
         run.queue.close()
@@ -332,7 +351,8 @@ class Player(QObject):
                 for block in blocks:
                     if not run.segments or run.segments[-1] is not block.segment:
                         run.segments.append(block.segment)
-                    if run.stop.is_set() or not run.queue.put(block.audio):
+                    audio = block.audio if not run.silent else 0 * block.audio  # the clock runs on silence
+                    if run.stop.is_set() or not run.queue.put(audio):
                         break
                     if run.queue.pushed == block.frames:
                         self._events.first_block_queued.emit(run.number)
