@@ -18,6 +18,15 @@ stops, the take (quantized if asked) is handed on by
 overdub adds it to the track, replace
 first removes the track's notes that start between the playhead and the
 moment recording stopped (or the take's last note-off, if later).
+
+Loop recording (:meth:`Recorder.start` with a loop region) works as in a
+DAW's cycle recording: recording begins at the loop's start (after the
+count-in) and the player keeps cycling over the loop; each pass is a take
+(:func:`loop_takes`). When recording stops, :attr:`Recorder.takes_recorded`
+hands on all of them: the window puts the last take in the track (overdub or
+replace, over the loop region) and keeps each earlier one as a muted track
+"Take 1", "Take 2"... after it, with the same instrument, as one undoable
+step; unmuting a take (or soloing it) auditions it, and undo removes them all.
 """
 
 from __future__ import annotations
@@ -52,36 +61,59 @@ def quantize_step(name: str, ppq: int) -> int:
     return max(1, round(step * 2 / 3 if name.endswith("T") else step))
 
 
-def take_notes(messages: Iterable[MidiMessage], score: Score, start: int, origin: float,
-               until: float | None = None) -> list[Note]:
-    """The notes played: note-on/off pairs (any channel) placed from tick ``start`` at second ``origin``.
+def played_notes(messages: Iterable[MidiMessage], origin: float,
+                 until: float | None = None) -> list[tuple[float, float, int, int]]:
+    """``(on, off, pitch, velocity)`` of the notes played, in seconds after ``origin``.
 
-    A key still down at ``until`` (the moment recording stopped) ends there;
-    messages before ``origin`` (during the count-in) are ignored.
+    Note-on/off pairs on any channel; a key struck again without a release
+    ends the earlier note there; a key still down at ``until`` (the moment
+    recording stopped, else the last message) ends then; messages before
+    ``origin`` (during the count-in) are ignored.
     """
-    tempo = TempoMap(score)
-    base = tempo.seconds(start)
-
-    def tick(at: float) -> int:
-        return round(tempo.tick(base + at - origin))
-
-    held: dict[int, tuple[int, int]] = {}  # pitch -> (start tick, velocity)
-    notes: list[Note] = []
+    held: dict[int, tuple[float, int]] = {}  # pitch -> (on, velocity)
+    notes: list[tuple[float, float, int, int]] = []
     last = origin
     for m in sorted(messages, key=lambda m: m.time):
         if m.time < origin or len(m.data) < 3:
             continue
         last = max(last, m.time)
-        kind, pitch, velocity = m.data[0] & 0xF0, m.data[1], m.data[2]
+        at, (kind, pitch, velocity) = m.time - origin, (m.data[0] & 0xF0, m.data[1], m.data[2])
         if kind == 0x90 and velocity > 0:
             if pitch in held:  # struck again without a release
-                notes.append(_note(*held.pop(pitch), pitch, tick(m.time)))
-            held[pitch] = (tick(m.time), velocity)
+                notes.append((held[pitch][0], at, pitch, held.pop(pitch)[1]))
+            held[pitch] = (at, velocity)
         elif kind in (0x80, 0x90) and pitch in held:
-            notes.append(_note(*held.pop(pitch), pitch, tick(m.time)))
-    end = tick(until if until is not None else last)
-    notes.extend(_note(on, velocity, pitch, end) for pitch, (on, velocity) in held.items())
+            notes.append((held[pitch][0], at, pitch, held.pop(pitch)[1]))
+    end = (until if until is not None else last) - origin
+    notes.extend((on, max(on, end), pitch, velocity) for pitch, (on, velocity) in held.items())
     return sorted(notes)
+
+
+def take_notes(messages: Iterable[MidiMessage], score: Score, start: int, origin: float,
+               until: float | None = None) -> list[Note]:
+    """The notes played (see :func:`played_notes`), placed from tick ``start`` at second ``origin``."""
+    tempo = TempoMap(score)
+    base = tempo.seconds(start)
+    return sorted(_note(round(tempo.tick(base + on)), velocity, pitch, round(tempo.tick(base + off)))
+                  for on, off, pitch, velocity in played_notes(messages, origin, until))
+
+
+def loop_takes(messages: Iterable[MidiMessage], score: Score, loop: tuple[int, int], origin: float,
+               until: float | None = None) -> list[list[Note]]:
+    """One take per pass over ``loop`` (recording began at its start at second ``origin``): the notes
+    struck in each pass, a note held over the loop's end cut there; passes with no notes are left out."""
+    tempo = TempoMap(score)
+    first, length = tempo.seconds(loop[0]), tempo.seconds(loop[1]) - tempo.seconds(loop[0])
+    if length <= 0:
+        return []
+    passes: dict[int, list[Note]] = {}
+    for on, off, pitch, velocity in played_notes(messages, origin, until):
+        number = int(on // length)
+        into = on - number * length
+        start = min(round(tempo.tick(first + into)), loop[1] - MIN_TAKE_TICKS)
+        end = min(round(tempo.tick(first + into + off - on)), loop[1])
+        passes.setdefault(number, []).append(_note(start, velocity, pitch, end))
+    return [sorted(passes[n]) for n in sorted(passes)]
 
 
 def _note(on: int, velocity: int, pitch: int, off: int) -> Note:
@@ -135,6 +167,7 @@ class Recorder(QObject):
     counting_in = Signal(float)  # seconds until recording begins
     recording_started = Signal(float)  # the origin, a time.monotonic() second
     take_recorded = Signal(int, list, list)  # track index, notes it replaces, the take: push it as one command
+    takes_recorded = Signal(int, list, list)  # loop recording: track index, notes replaced, [take] (the last is kept)
     recording_stopped = Signal(int)  # notes in the take
     position_changed = Signal(int)  # the playhead in the document's ticks while recording
     status_message = Signal(str)
@@ -145,6 +178,7 @@ class Recorder(QObject):
         self.options = RecordOptions()
         self.origin: float | None = None
         self.start_tick = 0
+        self.loop: tuple[int, int] | None = None
         self._messages: list[MidiMessage] = []
         self._recording = False
         self._played: Score | None = None  # what the player plays: the count-in, then the score
@@ -160,8 +194,9 @@ class Recorder(QObject):
     def is_recording(self) -> bool:
         return self._recording
 
-    def start(self, at_tick: int) -> bool:
-        """Count in, then record from ``at_tick``; False (with a status message) when it cannot."""
+    def start(self, at_tick: int, loop: tuple[int, int] | None = None) -> bool:
+        """Count in, then record from ``at_tick`` (or, over a ``loop`` region, from its start, pass after
+        pass); False (with a status message) when it cannot."""
         if self._recording:
             return True
         if not self.doc.score.tracks:
@@ -171,8 +206,10 @@ class Recorder(QObject):
             self.status_message.emit(self.midi.status)
             return False
         score = self.doc.score
-        self.start_tick = int(at_tick)
+        self.loop = (int(loop[0]), int(loop[1])) if loop is not None and loop[0] < loop[1] else None
+        self.start_tick = self.loop[0] if self.loop is not None else int(at_tick)
         played, play_from, lead = count_in_score(score, self.start_tick, self.options.count_in)
+        cycle = (lead, lead + self.loop[1] - self.loop[0]) if self.loop is not None else None
         tempo = TempoMap(played)
         lead_s = tempo.seconds(lead) - tempo.seconds(play_from)
         self._messages = []
@@ -180,7 +217,8 @@ class Recorder(QObject):
         self._played, self._lead, self._heard = played, lead, False
         now = time.monotonic()
         if self.player is not None:
-            self.player.play(lambda: played, play_from, with_metronome=True)
+            looping = {"loop": cycle} if cycle is not None else {}
+            self.player.play(lambda: played, play_from, with_metronome=True, **looping)
         self.origin = now + lead_s
         self.midi.listen(True)
         self.counting_in.emit(lead_s)
@@ -206,7 +244,7 @@ class Recorder(QObject):
         if not self._heard or origin < self.origin:
             self.origin, self._heard = origin, True
         if tick >= self._lead:
-            self.position_changed.emit(self.start_tick + tick - self._lead)
+            self.position_changed.emit(self.start_tick + tick - self._lead)  # a loop's passes wrap in `played`
 
     def _on_midi_messages_received(self, messages: list) -> None:
         if self._recording:
@@ -224,6 +262,10 @@ class Recorder(QObject):
         if self.player is not None:
             self.player.stop()
         score = self.doc.score
+        if self.loop is not None:
+            count = self._write_takes(loop_takes(self._messages, score, self.loop, self.origin, until))
+            self.recording_stopped.emit(count)
+            return count
         take = take_notes(self._messages, score, self.start_tick, self.origin, until)
         end = round(TempoMap(score).tick(TempoMap(score).seconds(self.start_tick) + until - self.origin))
         count = self._write(take, max([end] + [n.end for n in take]))
@@ -242,3 +284,19 @@ class Recorder(QObject):
         old = replaced_notes(track, self.start_tick, end) if self.options.mode == "replace" else []
         self.take_recorded.emit(index, old, take)
         return len(take)
+
+    def _write_takes(self, takes: list[list[Note]]) -> int:
+        """Hand on a loop recording's takes (quantized if asked); returns the last take's note count."""
+        score = self.doc.score
+        if not takes or not score.tracks:
+            return 0
+        step = quantize_step(self.options.quantize, score.ppq)
+        if step:
+            takes = [edits.quantize_notes(take, step) for take in takes]
+        index = min(max(self.doc.active_track, 0), len(score.tracks) - 1)
+        old = replaced_notes(score.tracks[index], *self.loop) if self.options.mode == "replace" else []
+        if len(takes) == 1:
+            self.take_recorded.emit(index, old, takes[0])
+        else:
+            self.takes_recorded.emit(index, old, takes)
+        return len(takes[-1])
