@@ -14,24 +14,42 @@ controller, which applies them to the running :class:`MidiIO` and recorder and
 keeps them in :class:`app.settings.Settings`: the stored ports are opened when
 the MIDI system first opens, and a stored port that is not there any more
 quietly gives way to Cadenza's own (which the pickers then show).
+
+MIDI thru (on by default) and Play through (FluidSynth, MIDI out or both)
+are kept here too. With thru on, or playback going to MIDI out, the MIDI
+system opens just after the window does, so a key played on the input is
+heard at once (in the active track's instrument) while stopped, playing or
+recording (a window never shown, as in most tests, opens it when Record or
+the menu asks, and thru starts then). Play through reaches every play that
+the player may send (the sketch, auditions, variations, seeds, key
+previews; never a count-in):
+with "MIDI out" alone the player runs silent and keeps the playhead; without
+a MIDI system, everything is heard through FluidSynth.
+
+Loop recording: with Loop on, Record records over the loop region pass after
+pass (:class:`app.services.recording.Recorder`); the takes land as one
+undoable step, the last in the track and the earlier ones as muted tracks
+"Take 1", "Take 2"... just after it.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from app.audio import midi_ports
-from app.commands import NotesCommand
+from app.commands import NotesCommand, add_track_command
 from app.core.errors import CadenzaError
+from app.core.score import Track
 from app.services import recording
 from app.services.midi_io import MidiIO
-from app.settings import Settings
+from app.settings import PLAY_THROUGH, Settings
 
 OWN_PORT = None  # Cadenza's own virtual port in the port menus
 OWN_INPUT = "Cadenza in (other programs play into it)"
 OWN_OUTPUT = "Cadenza out (other programs listen to it)"
+PLAY_THROUGH_LABELS = {"fluidsynth": "FluidSynth", "midi": "MIDI Out", "both": "Both"}
 
 
 class RecordingController(QObject):
@@ -49,13 +67,20 @@ class RecordingController(QObject):
         self.midi = MidiIO(self)
         self.recorder = recording.Recorder(doc, self.midi, player, self)
         self._ports_restored = settings is None
+        self._shut = False
         if settings is not None:
             options = self.recorder.options
             options.count_in, options.quantize, options.mode = (settings.record_count_in, settings.record_quantize,
                                                                 settings.record_mode)
-            self.midi.send_playback = settings.midi_send_playback
+        self.play_through = settings.play_through if settings is not None else "fluidsynth"
+        self.thru = settings.midi_thru if settings is not None else False
+        self.midi.thru_instrument = self._active_instrument
         self.midi.ports_changed.connect(self._restore_ports)
+        self.midi.ports_changed.connect(self._apply_play_through)
+        self.midi.ports_changed.connect(self._start_thru)
+        self._apply_play_through()
         self.recorder.take_recorded.connect(self._on_recorder_take_recorded)
+        self.recorder.takes_recorded.connect(self._on_recorder_takes_recorded)
         self.recorder.status_message.connect(self.status_message)
         self.recorder.counting_in.connect(self._on_recorder_counting_in)
         self.recorder.position_changed.connect(self._on_recorder_position_changed)
@@ -68,6 +93,31 @@ class RecordingController(QObject):
         roll.key_released.connect(lambda pitch: self._on_roll_key(pitch, False))
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._fill_menu)
+        roll.installEventFilter(self)  # the MIDI system opens once the window shows (see eventFilter)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        """When the piano roll (so the window) first shows: open MIDI for thru or MIDI out, just after."""
+        if watched is self.roll and event.type() == QEvent.Type.Show:
+            self.roll.removeEventFilter(self)
+            if self.thru or self.play_through != "fluidsynth":
+                QTimer.singleShot(0, self._start_midi)
+        return False
+
+    def _start_midi(self) -> None:
+        """Open the MIDI system (and, with thru on, load the live synth in the background)."""
+        if not self._shut:  # the window may have closed before this deferred start ran
+            self.midi.start()  # emits ports_changed, which starts thru
+
+    def _start_thru(self) -> None:
+        if self.thru and not self._shut and self.midi.available():
+            self.midi.set_thru(True, self.settings.soundfont if self.settings else None,
+                               self.settings.sample_rate if self.settings else 44100)
+
+    def _active_instrument(self) -> tuple[int, bool]:
+        """(program, is_drum) of the track recorded into (any thread: the score is immutable)."""
+        tracks, index = self.doc.score.tracks, self.doc.active_track
+        track = tracks[min(max(index, 0), len(tracks) - 1)] if tracks else None
+        return (track.program, track.is_drum) if track is not None else (0, False)
 
     def attach(self, button: QWidget | None) -> None:
         """Give the transport's record button its menu."""
@@ -81,10 +131,14 @@ class RecordingController(QObject):
         if checked and not self.recorder.is_recording():
             if self.playback.is_playing():
                 self.playback.stop()
-            if not self.recorder.start(self.roll.playhead()):
+            loop = self.roll.loop_region() if self.playback.loop_action.isChecked() else None
+            self.player.synth_silent = False  # the count-in and the music under a take are always heard
+            if not self.recorder.start(self.roll.playhead(), loop):
                 self.record_action.setChecked(False)
+                self._apply_play_through()
         elif not checked:
             self.recorder.stop()
+            self._apply_play_through()
 
     def _on_recorder_position_changed(self, tick: int) -> None:
         self.roll.set_playhead(tick)
@@ -98,15 +152,27 @@ class RecordingController(QObject):
         self.doc.undo_stack.push(NotesCommand(self.doc, track, old, take, f"Record {len(take)} notes"))
         self.status_message.emit(f"Recorded {len(take)} notes.")
 
+    def _on_recorder_takes_recorded(self, track: int, old: list, takes: list) -> None:
+        """Loop recording: the last take in the track, the earlier ones muted tracks after it; one undo step."""
+        part = self.doc.score.tracks[track]
+        stack = self.doc.undo_stack
+        stack.beginMacro(f"Record {len(takes)} takes")
+        stack.push(NotesCommand(self.doc, track, old, takes[-1], f"Record {len(takes[-1])} notes"))
+        for number, take in enumerate(takes[:-1], start=1):
+            kept = Track(f"Take {number}", part.program, part.is_drum, tuple(take), part.volume, mute=True)
+            stack.push(add_track_command(self.doc, kept, track + number))
+        stack.endMacro()
+        self.status_message.emit(f"Recorded {len(takes)} takes; the last is in the track, "
+                                 f"the others are muted tracks named Take 1 to Take {len(takes) - 1}.")
+
     # -- send playback to MIDI out --------------------------------------------
     def _on_player_started(self) -> None:
-        """The sketch's playback began: send the same stretch (selection, or loop passes) to MIDI out."""
-        if not (self.midi.send_playback and self.playback.is_playing()):
+        """A play began (the sketch, an audition, a variation): send the same stretch to MIDI out."""
+        stretch = self.player.stretch()
+        if not self.midi.send_playback or stretch is None or self.recorder.is_recording():
             return
-        notes = self.roll.selected_notes()
-        loop = self.roll.loop_region() if self.playback.loop_action.isChecked() and not notes else None
-        end = max(n.end for n in notes) if notes else None
-        if not self.midi.send(self.doc.score, self.player.position(), end, loop):
+        provider, start, end, loop = stretch
+        if not self.midi.send(provider(), start, end, loop):
             self.status_message.emit(self.midi.status)
 
     def _on_roll_key(self, pitch: int, down: bool) -> None:
@@ -114,13 +180,14 @@ class RecordingController(QObject):
         self.midi.send_key(self.doc.score, self.doc.active_track, pitch, down)
 
     def _on_player_stopped(self) -> None:
-        self.midi.stop_sending()
+        self.midi.stop_sending()  # all notes off
 
     def _on_play_triggered(self) -> None:
         """Play/Stop (Space) while recording ends the take."""
         if self.recorder.is_recording():
             self.record_action.setChecked(False)
             self.recorder.stop()
+            self._apply_play_through()
 
     # -- the menu ---------------------------------------------------------------
     def _fill_menu(self) -> None:
@@ -146,6 +213,14 @@ class RecordingController(QObject):
         send.setCheckable(True)
         send.setChecked(self.midi.send_playback)
         send.toggled.connect(self.set_send_playback)
+        self._choices(menu.addMenu("Play &Through"), [(PLAY_THROUGH_LABELS[p], p) for p in PLAY_THROUGH],
+                      self.play_through, self.set_play_through)
+        thru = menu.addAction("MIDI &Thru (hear what you play)")
+        thru.setCheckable(True)
+        thru.setChecked(self.thru)
+        thru.toggled.connect(self.set_thru)
+        if self.midi.thru_status:
+            menu.addAction(self.midi.thru_status).setEnabled(False)
 
     def _choices(self, menu: QMenu, items: list, current, choose) -> None:
         group = QActionGroup(menu)
@@ -187,9 +262,36 @@ class RecordingController(QObject):
             self.settings.midi_output_port = port
 
     def set_send_playback(self, on: bool) -> None:
-        self.midi.send_playback = bool(on)
+        """Also (or no longer) send to MIDI out: Play through "both" (or "fluidsynth")."""
+        if bool(on) != (self.play_through != "fluidsynth"):
+            self.set_play_through("both" if on else "fluidsynth")
+
+    def set_play_through(self, value: str) -> None:
+        """Play through "fluidsynth", "midi" or "both" from the next play on, and keep it."""
+        if value not in PLAY_THROUGH:
+            raise ValueError(f"play through {value!r} is not one of {PLAY_THROUGH}")
+        self.play_through = value
         if self.settings is not None:
-            self.settings.midi_send_playback = bool(on)
+            self.settings.play_through = value
+        if value != "fluidsynth":
+            self.midi.start()
+        self._apply_play_through()
+
+    def _apply_play_through(self) -> None:
+        """The player is silent only for MIDI out alone, and only when there is a MIDI system."""
+        self.midi.send_playback = self.play_through != "fluidsynth"
+        self.player.synth_silent = self.play_through == "midi" and self.midi.available()
+
+    def set_thru(self, on: bool) -> None:
+        """Hear (or stop hearing) what is played on the input at once, and keep the choice."""
+        self.thru = bool(on)
+        if self.settings is not None:
+            self.settings.midi_thru = self.thru
+        if self.thru:
+            self._start_midi()
+            self._start_thru()
+        else:
+            self.midi.set_thru(False)
 
     def set_option(self, name: str, value) -> None:
         """Set the recorder's ``count_in``, ``quantize`` or ``mode`` and keep it."""
@@ -212,6 +314,7 @@ class RecordingController(QObject):
 
     def shutdown(self) -> None:
         """Stop recording and sending, close the ports (on close)."""
+        self._shut = True
         if self.recorder.is_recording():
             self.recorder.stop()
         self.midi.close()

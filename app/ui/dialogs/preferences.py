@@ -4,7 +4,9 @@ The MIDI section lists what the MIDI system offers beside Cadenza's own
 virtual ports and, when accepted, applies the choices at once through the
 :class:`app.ui.recording_controller.RecordingController` (which keeps them in
 the settings, as the record button's menu does); without a MIDI system it is
-disabled and says why in one sentence.
+disabled and says why in one sentence. The same section holds MIDI thru
+(hear what is played on the input at once) and Play through (FluidSynth,
+MIDI out, or both).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
-from app.settings import SAMPLE_RATES, Settings
+from app.settings import PLAY_THROUGH, SAMPLE_RATES, Settings
+from app.ui.recording_controller import PLAY_THROUGH_LABELS
 
 DEFAULT_DEVICE = "System default"
 
@@ -63,6 +66,12 @@ class PreferencesDialog(QDialog):
         self.midi_input, self.midi_output = QComboBox(), QComboBox()
         self.midi_send = QCheckBox("Send playback to MIDI out")
         self.midi_send.setChecked(recording.midi.send_playback)
+        self.midi_send.toggled.connect(self._on_midi_send_toggled)
+        self.midi_thru = QCheckBox("MIDI thru: hear what is played on the input at once")
+        self.midi_thru.setChecked(recording.thru)
+        self.play_through = QComboBox()
+        self._fill(self.play_through, [(PLAY_THROUGH_LABELS[p], p) for p in PLAY_THROUGH], recording.play_through)
+        self.play_through.currentIndexChanged.connect(self._on_play_through_changed)
         if recording.midi.start():
             form.addRow("MIDI system", QLabel(recording.midi.system_name()))
             self._fill(self.midi_input, recording.input_choices(), recording.input_port())
@@ -75,7 +84,18 @@ class PreferencesDialog(QDialog):
         form.addRow("Input port", self.midi_input)
         form.addRow("Output port", self.midi_output)
         form.addRow(self.midi_send)
+        form.addRow("Play through", self.play_through)
+        form.addRow(self.midi_thru)
+        if recording.midi.thru_status:
+            form.addRow(QLabel(recording.midi.thru_status))
         return self.midi_box
+
+    def _on_midi_send_toggled(self, on: bool) -> None:
+        if on != (self.play_through.currentData() != "fluidsynth"):
+            self.play_through.setCurrentIndex(self.play_through.findData("both" if on else "fluidsynth"))
+
+    def _on_play_through_changed(self) -> None:
+        self.midi_send.setChecked(self.play_through.currentData() != "fluidsynth")
 
     @staticmethod
     def _fill(combo: QComboBox, choices: list, current) -> None:
@@ -107,4 +127,5 @@ class PreferencesDialog(QDialog):
             recording.choose_input(chosen_in)
         if chosen_out != recording.midi.output_port:
             recording.choose_output(chosen_out)
-        recording.set_send_playback(self.midi_send.isChecked())
+        recording.set_play_through(self.play_through.currentData())
+        recording.set_thru(self.midi_thru.isChecked())
