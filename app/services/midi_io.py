@@ -112,6 +112,9 @@ class MidiIO(QObject):
         old, self._input = self._input, new
         if old is not None:
             old.close()
+        with self._thru_lock:
+            if self._thru is not None:
+                self._thru.all_notes_off()  # keys held on the old input would hang
         self.ports_changed.emit()
 
     def choose_output(self, port: str | None) -> None:
