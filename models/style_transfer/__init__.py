@@ -1,8 +1,8 @@
 """style-transfer: a clip restyled after a reference recording, under a fixed random network (nothing trained).
 
 ``model.py`` the random one-layer 1-D CNN over log-magnitude STFT frames and
-the Gram matrix, ``spectrogram.py`` resampling, STFT and Griffin-Lim,
-``generate.py`` the optimisation (``StyleTransferGenerator.restyle``),
+the Gram matrix, ``spectrogram.py`` resampling and the STFT frames,
+``generate.py`` the optimisation of the waveform (``StyleTransferGenerator.restyle``),
 ``make_checkpoint.py`` draws the bundled network from a seed, ``measure.py``
 the card's figures (losses before and after, beside the two clips themselves;
 seconds per second of audio).
