@@ -67,6 +67,12 @@ class TimedCapture:
     def __enter__(self) -> "TimedCapture":
         from pulse import SINK, _die_with_parent
 
+        # silence played into the sink keeps it running at its rate (an idle null sink's monitor lags)
+        self._zeros = open("/dev/zero", "rb")
+        self._silence = subprocess.Popen(
+            ["pacat", "-s", self.server.address, "-d", SINK, "--raw", "--format=s16le", f"--rate={RATE}",
+             "--channels=2", "--latency-msec=20"],
+            env=self.server.env, stdin=self._zeros, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         self._proc = subprocess.Popen(
             ["parec", "-s", self.server.address, "-d", f"{SINK}.monitor", "--format=float32le", f"--rate={RATE}",
              "--channels=2", "--latency-msec=2", "--raw"],
@@ -94,8 +100,10 @@ class TimedCapture:
 
     def __exit__(self, *exc) -> None:
         time.sleep(0.1)
-        self._proc.terminate()
-        self._proc.wait(5)
+        for proc in (self._proc, self._silence):
+            proc.terminate()
+            proc.wait(5)
+        self._zeros.close()
         self._thread.join(5)
         data = np.frombuffer(b"".join(self._chunks), dtype="<f4")
         self.audio = data.reshape(-1, 2)
