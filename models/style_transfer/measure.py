@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from typing import Any
 
@@ -101,7 +102,18 @@ def measure() -> dict[str, Any]:
         "strings_10_s_in_the_style_of_piano": restyle_figures(generator, strings[: 10 * rate], piano, rate),
         "piano_from_noise_style_weight_0": from_noise(generator, piano[: 4 * rate], strings, rate),
         "command": "OMP_NUM_THREADS=1 python -m models.style_transfer.measure --write-card",
+        "machine": f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} at the end of the runs "
+                   "(wall times grow with other jobs; the one-thread CPU seconds are the figure to compare)",
     }
+
+
+def headline(figures: dict[str, Any]) -> dict[str, float]:
+    """The few numbers a model list shows: the piano seed after the strings at weights 1 and 1, and the speed."""
+    run = figures["piano_in_the_style_of_strings"]
+    return {"style_loss_of_content": run["content_clip_itself"]["style"], "style_loss_after": run["output"]["style"],
+            "content_loss_after": run["output"]["content"], "content_loss_of_style": run["style_clip_itself"]["content"],
+            "cpu_seconds_per_second_of_audio": figures["strings_10_s_in_the_style_of_piano"]
+            ["cpu_seconds_per_second_of_audio"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-card", action="store_true", help="store the figures in the bundled card's metrics")
     args = parser.parse_args(argv)
     figures = measure()
+    figures.update(headline(figures))
     print(json.dumps(figures, indent=2))
     if args.write_card:
         update_card(find_checkpoint(SPEC.name), metrics=figures)
