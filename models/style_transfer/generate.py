@@ -182,7 +182,7 @@ class StyleTransferGenerator(Generator):
             self.history.append((content_loss, style_loss))
             if loss < best_loss:
                 best, best_loss = before, loss
-            if progress is not None and (step + 1) % REPORT_EVERY == 0:
+            if progress is not None and (step + 1) % REPORT_EVERY == 0 and step + 1 < steps:  # 1.0 at the end
                 progress((step + 1) / steps)
         if cancelled is not None and cancelled():
             raise Cancelled("Restyling")
