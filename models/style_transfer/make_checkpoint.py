@@ -30,8 +30,9 @@ WHY = ("One wide layer of random filters, as in Ulyanov and Lebedev's audio text
        "enough for an attack and the start of its decay to fall in one filter.")
 
 EXPLORATION = (
-    "Measured while choosing how to optimise, on the first 4 s of the piano seed restyled after the strings "
-    "seed (see metrics.clips), 200 steps, one CPU thread; losses of the output sound as restyle weighs them. "
+    "Measured while choosing how to optimise (one-off scripts, not kept; the spectrogram version is commit "
+    "c764955), on the first 4 s of the piano seed restyled after the strings seed (see metrics.clips), 200 "
+    "steps, one CPU thread; losses of the output sound as restyle weighs them. "
     "Style weight 10: optimising the log1p-magnitude spectrogram with Adam (step 0.05; commit c764955) reached a "
     "style loss of 0.0073 on the spectrogram, but the sound Griffin-Lim made of it from the content's phase "
     "had content 0.279 and style 0.094 (32 iterations; 100 iterations: 0.284 and 0.091). Optimising the "
