@@ -72,6 +72,9 @@ def test_an_audition_played_through_midi_out_alone_arrives_there_and_is_silent_h
         window, qtbot, settings, jack_server, pulse_server):  # noqa: F811
     window.recording.set_play_through("midi")
     assert settings.play_through == "midi" and window.player.synth_silent
+    window.recording.menu.aboutToShow.emit()  # the transport's record menu shows the choice
+    through = next(a.menu() for a in window.recording.menu.actions() if a.text() == "Play &Through")
+    assert [a.text() for a in through.actions() if a.isChecked()] == ["MIDI Out"]
     window.recording.midi.output()
     reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
     variation = Score(tracks=(Track("Organ", 19, False, (Note(start=0, pitch=60, duration=240, velocity=90),
