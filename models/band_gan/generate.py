@@ -17,6 +17,13 @@ trained with sd 1), and a note sounds where ``p ** (1 / temperature) > 0.5``. Ev
 from one generator seeded by the request's random seed. The networks learned two bars of 4/4 (32
 steps); in another meter they write as many whole bars as fit in 32 steps at the start of their
 window (two of 3/4 in 24 steps, the rest silent), and the variations say so (``seed_note``).
+
+Meter changes: a lead accompanied is cut at the real bar lines of its meter map
+(``meter_regions``); each run of bars of one meter is written in windows of that meter's
+bars, the bars before carried across the change, and the answer keeps the seed's tempo,
+meter and key maps (a lead whose meter changes gets no chords from its melody: the chord
+charts read one meter). A continuation is written in the meter in force at the seed's end,
+after the seed's last real bar line, its first window conditioned on the bars before it.
 """
 
 from __future__ import annotations
@@ -29,13 +36,15 @@ import numpy as np
 import torch
 
 from app.core.errors import CheckpointError, GenerationError
-from app.core.score import Score, Track
+from app.core.score import Score, TimeSignature, Track
 from models.band_gan import SPEC
 from models.common.band_corpus import ROLES
-from models.common.band_roll import LEAD, bar_steps, band_parts, band_programs, band_rolls, band_tracks, step_ticks
+from models.common.band_roll import (LEAD, bar_steps, band_parts, band_programs, band_rolls, band_tracks, meter_steps,
+                                     step_ticks, whole_bars_steps)
 from models.common.checkpoint import load_checkpoint
 from models.common.chord_charts import chart_from_score, chord_tones
 from models.common.device import resolve_device
+from models.common.meter_regions import meter_regions
 from models.common.generator import GenerationRequest, GenerationRun, Generator, Progress, Timer, with_provenance
 from models.common.note_tokens import continuation_context
 from models.common.sampling import make_generator
@@ -125,29 +134,32 @@ class BandGanGenerator(Generator):
         if accompany and not self.config.conditioned:
             raise GenerationError("This band-gan checkpoint was trained without conditioning, so it cannot follow "
                                   "a melody; choose a conditional band-gan checkpoint.")
-        layout = Layout.of(seed if accompany else like)
-        if layout.per_bar != BAR:
-            sig = like.time_signatures[0]
-            request = replace(request, seed_note=" ".join(filter(None, (request.seed_note, (
-                f"band-gan learned its bands in 4/4; in {sig.numerator}/{sig.denominator} it writes "
-                f"{layout.bars} bars at a time into the first {layout.used} of its 32 steps.")))))
         ppq = like.ppq
-        if accompany:
-            bars = -(-max(round(n.end / step_ticks(ppq)) for n in parts[LEAD]) // layout.per_bar)
-            lead = band_rolls(parts, ppq, bars * layout.per_bar)[0]
-            previous = np.zeros((len(ROLES), layout.used, 128), dtype=bool)
+        if accompany:  # the lead's whole bars, cut where each meter's bars begin
+            step = step_ticks(ppq)
+            steps = whole_bars_steps(seed, max(round(n.end / step) for n in parts[LEAD]))
+            regions = [Region(round(r.start / step), round(r.end / step), Layout.of_meter(r.signature, ppq))
+                       for r in meter_regions(seed, steps * step)]
+            lead = band_rolls(parts, ppq, steps)[0]
+            previous = np.zeros((len(ROLES), regions[0].layout.used, 128), dtype=bool)
         else:
-            bars = request.bars
-            lead = np.zeros((bars * layout.per_bar, 128), dtype=bool)
-            previous = (self._last_bars(parts, ppq, layout) if parts
+            layout = Layout.of(like)
+            steps = request.bars * layout.per_bar
+            regions = [Region(0, steps, layout)]
+            lead = np.zeros((steps, 128), dtype=bool)
+            previous = (self._last_bars(parts, seed, layout) if parts
                         else np.zeros((len(ROLES), layout.used, 128), dtype=bool))
-        steps = bars * layout.per_bar
+        bars = sum((r.end - r.start) // r.layout.per_bar for r in regions)
+        notes = {f"band-gan learned its bands in 4/4; in {r.layout.meter} it writes {r.layout.bars} bars at a time "
+                 f"into the first {r.layout.used} of its 32 steps.": None for r in regions if r.layout.per_bar != BAR}
+        if notes:
+            request = replace(request, seed_note=" ".join(filter(None, (request.seed_note, *notes))))
         chords = symbol_chords(request.seed_text, steps)
         if chords is None and accompany:
             chords = lead_chords(replace(seed, tracks=(Track("Lead", 0, False, tuple(parts[LEAD])),)), steps)
         yield Progress(1, 3, "conditions read")
         draws = replace(request, variations=DRAWS * request.variations)
-        band = _distinct(self._walk(lead, previous, chords, layout, draws), request.variations)
+        band = _distinct(self._regions(lead, previous, chords, regions, draws), request.variations)
         if len(band) < request.variations:
             under = "under this melody" if accompany else "after this seed"
             raise GenerationError(f"band-gan found only {len(band)} different band{'s' * (len(band) != 1)} {under} "
@@ -166,35 +178,50 @@ class BandGanGenerator(Generator):
             if accompany:
                 tracks = (Track("Lead", programs[LEAD], False, tuple(sorted(parts[LEAD]))),) + tracks
             title = f"{like.title} (band-gan {i + 1})" if like.title else f"band-gan variation {i + 1}"
-            score = Score(tracks=tracks, ppq=ppq, tempos=(seed.tempos if accompany else like.tempos),
-                          time_signatures=(seed if accompany else like).time_signatures[:1], key=like.key,
-                          title=title)
+            maps = seed if accompany else like  # under the lead: the seed's maps, changes kept
+            score = Score(tracks=tracks, ppq=ppq, tempos=maps.tempos, time_signatures=maps.time_signatures,
+                          key=maps.key, keys=maps.keys, title=title)
             results.append(with_provenance(score, self.provenance(request, i), timer.elapsed()))
         yield Progress(3, 3, "done")
         return results
 
     @staticmethod
-    def _last_bars(parts, ppq: int, layout: "Layout") -> np.ndarray:
-        """The band's ``(5, used, 128)`` rolls of the seed's last whole bars (silence before the seed)."""
-        end = max(round(n.end / step_ticks(ppq)) for notes in parts.values() for n in notes)
-        end = max(-(-end // layout.per_bar) * layout.per_bar, layout.used)
-        return band_rolls(parts, ppq, end)[1:, end - layout.used: end]
+    def _last_bars(parts, seed: Score, layout: "Layout") -> np.ndarray:
+        """The band's ``(5, used, 128)`` rolls of the seed's last whole bars, up to its last real bar line
+        (silence before the seed)."""
+        end = max(round(n.end / step_ticks(seed.ppq)) for notes in parts.values() for n in notes)
+        end = max(whole_bars_steps(seed, end), layout.used)
+        return band_rolls(parts, seed.ppq, end)[1:, end - layout.used: end]
+
+    def _regions(self, lead: np.ndarray, previous: np.ndarray, chords: np.ndarray | None,
+                 regions: list["Region"], request: GenerationRequest) -> np.ndarray:
+        """``(variations, 5, steps, 128)``: each region's bars walked in its own meter's windows, the last bars
+        of one region the bars before the next."""
+        random = make_generator(request.random_seed, self.device)
+        out = []
+        for region in regions:
+            window = slice(region.start, region.end)
+            band = self._walk(lead[window], previous, None if chords is None else chords[window], region.layout,
+                              request, random)[:, :, : region.end - region.start]
+            out.append(band)
+            previous = band[:, :, -min(band.shape[2], region.layout.used):]
+        return np.concatenate(out, axis=2)
 
     @torch.inference_mode()
     def _walk(self, lead: np.ndarray, previous: np.ndarray, chords: np.ndarray | None, layout: "Layout",
-              request: GenerationRequest) -> np.ndarray:
+              request: GenerationRequest, random: torch.Generator) -> np.ndarray:
         """``(variations, 5, segments * used, 128)`` bool: each segment's bars from the last, the lead and chords.
 
-        A segment holds ``layout.used`` steps of music at the start of the networks' 32 (the rest silent)."""
+        A segment holds ``layout.used`` steps of music at the start of the networks' 32 (the rest silent);
+        ``previous`` is ``([variations,] 5, steps, 128)``, the bars before."""
         n, used = request.variations, layout.used
         segments = -(-len(lead) // used)
-        random = make_generator(request.random_seed, self.device)
         sd, temperature = float(request.options.noise_sd), float(request.options.temperature)
         lead = _padded(lead, segments * used)
         if chords is not None:  # the last chord goes on
             chords = np.concatenate([chords, np.repeat(chords[-1:], segments * used - len(chords), axis=0)])
-        prev = torch.from_numpy(_padded(previous.transpose(1, 0, 2), STEPS).transpose(1, 0, 2)).float()
-        prev = prev.to(self.device).expand(n, -1, -1, -1)
+        prev = torch.from_numpy(np.ascontiguousarray(_padded(np.moveaxis(previous, -2, 0), STEPS))).float()
+        prev = torch.movedim(prev, 0, -2).to(self.device).expand(n, -1, -1, -1)
         out = []
         for s in range(segments):
             window = slice(s * used, (s + 1) * used)
@@ -247,11 +274,26 @@ class Layout:
     def used(self) -> int:
         return self.per_bar * self.bars
 
+    meter: str = "4/4"
+
     @classmethod
     def of(cls, score: Score) -> "Layout":
-        per_bar = bar_steps(score)
+        """The layout of ``score``'s opening meter."""
+        return cls.of_meter(score.time_signatures[0], score.ppq)
+
+    @classmethod
+    def of_meter(cls, sig: TimeSignature, ppq: int) -> "Layout":
+        per_bar = meter_steps(sig, ppq)
         if per_bar > STEPS:
-            sig = score.time_signatures[0]
             raise GenerationError(f"band-gan writes at most 32 sixteenths at a time, and a bar of "
                                   f"{sig.numerator}/{sig.denominator} is longer.")
-        return cls(per_bar, STEPS // per_bar)
+        return cls(per_bar, STEPS // per_bar, f"{sig.numerator}/{sig.denominator}")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Steps ``start`` to ``end`` of whole bars of one meter, written in windows of ``layout``."""
+
+    start: int
+    end: int
+    layout: Layout

@@ -20,10 +20,12 @@ rolls: the lead (the melody) first, then :data:`ROLES`, the five roles of ``corp
 * **Rolls to notes** (:func:`roll_notes`): the held steps of a pitch become one note; a drum hit
   lasts one step.
 * **What a generation writes** (:func:`plan_band`): a seed holding a lead and no band is
-  *accompanied*: the band is written under the lead, from its first bar to its last (the length
-  asked for is not used); any other seed (a band, a band with its lead, or none) is *continued*:
-  ``bars`` new bars after the seed's last whole bar, the lead silent there (a model that writes
-  the lead writes it).
+  *accompanied*: the band is written under the lead, from its first bar to the bar line after its
+  last note, and the answer keeps the seed's tempo, meter and key maps (the length asked for is not
+  used); any other seed (a band, a band with its lead, or none) is *continued*: ``bars`` new bars
+  after the seed's last bar line, in the tempo, meter and key in force there, the lead silent there
+  (a model that writes the lead writes it). Bar lines are the real ones of the seed's meter map
+  (``meter_regions``), not multiples of one meter's bar from tick 0.
 * **Training pieces** (:func:`load_band_pieces`): every piece of the datasets (``corpus:band`` or
   folders of multi-track MIDI, read with the same mapping) as rolls, by its fixed split, with what
   the model card says about the data (for ``corpus:band``, ``band_corpus.band_summary``).
@@ -42,6 +44,7 @@ from app.core.errors import DatasetError
 from app.core.timing import bpm_at, signature_at
 from app.core.score import Note, Score, TempoChange, TimeSignature, Track
 from models.common.band_corpus import LEAD_NAME, LEAD_PROGRAM, ROLE_PROGRAMS, ROLES, program_role
+from models.common.meter_regions import bar_line_from
 
 LEAD = "lead"
 TRACKS = (LEAD, *ROLES)  # the order of a piece's rolls
@@ -59,7 +62,19 @@ def step_ticks(ppq: int) -> int:
 
 def bar_steps(score: Score) -> int:
     """Steps per bar of the meter at the start of ``score`` (16 in 4/4, 12 in 3/4)."""
-    return max(1, round(score.time_signatures[0].bar_ticks(score.ppq) / step_ticks(score.ppq)))
+    return meter_steps(score.time_signatures[0], score.ppq)
+
+
+def meter_steps(sig: TimeSignature, ppq: int) -> int:
+    """Steps per bar of ``sig`` (16 in 4/4, 12 in 3/4)."""
+    return max(1, round(sig.bar_ticks(ppq) / step_ticks(ppq)))
+
+
+def whole_bars_steps(score: Score, end_step: int) -> int:
+    """Steps from tick 0 to the first bar line of ``score``'s meter map at or after step ``end_step`` (one bar
+    at least)."""
+    step = step_ticks(score.ppq)
+    return round(bar_line_from(score, max(end_step, 1) * step) / step)
 
 
 def track_role(track: Track) -> str | None:
@@ -243,7 +258,8 @@ def load_band_pieces(specs: Sequence[str], min_steps: int = 32) -> BandPieces:
 class BandPlan:
     """What a band model writes for a seed: ``context`` ``(6, C, 128)`` rolls before the written steps
     (C = 0 when accompanying), ``lead`` ``(steps, 128)`` under the written steps, and the score the
-    written tracks take their tempo, meter and key from."""
+    written tracks take their tempo, meter and key maps from. ``bar_steps`` is the bar of the meter the
+    written steps open in (accompanying a lead whose meter changes, later bars follow ``like``'s map)."""
 
     accompany: bool
     context: np.ndarray
@@ -269,16 +285,14 @@ def plan_band(seed: Score | None, bars: int) -> BandPlan:
     tick = max(seed.end - 1, 0)
     sig = signature_at(seed, tick)
     if parts[LEAD] and not any(parts[r] for r in ROLES):
-        like = Score(ppq=seed.ppq, tempos=seed.tempos, time_signatures=seed.time_signatures[:1], key=seed.key,
-                     title=seed.title)
-        per_bar = bar_steps(like)
-        lead_bars = -(-max(round(n.end / step_ticks(seed.ppq)) for n in parts[LEAD]) // per_bar)
-        rolls = band_rolls(parts, seed.ppq, lead_bars * per_bar)
-        return BandPlan(True, rolls[:, :0], rolls[0], like, per_bar, programs)
+        like = Score(ppq=seed.ppq, tempos=seed.tempos, time_signatures=seed.time_signatures, key=seed.key,
+                     keys=seed.keys, title=seed.title)  # the band lies under the lead: the seed's maps, changes kept
+        steps = whole_bars_steps(seed, max(round(n.end / step_ticks(seed.ppq)) for n in parts[LEAD]))
+        rolls = band_rolls(parts, seed.ppq, steps)
+        return BandPlan(True, rolls[:, :0], rolls[0], like, bar_steps(like), programs)
     like = Score(ppq=seed.ppq, tempos=(TempoChange(0, bpm_at(seed, tick)),),
                  time_signatures=(TimeSignature(0, sig.numerator, sig.denominator),),
                  key=seed.key_at(tick) or seed.key, title=seed.title)  # all as in force where the band goes on
     per_bar = bar_steps(like)
-    end = round(seed.end / step_ticks(seed.ppq))
-    context = band_rolls(parts, seed.ppq, max(1, -(-end // per_bar)) * per_bar)
+    context = band_rolls(parts, seed.ppq, whole_bars_steps(seed, round(seed.end / step_ticks(seed.ppq))))
     return BandPlan(False, context, np.zeros((bars * per_bar, PITCHES), dtype=bool), like, per_bar, programs)
