@@ -6,6 +6,13 @@ four of 2/4, two of 3/4 (24 steps), one of 12/8 (24 steps); the steps after the
 last whole bar are padding, always empty. So segments always start on a bar
 line, and a generated segment continues the seed bar for bar.
 
+Segments are cut in one meter, from a bar line of it (``Grid.origin``): a
+score's grid (:func:`score_grid`) is that of the meter in force where the
+score ends (where a continuation starts), from the real bar line where that
+meter's last run of bars begins. vae-nn's segments are whole bars of one
+meter, so it reads a piece, style song or seed whose meter changes from its
+last meter change on; a single-meter score is read whole, from tick 0.
+
 Rolls are numpy bool arrays ``(segments * 32, pitches)`` per role, in the
 role's pitch window; a note covers the steps from its rounded start to its
 rounded end (at least one). Back to notes, the held steps of a pitch become one
@@ -20,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from app.core.score import Note, Score, TimeSignature
+from models.common.meter_regions import closing_region
 
 STEPS = 32
 STEPS_PER_QUARTER = 4
@@ -27,10 +35,11 @@ STEPS_PER_QUARTER = 4
 
 @dataclass(frozen=True)
 class Grid:
-    """How ticks map to steps and steps to segments for one meter."""
+    """How ticks map to steps and steps to segments for one meter, whose bars begin at ``origin`` (a tick)."""
 
     step_ticks: int
     bar_steps: int
+    origin: int = 0
 
     @property
     def bars(self) -> int:
@@ -46,29 +55,32 @@ class Grid:
         return -(-bars // self.bars)
 
 
-def grid_for(sig: TimeSignature, ppq: int) -> Grid:
-    """The grid of a meter: 16th steps unless a bar holds more than 32 of them."""
+def grid_for(sig: TimeSignature, ppq: int, origin: int = 0) -> Grid:
+    """The grid of a meter from ``origin``: 16th steps unless a bar holds more than 32 of them."""
     step = max(1, ppq // STEPS_PER_QUARTER)
     bar = sig.bar_ticks(ppq)
     while bar / step > STEPS:
         step *= 2
-    return Grid(step, max(1, round(bar / step)))
+    return Grid(step, max(1, round(bar / step)), origin)
 
 
 def score_grid(score: Score) -> Grid:
-    """The grid of the meter at the start of ``score``."""
-    return grid_for(score.time_signatures[0], score.ppq)
+    """The grid of the meter in force where ``score`` ends, from the bar line where its last run of bars
+    begins (tick 0 when the meter never changes)."""
+    region = closing_region(score)
+    return grid_for(region.signature, score.ppq, region.start)
 
 
 def _fill(notes: Sequence[Note], low: int, width: int, grid: Grid, total: int, shift: int = 0) -> np.ndarray:
-    """A flat roll ``(total, width)`` over the music steps (no padding), notes outside dropped."""
+    """A flat roll ``(total, width)`` over the music steps from ``grid.origin`` (no padding), notes outside
+    dropped (a note held over the origin kept from it)."""
     roll = np.zeros((total, width), dtype=bool)
     for n in notes:
         row = n.pitch + shift - low
-        if not 0 <= row < width:
+        if not 0 <= row < width or n.end <= grid.origin:
             continue
-        start = round(n.start / grid.step_ticks)
-        end = max(start + 1, round(n.end / grid.step_ticks))
+        start = round((n.start - grid.origin) / grid.step_ticks)
+        end = max(start + 1, round((n.end - grid.origin) / grid.step_ticks))
         roll[max(start, 0): min(end, total), row] = True
     return roll
 
@@ -95,7 +107,7 @@ def notes_to_rolls(parts: Sequence[Sequence[Note]], windows: Sequence[tuple[int,
     ``margin`` semitones by slicing. ``segments`` defaults to what the notes need.
     """
     if segments is None:
-        end = max((round(n.end / grid.step_ticks) for part in parts for n in part), default=0)
+        end = max((round((n.end - grid.origin) / grid.step_ticks) for part in parts for n in part), default=0)
         segments = max(1, -(-end // grid.used))
     total = segments * grid.used
     return [to_segments(_fill(part, low - margin, width + 2 * margin, grid, total), grid)
@@ -104,13 +116,15 @@ def notes_to_rolls(parts: Sequence[Sequence[Note]], windows: Sequence[tuple[int,
 
 def last_segment(parts: Sequence[Sequence[Note]], windows: Sequence[tuple[int, int]], grid: Grid,
                  end_tick: int) -> list[np.ndarray]:
-    """Each part's ``(32, width)`` roll of the whole bars that end where the seed's last bar ends."""
+    """Each part's ``(32, width)`` roll of the whole bars that end where the seed's last bar ends (bars of
+    ``grid``'s meter from its origin: with :func:`score_grid`, the seed's real bar lines)."""
     bar_ticks = grid.bar_steps * grid.step_ticks
-    end_step = -(-max(end_tick, 1) // bar_ticks) * grid.bar_steps
+    end_step = -(-max(end_tick - grid.origin, 1) // bar_ticks) * grid.bar_steps
     shift_steps = max(0, end_step - grid.used)
     out = []
     for part, (low, width) in zip(parts, windows):
-        flat = _fill([n for n in part if n.end > shift_steps * grid.step_ticks], low, width, grid, end_step)
+        flat = _fill([n for n in part if n.end > grid.origin + shift_steps * grid.step_ticks], low, width, grid,
+                     end_step)
         window = np.zeros((STEPS, width), dtype=bool)
         tail = flat[shift_steps:end_step]
         window[: len(tail)] = tail  # bars first, padding after, as in training
@@ -130,13 +144,16 @@ def runs(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def roll_to_notes(roll: np.ndarray, low: int, grid: Grid, velocity: int = 90, drums: bool = False,
                   until_step: int | None = None) -> list[Note]:
-    """Notes of a ``(segments * 32, P)`` roll: held steps of a pitch become one note (drums: one per step)."""
+    """Notes of a ``(segments * 32, P)`` roll: held steps of a pitch become one note (drums: one per step),
+    from ``grid.origin`` on."""
     flat = from_segments(roll, grid)
     if until_step is not None:
         flat = flat[:until_step]
+    at = grid.origin
     if drums:
         steps, rows = np.nonzero(flat)
-        return sorted(Note(int(s) * grid.step_ticks, low + int(r), grid.step_ticks, velocity) for s, r in zip(steps, rows))
+        return sorted(Note(at + int(s) * grid.step_ticks, low + int(r), grid.step_ticks, velocity)
+                      for s, r in zip(steps, rows))
     rows, starts, ends = runs(flat)
-    return sorted(Note(int(s) * grid.step_ticks, low + int(r), int(e - s) * grid.step_ticks, velocity)
+    return sorted(Note(at + int(s) * grid.step_ticks, low + int(r), int(e - s) * grid.step_ticks, velocity)
                   for r, s, e in zip(rows, starts, ends))
