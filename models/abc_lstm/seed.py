@@ -11,6 +11,11 @@ dropped). The melody is quantized to what the grammar can write: half units of
 ``L:``, triplets ``(3abc`` where three notes share two units, longer notes tied
 across bar lines; its first :data:`MAX_SEED_BARS` bars are kept. Only when no
 pitched note is left does one sentence say why.
+
+The grammar writes one meter and one key per tune, so a seed whose meter
+changes is read from the real bar line where its last meter begins (where the
+continuation goes on in that meter), and its ``M:`` and ``K:`` are the meter
+and key in force at the seed's end.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from app.core.abc.header import bar_units, default_unit, format_meter, format_un
 from app.core.errors import CadenzaError, GenerationError
 from app.core.keys import key_alterations, key_fifths, key_tonic, spell
 from app.core.score import Note, Score
+from app.core.timing import signature_at
 from app.core.variations import score_key
 
 from models.abc_lstm.constraint import fit_seed_body, seed_fields
 from models.abc_lstm.grammar_header import is_valid_key
+from models.common.meter_regions import closing_region
 
 MAX_SEED_BARS = 16
 MELODY_NAME = re.compile(r"\b(melody|melodie|lead|vocals?|voice|voix|sing|singer|solo|theme|tune|right hand|rh)\b",
@@ -183,10 +190,17 @@ def melody_tune(score: Score, bars: int = MAX_SEED_BARS) -> tuple[dict[str, str]
         what = "only drums" if any(t.notes for t in score.tracks) else "no notes"
         raise GenerationError(f"The seed holds {what}, so abc-lstm has no melody to continue; "
                               "choose a seed with a tune in it.")
-    sig = score.time_signatures[0]
+    origin = closing_region(score).start  # 0 unless the meter changes: the last meter's bars only
+    notes = [Note(max(n.start, origin) - origin, n.pitch, n.end - max(n.start, origin), n.velocity)
+             for n in notes if n.end > origin]
+    if not notes:
+        raise GenerationError("The seed's last meter holds no melody notes, so abc-lstm has nothing to continue; "
+                              "choose a seed whose last bars hold a tune.")
+    end = max(score.end - 1, 0)
+    sig = signature_at(score, end)
     meter = (sig.numerator, sig.denominator)
     unit = default_unit(meter)
-    key = _key(score_key(score))
+    key = _key(score.key_at(end) or score_key(score))  # the key in force where the continuation starts
     fields = {"T": _title(score.title), "M": format_meter(meter), "L": format_unit(unit), "K": key}
     half = Fraction(score.ppq * 4) * unit / 2
     tops = skyline(notes, tolerance=max(1, min(score.ppq // 8, int(half) // 2)))
