@@ -23,6 +23,7 @@ from app.core.errors import CadenzaError, DatasetError
 from app.core.listening.sheet import AnswerKey, Clip, clip_name, match_audio, read_answers, rms_db
 from app.core.listening.stats import summarize
 from app.core.score import Score, TempoChange
+from app.core.timing import bar_lines
 from models.common.generator import Progress
 
 SOURCES_DIR = "sources"
@@ -54,10 +55,10 @@ def uniform(score: Score, program: int, tempo: float) -> Score:
 
 
 def nominal_frames(score: Score, bars: int, tempo: float, sample_rate: int) -> int:
-    """The frames of ``bars`` bars of ``score``'s first meter at ``tempo``."""
-    ts = score.time_signatures[0] if score.time_signatures else None
-    beats = bars * (ts.numerator * 4 / ts.denominator if ts else 4)
-    return int(round(beats * 60 / tempo * sample_rate))
+    """The frames of ``score``'s first ``bars`` bars, each as long as its meter makes it, at ``tempo``."""
+    longest = max(s.bar_ticks(score.ppq) for s in score.time_signatures)
+    ticks = bar_lines(score, until=bars * longest + 1)[bars].tick if bars > 0 else 0
+    return int(round(ticks / score.ppq * 60 / tempo * sample_rate))
 
 
 def make_test(folder: str | Path, options: TestOptions) -> PyGenerator[Progress, None, AnswerKey]:

@@ -33,6 +33,20 @@ def seed_matches(seed: Seed, style: str, text: str) -> bool:
     return (not style or seed.style == style) and all(word in haystack for word in text.lower().split())
 
 
+def _changes(names: list[str]) -> str:
+    """``names`` in order, repeats in a row dropped: ``4/4``, ``4/4 → 3/4``, or ``4/4 → … → 3/4``."""
+    chain = [name for i, name in enumerate(names) if i == 0 or name != names[i - 1]]
+    return " → ".join(chain if len(chain) <= 2 else (chain[0], "…", chain[-1]))
+
+
+def maps_text(score: Score) -> str:
+    """The seed's meter and key as a musician reads them: the opening ones and, where they change, the ones in
+    force at the end, where a generation goes on (``4/4 → 3/4, C major → G major``)."""
+    meters = _changes([f"{s.numerator}/{s.denominator}" for s in score.time_signatures])
+    keys = [k.key for k in score.keys] if len(score.keys) > 1 else [key] if (key := score_key(score)) else []
+    return ", ".join(filter(None, (meters, _changes(keys) if keys else "")))
+
+
 class SeedPicker(QWidget):
     """The seed browser, the file and selection buttons, and the preview."""
 
@@ -149,9 +163,7 @@ class SeedPicker(QWidget):
             self.label.setText("No seed: the model starts from nothing.")
         else:
             title = score.title or source_label(self._source)
-            sig = score.time_signatures[0]
-            self.label.setText(f"{title} — {score.note_count} notes, {sig.numerator}/{sig.denominator}"
-                               + (f", {key}" if (key := score_key(score)) else ""))
+            self.label.setText(f"{title} — {score.note_count} notes, {maps_text(score)}")
         self.preview_shown.emit()
 
     def ask_file(self) -> str:
