@@ -30,7 +30,8 @@ SPEC = ModelSpec(
                                "a step, the write-up's input; default 32)"),
                SizeOption("sample_rate", "Sample rate", low=1000, high=48000,
                           help="audio rate the model works at, in Hz (default 3000, the write-up's)")),
-        extras=(ExtraOption("clips", "Clips", "how many 4-second training clips to render or read "
-                            "(default 2000; fewer train faster)", metavar="N"),)),
+        extras=(ExtraOption("clips", "Clips", "at most N 4-second training clips in all (default 2000)",
+                            metavar="N"),)),
     audio_out=True,
+    extra={"action": "continue"},  # the Audio Lab's Continue (AudioLSTMGenerator.continue_clip)
 )

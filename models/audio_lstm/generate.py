@@ -4,8 +4,8 @@
 model learned at (``clips.py``), runs the network over its last :data:`WARM_SECONDS` once, and then samples
 the continuation one sample at a time, carrying (h, c): the window is never run again. The μ-law head draws
 one of 256 classes from its softmax at the temperature; the regression head (the write-up's) adds Gaussian
-noise of the held-out error's sd times the temperature to its prediction (without noise a regression
-collapses to its mean). The continuation is scaled back, resampled to the caller's rate and returned alone.
+noise to its prediction, of its own error's sd (``noise_sd``) times the temperature (without noise a
+regression settles into a smooth guess of the mean). The continuation is scaled back, resampled to the caller's rate and returned alone.
 :func:`windowed_continue` is the stateless way (each sample from the last ``window`` samples, zero state),
 the reference the tests compare the carried state with.
 """
@@ -28,7 +28,7 @@ from models.common.options import option
 
 from models.audio_lstm import SPEC
 from models.audio_lstm.clips import level_gain
-from models.audio_lstm.model import MU, AudioLSTM, AudioLSTMConfig, State, mulaw_decode
+from models.audio_lstm.model import MU, AudioLSTM, AudioLSTMConfig, mulaw_decode
 
 WARM_SECONDS = 4.0  # of the seed the network reads (its training clips' length)
 MAX_SECONDS = 60.0  # the longest continuation asked for at once
@@ -37,25 +37,31 @@ RATES = (1000, 192000)
 
 
 class Sampler:
-    """Draws the next sample from the network's output, the same way for carried and windowed sampling."""
+    """Draws the next sample from the network's output, the same way for carried and windowed sampling: the
+    random numbers are drawn ahead from ``random_seed`` (one per sample, ``count`` of them)."""
 
-    def __init__(self, model: AudioLSTM, temperature: float, random_seed: int, noise_sd: float) -> None:
+    def __init__(self, model: AudioLSTM, temperature: float, random_seed: int, noise_sd: float,
+                 count: int = 4096) -> None:
         self.mulaw = model.config.head == "mulaw"
         self.temperature, self.noise_sd = float(temperature), float(noise_sd)
-        self.rng = np.random.default_rng(int(random_seed))
-        self.values = mulaw_decode(torch.arange(MU + 1)).to(next(model.parameters()).device)
+        device = next(model.parameters()).device
+        rng = np.random.default_rng(int(random_seed))
+        draws = rng.random(count) if self.mulaw else rng.standard_normal(count) * self.noise_sd * self.temperature
+        self.draws = torch.as_tensor(draws, dtype=torch.float32, device=device)[:, None, None]  # (count, 1, 1)
+        self.used = 0
+        self.values = mulaw_decode(torch.arange(MU + 1)).to(device)
         self.features = model.inputs(self.values)  # (256, 2): what the network reads of each class
         self.inputs = model.inputs
 
     def __call__(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``out`` (1, classes) -> the next sample (1,) and what the network reads of it (1, 2)."""
+        draw = self.draws[self.used]
+        self.used += 1
         if self.mulaw:
-            cdf = torch.softmax(out.double() / self.temperature, -1).cumsum(-1)  # (1, 256)
-            u = torch.tensor([[self.rng.random() * float(cdf[0, -1])]], dtype=cdf.dtype, device=cdf.device)
-            q = torch.searchsorted(cdf, u).clamp(max=MU)[:, 0]
+            cdf = torch.softmax(out / self.temperature, -1).cumsum(-1)  # (1, 256)
+            q = torch.searchsorted(cdf, draw * cdf[:, -1:]).clamp(max=MU)[:, 0]
             return self.values[q], self.features[q]
-        noise = self.rng.standard_normal() * self.noise_sd * self.temperature
-        x = (out[:, 0] + noise).clamp(-1.0, 1.0)
+        x = (out[:, 0] + draw[0]).clamp(-1.0, 1.0)
         return x, self.inputs(x)
 
 
@@ -95,6 +101,15 @@ def windowed_continue(model: AudioLSTM, seed: torch.Tensor, n: int, sampler: Sam
     return history[len(seed):]
 
 
+def noise_sd(card: dict) -> float:
+    """The regression's error sd: the card's ``noise_sd`` (measured on training windows, see ``measure.py``),
+    else the root of the held-out mean squared error the training loop recorded."""
+    if isinstance(card.get("noise_sd"), (int, float)):
+        return float(card["noise_sd"])
+    mse = (card.get("metrics") or {}).get("valid_cross_entropy")
+    return math.sqrt(mse) if isinstance(mse, (int, float)) and mse > 0 else 0.0
+
+
 class AudioLSTMGenerator(Generator):
     """A loaded audio-lstm checkpoint: :meth:`continue_clip` continues a clip of audio."""
 
@@ -113,8 +128,7 @@ class AudioLSTMGenerator(Generator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable audio-lstm model ({exc}).") from None
         self.model = model.to(self.device).eval()
-        mse = (self.card.get("metrics") or {}).get("valid_cross_entropy")  # the regression's held-out MSE
-        self.noise_sd = math.sqrt(mse) if self.config.head == "regression" and mse else 0.0
+        self.noise_sd = noise_sd(self.card) if self.config.head == "regression" else 0.0
 
     @property
     def sample_rate(self) -> int:
@@ -145,7 +159,7 @@ class AudioLSTMGenerator(Generator):
             raise GenerationError("The clip is too short to continue: give it at least a few milliseconds of sound.")
         gain = level_gain(at_model, self.config.level_rms)
         n = max(1, int(math.ceil(seconds * rate)))
-        sampler = Sampler(self.model, temperature, random_seed, self.noise_sd)
+        sampler = Sampler(self.model, temperature, random_seed, self.noise_sd, n)
 
         def on_chunk(done: int) -> None:
             if cancelled is not None and cancelled():
@@ -178,10 +192,14 @@ class AudioLSTMGenerator(Generator):
             raise GenerationError("The clip to continue holds broken samples (not-a-number or infinite).")
         if not RATES[0] <= int(sample_rate) <= RATES[1]:
             raise GenerationError(f"The sample rate {sample_rate} Hz is outside {RATES[0]}-{RATES[1]} Hz.")
-        if not (isinstance(seconds, (int, float)) and 0 < seconds <= MAX_SECONDS):
+        try:
+            seconds, temperature = float(seconds), float(temperature)
+        except (TypeError, ValueError):
+            raise GenerationError("The length and the temperature of a continuation are numbers.") from None
+        if not 0 < seconds <= MAX_SECONDS:
             raise GenerationError(f"A continuation lasts more than 0 and at most {MAX_SECONDS:g} seconds.")
         spec = option("temperature")
-        if not spec.in_range(float(temperature)):
+        if not spec.in_range(temperature):
             raise GenerationError(f"The temperature must be {spec.range_words()}, not {temperature:g}.")
         total = int(round(seconds * int(sample_rate)))
         if total < 1:

@@ -13,6 +13,9 @@
   of silent 50 ms frames, beside the same figures of the clips' real next 2 s.
 * **speed**: seconds of audio generated per second of compute on one CPU thread.
 
+``--write`` puts the figures in the card (``measured``) and, for the regression head, ``noise_sd``: its RMS
+error on training windows, the sd of the noise generation adds (times the temperature).
+
     python -m models.audio_lstm.measure resources/checkpoints/audio-lstm [--write] [--clips N]
 """
 
@@ -104,18 +107,21 @@ def per_sample_loss(gen: AudioLSTMGenerator, train: Sequence[np.ndarray], test: 
     target = x[:, start:]
     out = lstm_outputs(model, x)[:, start - 1:]  # predicts x[:, start:]
     pred = model.predict(out).numpy()
+    fit_sd = None
     if cfg.head == "mulaw":
         n = out.shape[0] * out.shape[1]
         nll = float(F.cross_entropy(out.reshape(n, -1), mulaw_encode(torch.from_numpy(target)).reshape(n)))
     else:
         fit_error = model.predict(lstm_outputs(model, fit)[:, start - 1:]).numpy() - fit[:, start:]
-        nll = gaussian_nll(pred, target, float(np.sqrt(np.mean(fit_error ** 2))))
+        fit_sd = float(np.sqrt(np.mean(fit_error ** 2)))
+        nll = gaussian_nll(pred, target, fit_sd)
     a = fit_lpc(levelled(train, cfg.level_rms), start)
     lpc = lpc_predict(x, a, start)
     lpc_sd = float(np.sqrt(np.mean((lpc_predict(fit, a, start) - fit[:, start:]) ** 2)))
     previous = x[:, start - 1:-1]
     previous_sd = float(np.sqrt(np.mean((fit[:, start - 1:-1] - fit[:, start:]) ** 2)))
-    return {"windows": len(x), "positions": int(target.size), "order": start, "lstm": scores(pred, target, nll),
+    lstm = dict(scores(pred, target, nll), **({"train_error_sd": round(fit_sd, 6)} if fit_sd is not None else {}))
+    return {"windows": len(x), "positions": int(target.size), "order": start, "lstm": lstm,
             f"lpc_{start}": scores(lpc, target, gaussian_nll(lpc, target, lpc_sd)),
             "previous_sample": scores(previous, target, gaussian_nll(previous, target, previous_sd))}
 
@@ -182,7 +188,8 @@ def main(argv: list[str]) -> int:
     measured = measure(folder, clips)
     print(json.dumps(measured, indent=1))
     if "--write" in argv:
-        update_card(folder, measured=measured)
+        sd = measured["held_out_per_sample"]["lstm"].get("train_error_sd")
+        update_card(folder, measured=measured, **({"noise_sd": sd} if sd is not None else {}))
     return 0
 
 
