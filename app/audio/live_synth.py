@@ -55,6 +55,7 @@ class LiveSynth:
         self._instrument: tuple[int, bool] | None = None
         self.channel = MELODIC_CHANNEL
         self.set_instrument(0, False)
+        self.device = device  # the sound server's name for the output ('' for its default)
         self.driver = self._open_driver(device)
         self.note_ons: deque[tuple[float, int]] = deque(maxlen=1024)  # (monotonic second applied, key)
 

@@ -151,8 +151,9 @@ class MidiIO(QObject):
             self._drain.stop()
 
     # -- MIDI thru ---------------------------------------------------------------
-    def set_thru(self, on: bool, soundfont: str | None = None, sample_rate: int = 44100) -> None:
-        """Sound what arrives on the input at once while ``on`` (the live synth loads in a thread of its own)."""
+    def set_thru(self, on: bool, soundfont: str | None = None, sample_rate: int = 44100, device: str = "") -> None:
+        """Sound what arrives on the input at once while ``on`` (the live synth loads in a thread of its own),
+        on ``device`` (the sound server's name for it; '' for the default output)."""
         self.thru_wanted = bool(on)
         if not on:
             with self._thru_lock:
@@ -164,15 +165,15 @@ class MidiIO(QObject):
             return
         if not self.start():
             return
-        self._thru_loader = threading.Thread(target=self._load_thru, args=(soundfont, sample_rate),
+        self._thru_loader = threading.Thread(target=self._load_thru, args=(soundfont, sample_rate, device),
                                              name="cadenza-thru-load", daemon=True)
         self._thru_loader.start()
 
-    def _load_thru(self, soundfont: str | None, sample_rate: int) -> None:
+    def _load_thru(self, soundfont: str | None, sample_rate: int, device: str) -> None:
         from app.audio.live_synth import LiveSynth
 
         try:
-            synth = LiveSynth(soundfont or None, sample_rate)
+            synth = LiveSynth(soundfont or None, sample_rate, device=device)
         except CadenzaError as exc:
             self.thru_status = str(exc)
             return

@@ -166,6 +166,13 @@ class Player(QObject):
         device = self._device()
         return device.description() if device is not None else ""
 
+    def device_id(self) -> str:
+        """The sound server's name for the output chosen in the settings ('' for the default one)."""
+        if not self._settings.audio_device:
+            return ""
+        device = self._device()
+        return bytes(device.id()).decode(errors="replace") if device is not None else ""
+
     def metronome_from_settings(self) -> Metronome:
         """The metronome as the settings have it."""
         s = self._settings

@@ -111,7 +111,7 @@ class RecordingController(QObject):
     def _start_thru(self) -> None:
         if self.thru and not self._shut and self.midi.available():
             self.midi.set_thru(True, self.settings.soundfont if self.settings else None,
-                               self.settings.sample_rate if self.settings else 44100)
+                               self.settings.sample_rate if self.settings else 44100, self.player.device_id())
 
     def _active_instrument(self) -> tuple[int, bool]:
         """(program, is_drum) of the track recorded into (any thread: the score is immutable)."""

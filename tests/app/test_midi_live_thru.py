@@ -14,7 +14,7 @@ from app.audio import midi_ports
 from app.core.score import Note, Score, Track
 from app.ui.dialogs.preferences import PreferencesDialog
 from jack import jack_server  # noqa: F401 (the session fixture)
-from pulse import pulse_server  # noqa: F401 (the session fixture)
+from pulse import SINK, SINK_DESCRIPTION, pulse_server  # noqa: F401 (the session fixture)
 from test_midi_window import window  # noqa: F401 (a main window that closes without asking)
 
 THRU_WITHIN_S = 0.05  # key-down to sound at the sink (measured: under 10 ms, see docs/BENCHMARKS.md)
@@ -44,6 +44,7 @@ def test_a_key_played_while_stopped_is_heard_at_once_until_thru_is_turned_off_in
     bench = _bench()
     window.doc.replace_all(Score(tracks=(Track("Flute", 73, False, ()),)))
     assert settings.midi_thru  # on by default
+    settings.audio_device = SINK_DESCRIPTION  # thru plays on the output chosen in Preferences (the sink's name)
     window.show()  # MIDI opens once the window shows, and the live synth loads
     qtbot.waitUntil(lambda: window.recording.midi.available(), timeout=3000)
     assert window.recording.midi.thru_ready(5.0), window.recording.midi.thru_status
@@ -51,7 +52,7 @@ def test_a_key_played_while_stopped_is_heard_at_once_until_thru_is_turned_off_in
     try:
         with bench.TimedCapture(pulse_server) as capture:  # one capture: parec takes seconds to start
             down = _strike(keyboard, 72)
-            assert not window.player.is_playing()
+            assert not window.player.is_playing() and window.recording.midi._thru.device == SINK
             assert window.recording.midi._thru.channel == 0 and window.recording.midi._thru._instrument == (73, False)
             dialog = PreferencesDialog(settings, [], window, recording=window.recording)
             assert dialog.midi_thru.isChecked() and dialog.play_through.currentData() == "fluidsynth"
