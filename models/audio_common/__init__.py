@@ -1,4 +1,4 @@
-"""Audio data and augmentation shared by the audio lab's models (audio-vae, audio-lstm, style-transfer).
+"""Audio data and augmentation shared by the Audio Lab's models.
 
 No Qt, no torch: numpy, scipy, soundfile and soxr only.
 

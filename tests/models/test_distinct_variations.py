@@ -54,7 +54,7 @@ def test_every_variation_of_a_request_is_different(model, seeds, one_torch_threa
 
 
 def test_the_bundled_models_are_all_checked():
-    assert {spec.name for spec in model_specs()} == set(REQUESTS)
+    assert {spec.name for spec in model_specs() if not spec.audio_out} == set(REQUESTS)
 
 
 @pytest.mark.parametrize("model, options, flag", [

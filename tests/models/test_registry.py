@@ -25,7 +25,8 @@ def test_reading_the_specs_imports_no_torch_qt_or_scipy():
 def test_every_spec_is_complete_and_every_bundled_checkpoint_has_one():
     for spec in model_specs():
         assert spec.name and spec.description and spec.good_for and spec.architecture
-        assert set(spec.options) <= set(MODEL_OPTIONS) and set(spec.seeds) <= set(SEED_KINDS) and spec.roles
+        assert set(spec.options) <= set(MODEL_OPTIONS) and set(spec.seeds) <= set(SEED_KINDS)
+        assert bool(spec.roles) != spec.audio_out  # a note model names the roles it writes; a sound model has none
         assert spec.generator.target.count(":") == 1
     for entry in list_models():
         if entry.bundled:
@@ -97,3 +98,17 @@ def test_a_models_folder_that_cannot_be_read_is_left_out_with_one_warning(tmp_pa
     assert entries and all(e.bundled for e in entries)  # the bundled models are still offered
     err = capsys.readouterr().err
     assert f"The models folder {folder} cannot be read (Permission denied); its models are left out." in err
+
+
+def test_sound_models_are_left_out_of_note_generation(capsys, tmp_path):
+    from app.cli import main
+    from app.services.generation import scan_models
+
+    sound = {s.name for s in model_specs() if s.audio_out}
+    assert {"audio-vae", "audio-lstm", "style-transfer"} <= sound
+    infos, _devices = scan_models()
+    assert infos and not {i.arch for i in infos} & sound  # the Generate panel lists note models only
+    capsys.readouterr()
+    assert main(["generate", "--model", "style-transfer", "--out", str(tmp_path / "x.mid")]) == 1
+    assert capsys.readouterr().err.strip() == ("error: Audio style transfer works on sound, not notes: use it in "
+                                               "the Audio Lab (View > Audio Lab) or with cadenza augment.")

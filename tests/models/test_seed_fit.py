@@ -13,7 +13,7 @@ from models.common.seed_fit import fit_seed
 from models.common.spec import DRUMS
 from models.registry import get_spec, load_generator, model_specs
 
-PITCHED = sorted(s.name for s in model_specs() if DRUMS not in s.seeds)
+PITCHED = sorted(s.name for s in model_specs() if DRUMS not in s.seeds and not s.audio_out)
 GROOVE = "seed:boom-bap-drums"  # drums only
 BAND = "seed:bossa-nova-in-c"  # drums, bass and piano
 
