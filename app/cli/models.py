@@ -30,6 +30,13 @@ def capabilities(spec) -> list[str]:
     return [name for name, able in found if able]
 
 
+def what_it_does(spec) -> str:
+    """generate for a note model; a sound model's Audio Lab action (restyle, vary, continue)."""
+    if not spec.audio_out:
+        return "generate"
+    return f"{spec.extra.get('action', 'work on sound')} sound (in the Audio Lab)"
+
+
 def checkpoint_dict(entry) -> dict[str, Any]:
     return {"name": entry.name, "arch": entry.arch, "bundled": entry.bundled, "path": str(entry.path),
             "sha256": entry.card.get("weights_sha256"), "card": entry.card}
@@ -68,7 +75,7 @@ def format_models(specs, entries) -> str:
                   f"  options:      {options}",
                   f"  seeds:        {', '.join(sorted(spec.seeds))}",
                   f"  writes:       {', '.join(spec.roles) or '-'}",
-                  f"  can:          generate, {', '.join(capabilities(spec)) or 'nothing else'}"]
+                  f"  can:          {what_it_does(spec)}, {', '.join(capabilities(spec)) or 'nothing else'}"]
         if not own:
             lines.append(f"  checkpoints:  {how_to_train(spec)}")
         else:
