@@ -11,7 +11,8 @@
 * **continuations** (listening proxies): from the first second of test clips, 2 s at temperature 1: RMS
   against the seed's, spectral flatness (white noise about 0.5 at this size, tones near 0), and the share
   of silent 50 ms frames, beside the same figures of the clips' real next 2 s.
-* **speed**: seconds of audio generated per second of compute on one CPU thread.
+* **speed**: seconds of audio generated per second of compute on one CPU thread (process CPU time, so a
+  busy machine's waiting is not counted; the wall time and the load average are given beside it).
 
 ``--write`` puts the figures in the card (``measured``) and, for the regression head, ``noise_sd``: its RMS
 error on training windows, the sd of the noise generation adds (times the temperature).
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -164,14 +166,15 @@ def speed(gen: AudioLSTMGenerator, seconds: float = 2.0) -> dict[str, Any]:
     try:
         rate = gen.config.sample_rate
         clip = (0.1 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)).astype(np.float32)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         gen.continue_clip(clip, rate, seconds=seconds)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         torch.set_num_threads(threads)
-    return {"audio_seconds": seconds, "compute_seconds": round(elapsed, 2),
-            "audio_seconds_per_compute_second": round(seconds / elapsed, 3), "threads": 1,
-            "samples_per_second": round(seconds * gen.config.sample_rate / elapsed)}
+    return {"audio_seconds": seconds, "cpu_seconds": round(cpu, 2), "wall_seconds": round(elapsed, 2),
+            "audio_seconds_per_compute_second": round(seconds / cpu, 3), "threads": 1,
+            "samples_per_cpu_second": round(seconds * gen.config.sample_rate / cpu),
+            "load_average": round(os.getloadavg()[0], 2)}
 
 
 def measure(folder: str | Path, clips: int | None = None) -> dict[str, Any]:
