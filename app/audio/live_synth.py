@@ -51,7 +51,8 @@ class LiveSynth:
         if self._sfid < 0:
             self._fs.delete()
             raise AudioError("FluidSynth could not load the SoundFont for MIDI thru.")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # instrument changes and close() (notes are played under the caller's lock)
+        self._closed = False
         self._instrument: tuple[int, bool] | None = None
         self.channel = MELODIC_CHANNEL
         self.set_instrument(0, False)
@@ -84,7 +85,7 @@ class LiveSynth:
         """Sound what comes next as GM ``program`` (a drum kit when ``is_drum``); held notes are released."""
         wanted = (int(program), bool(is_drum))
         with self._lock:
-            if wanted == self._instrument:
+            if wanted == self._instrument or self._closed:
                 return
             self._fs.all_notes_off(self.channel)
             self.channel = DRUM_CHANNEL if is_drum else MELODIC_CHANNEL
@@ -115,5 +116,7 @@ class LiveSynth:
         self._fs.all_notes_off(self.channel)
 
     def close(self) -> None:
-        """Stop the audio driver and free the synth."""
+        """Stop the audio driver and free the synth (over a second: FluidSynth's driver waits for its thread)."""
+        with self._lock:
+            self._closed = True
         self._fs.delete()

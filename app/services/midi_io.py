@@ -177,12 +177,21 @@ class MidiIO(QObject):
         except CadenzaError as exc:
             self.thru_status = str(exc)
             return
+        if self.thru_instrument is not None:
+            synth.set_instrument(*self.thru_instrument())  # its samples load now, not at the first key
         with self._thru_lock:
             keep = self.thru_wanted and self._api is not None
             if keep:
                 self.thru_status, self._thru = "", synth
         if not keep:
             synth.close()
+
+    def prepare_thru_instrument(self) -> None:
+        """Load the samples of :attr:`thru_instrument` now (in a thread), so the next key does not wait for them."""
+        thru, instrument = self._thru, self.thru_instrument
+        if thru is not None and instrument is not None:
+            threading.Thread(target=lambda: thru.set_instrument(*instrument()), name="cadenza-thru-program",
+                             daemon=True).start()
 
     def thru_ready(self, timeout: float = 0.0) -> bool:
         """Whether the live synth is up (waiting up to ``timeout`` seconds for it to load)."""

@@ -75,6 +75,8 @@ class RecordingController(QObject):
         self.play_through = settings.play_through if settings is not None else "fluidsynth"
         self.thru = settings.midi_thru if settings is not None else False
         self.midi.thru_instrument = self._active_instrument
+        for signal in (doc.active_track_changed, doc.tracks_changed, doc.score_reset):
+            signal.connect(self.midi.prepare_thru_instrument)
         self.midi.ports_changed.connect(self._restore_ports)
         self.midi.ports_changed.connect(self._apply_play_through)
         self.midi.ports_changed.connect(self._start_thru)
