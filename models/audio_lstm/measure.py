@@ -8,7 +8,7 @@
   (10 log10 of the signal's power over the error's), and the negative log-likelihood in nats of the
   sample's 8-bit μ-law class (the regression and LPC as Gaussians whose sd is their RMS error on
   training windows, integrated over each class's interval).
-* **continuations** (listening proxies): from the first second of test clips, 2 s at temperature 1: RMS
+* **continuations** (listening proxies): from the first second of test clips, 2 s at temperatures 0.5 and 1: RMS
   against the seed's, spectral flatness (white noise about 0.5 at this size, tones near 0), and the share
   of silent 50 ms frames, beside the same figures of the clips' real next 2 s.
 * **speed**: seconds of audio generated per second of compute on one CPU thread (process CPU time, so a
@@ -44,6 +44,7 @@ from models.audio_lstm.train import DEFAULT_CLIPS, MAX_HELD_WINDOWS, SEQ_LEN, lo
 
 FIT_WINDOWS = 256  # training windows for the sd of the Gaussian predictors
 SEED_SECONDS, CONTINUE_SECONDS, PROXY_CLIPS = 1.0, 2.0, 4
+TEMPERATURES = (0.5, 1.0)
 FRAME_SECONDS, SILENT_RMS = 0.05, 1e-3
 
 
@@ -142,20 +143,20 @@ def continuations(gen: AudioLSTMGenerator, test: Sequence[np.ndarray]) -> dict[s
     rate = gen.config.sample_rate
     seed_n, cont_n = int(SEED_SECONDS * rate), int(CONTINUE_SECONDS * rate)
     chosen = [c for c in test if len(c) >= seed_n + cont_n][:PROXY_CLIPS]
-    model_rows, real_rows = [], []
-    for i, clip in enumerate(chosen):
-        seed, real = clip[:seed_n], clip[seed_n: seed_n + cont_n]
-        reference = float(np.sqrt(np.mean(seed.astype(np.float64) ** 2)))
-        out = gen.continue_clip(seed, rate, seconds=CONTINUE_SECONDS, temperature=1.0, random_seed=i)
-        model_rows.append(proxies(out, reference, rate))
-        real_rows.append(proxies(real, reference, rate))
-    noise = np.random.default_rng(0).standard_normal(cont_n) * 0.1
+    references = [float(np.sqrt(np.mean(c[:seed_n].astype(np.float64) ** 2))) for c in chosen]
 
     def mean(rows):
         return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
 
-    return {"clips": len(chosen), "seed_seconds": SEED_SECONDS, "seconds": CONTINUE_SECONDS, "temperature": 1.0,
-            "model": mean(model_rows), "real_continuation": mean(real_rows),
+    by_temperature = {}
+    for temperature in TEMPERATURES:
+        rows = [proxies(gen.continue_clip(c[:seed_n], rate, seconds=CONTINUE_SECONDS, temperature=temperature,
+                                          random_seed=i), ref, rate) for i, (c, ref) in enumerate(zip(chosen, references))]
+        by_temperature[f"{temperature:g}"] = mean(rows)
+    real = [proxies(c[seed_n: seed_n + cont_n], ref, rate) for c, ref in zip(chosen, references)]
+    noise = np.random.default_rng(0).standard_normal(cont_n) * 0.1
+    return {"clips": len(chosen), "seed_seconds": SEED_SECONDS, "seconds": CONTINUE_SECONDS,
+            "model_by_temperature": by_temperature, "real_continuation": mean(real),
             "white_noise_flatness": round(proxies(noise, 0.1, rate)["spectral_flatness"], 4)}
 
 

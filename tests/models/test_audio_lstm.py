@@ -18,9 +18,9 @@ import torch
 
 from app.core.errors import GenerationError
 from models.audio_lstm import mulaw
+from models.audio_lstm.clips import per_clip
 from models.audio_lstm.generate import AudioLSTMGenerator, Sampler, carried_continue, windowed_continue
 from models.audio_lstm.model import AudioLSTM, AudioLSTMConfig, mulaw_decode, mulaw_encode
-from models.audio_lstm.clips import per_clip
 from models.audio_lstm.train import AudioLSTMTask, load_clips, next_sample_loss
 from models.common.checkpoint import save_checkpoint
 from models.common.generator import Cancelled
