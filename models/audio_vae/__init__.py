@@ -25,7 +25,10 @@ SPEC = ModelSpec(
                SizeOption("latent", "Latent channels", low=1, high=256,
                           help="latent channels per frame (the code's size)")),
         extras=(ExtraOption("clips", "Clips per source",
-                            "at most N ten-second clips from each --data source (default 300)", metavar="N"),)),
+                            "at most N ten-second clips from each --data source (default 300)", metavar="N"),
+                ExtraOption("augment", "Augmentation",
+                            "on: speed tune, time shift and mixed noise (models.audio_common.pipeline) on every "
+                            "training batch besides random crops and gains; off (default)", metavar="on|off"))),
     audio_out=True,
     extra={"action": "vary"},
 )

@@ -7,7 +7,8 @@ half for the test split the card and ``measure.py`` report. The network is fully
 on random crops of :data:`CROP` samples (1 s) — two per training clip per epoch, at offsets and gains drawn
 from (seed, epoch) — and is validated on whole 10 s clips. The loop's "loss" is the VAE loss of
 ``model.py`` (waveform L1 + multi-resolution STFT + weighted KL); on held-out clips the latent is the mean,
-so validation is deterministic. Its "tokens" are samples.
+so validation is deterministic. Its "tokens" are samples. With ``--augment on`` every training batch also
+goes through ``models.audio_common.pipeline`` (speed tune, time shift, mixed noise; seeded by (seed, epoch)).
 """
 
 from __future__ import annotations
@@ -56,6 +57,22 @@ class AudioSplits:
     pieces: dict[str, int]
 
 
+def augment_policy():
+    """The pipeline's default policy without cut mix (an autoencoder's target is its input: a spliced clip
+    teaches nothing a whole one does not)."""
+    from models.audio_common.pipeline import AugmentPolicy
+
+    return AugmentPolicy(cut_mix_p=0.0)
+
+
+def parse_switch(value: str | None, flag: str) -> bool:
+    if value is None or str(value).lower() in ("off", "no", "false", "0"):
+        return False
+    if str(value).lower() in ("on", "yes", "true", "1"):
+        return True
+    raise DatasetError(f"{flag} takes on or off, not '{value}'.")
+
+
 def parse_clips(value: str | None) -> int:
     if value is None:
         return DEFAULT_CLIPS
@@ -99,8 +116,10 @@ class AudioVAETask(TrainTask):
     """The audio VAE for :func:`train`: random crops of training clips, whole held-out clips."""
 
     def __init__(self, splits: AudioSplits, model_cfg: AudioVAEConfig, batch_size: int = 16, seed: int = 0,
-                 specs: Sequence[str] = (), clips: int = DEFAULT_CLIPS, command: str = "", crop: int = CROP) -> None:
+                 specs: Sequence[str] = (), clips: int = DEFAULT_CLIPS, command: str = "", crop: int = CROP,
+                 augment: bool = False) -> None:
         self.splits, self.model_cfg, self.batch_size, self.seed = splits, model_cfg, batch_size, seed
+        self.policy = augment_policy() if augment else None
         self.specs, self.clips, self.command = list(specs), clips, command
         self.crop = max(model_cfg.hop, crop // model_cfg.hop * model_cfg.hop)
         self.crops = len(splits.train) * CROPS_PER_CLIP
@@ -122,7 +141,13 @@ class AudioVAETask(TrainTask):
                     crops.append(piece * np.float32(rng.uniform(*GAIN)))
             order = rng.permutation(len(crops))
             stacked = np.stack([crops[i] for i in order]).astype(np.float32)
-            self._cached = (epoch, [stacked[i: i + self.batch_size] for i in range(0, len(stacked), self.batch_size)])
+            batches = [stacked[i: i + self.batch_size] for i in range(0, len(stacked), self.batch_size)]
+            if self.policy is not None:
+                from models.audio_common.pipeline import Augmenter
+
+                augmenter = Augmenter(self.policy, self.model_cfg.sample_rate, seed=[self.seed, epoch, 1])
+                batches = [np.clip(augmenter(b), -1.0, 1.0) for b in batches]
+            self._cached = (epoch, batches)
         return self._cached[1]
 
     def num_train_batches(self, epoch: int) -> int:
@@ -158,7 +183,10 @@ class AudioVAETask(TrainTask):
                          "sample_rate": cfg.sample_rate, "crop_samples": self.crop,
                          "batch_size": self.batch_size, "loss": LOSS_WORDS,
                          "augmentation": f"{CROPS_PER_CLIP} random crops of {self.crop} samples per training "
-                                         f"clip per epoch, each at a gain drawn uniformly in {GAIN[0]}-{GAIN[1]}",
+                                         f"clip per epoch, each at a gain drawn uniformly in {GAIN[0]}-{GAIN[1]}"
+                                         + ("; then models.audio_common.pipeline on every batch (the policy below)"
+                                            if self.policy else ""),
+                         **({"augment_policy": self.policy.as_dict()} if self.policy else {}),
                          "clips": {"train": len(s.train), "valid": len(s.valid), "test": len(s.test)},
                          "pieces": s.pieces, "valid_clips_used": min(len(s.valid), MAX_VALID_CLIPS)},
         }
@@ -168,7 +196,8 @@ def train_run(request: TrainRequest) -> TrainRun:
     """The shared trainer interface: load (render) the clips, split by piece, then train (see :func:`train`).
 
     ``request.sizes`` sets AudioVAEConfig fields (width, latent); a fine-tune keeps the base's config.
-    ``request.extras["clips"]``: at most that many clips from each data source.
+    ``request.extras["clips"]``: at most that many clips from each data source; ``request.extras["augment"]``
+    "on": the audio lab's augmentation pipeline on every training batch as well.
     """
     cfg = TrainConfig(device=request.device, init_from=request.fine_tune, **request.hyperparameters())
     if request.batch_size is None:
@@ -180,6 +209,7 @@ def train_run(request: TrainRequest) -> TrainRun:
     cfg.patience = 8
     specs = list(request.data or DEFAULT_DATA)
     clips = parse_clips(request.extras.get("clips"))
+    augment = parse_switch(request.extras.get("augment"), "--augment")
     base = base_card(cfg.init_from, "audio-vae") if cfg.init_from else None
     if base and request.sizes:
         raise CheckpointError("A fine-tuned model keeps its base model's sizes; leave out the size options.")
@@ -189,5 +219,5 @@ def train_run(request: TrainRequest) -> TrainRun:
     yield TrainProgress(0, 0, 0, message=f"{len(splits.train)} training clips, {len(splits.valid)} validation, "
                                          f"{len(splits.test)} test")
     task = AudioVAETask(splits, model_cfg, cfg.batch_size, cfg.seed, specs=specs, clips=clips,
-                        command=request.command)
+                        command=request.command, augment=augment)
     return (yield from train(task, cfg, request.out, request.resume))
