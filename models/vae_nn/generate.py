@@ -148,8 +148,7 @@ class VaeNNGenerator(Generator):
                 rolls = [np.zeros((STEPS, r.pitches), dtype=bool) for r in self.roles]
             else:
                 parts = [fold_into(p, r) for p, r in zip(assign_tracks(seed, self.roles, by_order=True), self.roles)]
-                like = continuation_context(seed)
-                rolls = last_segment(parts, windows, grid_for(like.time_signatures[0], seed.ppq), seed.end)
+                rolls = last_segment(parts, windows, score_grid(seed), seed.end)
             latents = self._encode(rolls)
             if self.absent_norm is not None:  # a role the seed lacks starts from the prior, not from silence
                 latents = [z if part else self._prior_start(k, z) for k, (z, part) in enumerate(zip(latents, parts))]
