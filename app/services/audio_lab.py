@@ -9,7 +9,8 @@ Every source and result comes with its mel spectrogram (``app.audio.spectrum``),
 computed in the worker too.
 
 The four actions: Restyle (content A after the style of B), Vary (A through
-a latent, with noise), Continue (A continued by a few seconds) and Augment
+a latent, with noise), Continue (A followed by the few seconds a model adds
+to it, so the join is heard) and Augment
 (speed, shift, noise and cut mix of ``models.audio_common.augment``). The
 first three use models that write sound (``spec.audio_out``), found by the
 method their generator has (``restyle``, ``vary``, ``continue_clip``) — never
