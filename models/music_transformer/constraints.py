@@ -6,6 +6,13 @@ the controls narrow it further:
 
 * **key lock**: Pitch tokens outside the scale get no probability (drum tracks
   are never locked);
+* **key lean** (the ``pitch_profile`` option, on by default: the seed's key):
+  a soft prior, never a mask. A pitch of a pitched track whose pitch class
+  has weight ``w`` (1 for the scale of the key leant toward, 0 outside it;
+  or the 12 weights given, scaled so the largest is 1) has ``LEAN_NATS *
+  (1 - w)`` taken from its logit, i.e. the model's probability is multiplied
+  by ``exp(-LEAN_NATS * (1 - w))`` and renormalised (a product of experts:
+  the model times a mild key profile). Every note stays possible;
 * **pitch range**: nor do pitches outside ``low..high`` (pitched tracks);
 * **density**: the ``Dens`` token after each ``Bar`` is forced to the bucket
   of the requested notes per bar;
@@ -27,6 +34,7 @@ import torch
 from models.music_transformer import vocab as V
 
 DRUM_PITCHES = range(27, 88)
+LEAN_NATS = 1.0  # the key lean's strength: an out-of-key pitch's odds times exp(-1) = 0.37 (see the card)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Controls:
     tracks: frozenset[int]
     drums: frozenset[int] = frozenset()
     scale: frozenset[int] | None = None  # pitch classes allowed (key lock); None: any
+    lean: tuple[float, ...] | None = None  # 12 pitch-class weights (C to B) of the key lean; None: no lean
     low: int = 0
     high: int = 127
     density: int | None = None  # notes per bar on each written track; None: as the model likes
@@ -68,6 +77,14 @@ class Masks:
         bucket = None if controls.density is None else V.density_id(controls.density * max(1, len(controls.tracks)))
         self.density = mask([bucket]) if bucket is not None else self.kind["Dens"]
         self.positions = {}
+        self.no_bias = torch.zeros(V.VOCAB_SIZE, device=device)
+        self.lean = self.no_bias
+        if controls.lean is not None and max(controls.lean) > 0:
+            top = max(controls.lean)
+            bias = torch.zeros(V.VOCAB_SIZE)
+            bias[pitch0: pitch0 + 128] = torch.tensor([-LEAN_NATS * (1 - controls.lean[p % 12] / top)
+                                                       for p in range(128)])
+            self.lean = bias.to(device)
 
     def pos_after(self, pos: int, steps: int) -> torch.Tensor:
         key = (pos, steps)
@@ -116,6 +133,10 @@ class Row:
         if self.last == "Vel":
             return m.tracks | m.pos_after(self.pos, steps) | more
         return m.pos_after(-1, steps) | more  # after Dens (or TS): the bar's first onset, or an empty bar
+
+    def bias(self) -> torch.Tensor:
+        """What is added to this row's logits: the key lean on a pitched track (it touches Pitch tokens only)."""
+        return self.masks.no_bias if self.track in self.masks.c.drums else self.masks.lean
 
     def _scripted(self) -> torch.Tensor:
         script, m = self.masks.c.script, self.masks

@@ -6,7 +6,9 @@ selection with the selected tracks' notes taken out and ``Fill`` at the end
 which is then copied to one row per variation; each new token is one step
 against the cache. Every step is masked by :mod:`constraints` (grammar, key
 lock, range, density, keep rhythm), so each row decodes to exactly the bars
-asked for.
+asked for, and leant toward the key of the ``pitch_profile`` option (by
+default the seed's key): a mild logit bias, never a mask (see
+:mod:`constraints` and the card's ``decoding``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import (GenerationRequest, GenerationRun, Generator, Infill, Progress, Timer,
                                      with_provenance)
-from models.common.options import OptionError, option
+from models.common.options import OptionError, option, profile_weights
 from models.common.sampling import make_generator, sample_next
 
 from models.music_transformer import SPEC
@@ -128,7 +130,8 @@ class MusicTransformerGenerator(Generator):
         if o.key_lock and o.key_lock != "off":
             scale = scale_pitch_classes(score_key(request.seed) if o.key_lock == "seed" else o.key_lock)
         drums = frozenset(k for k, p in enumerate(piece.programs) if p == V.DRUM_PROGRAM)
-        return Controls(tracks=tracks, drums=drums, scale=scale, low=o.lowest_pitch or 0,
+        return Controls(tracks=tracks, drums=drums, scale=scale, lean=_lean(o.pitch_profile, request.seed),
+                        low=o.lowest_pitch or 0,
                         high=127 if o.highest_pitch is None else o.highest_pitch,
                         density=o.density or None, bars=bars, bar_steps=steps, end=end, script=script)
 
@@ -169,6 +172,7 @@ class MusicTransformerGenerator(Generator):
         for step in range(cap):
             with torch.inference_mode(), gpu_memory_guard(OOM_HINT):
                 allowed = torch.stack([r.allowed() for r in rows])  # (B, V)
+                logits = logits + torch.stack([r.bias() for r in rows])  # the key lean on Pitch tokens
                 token = sample_next(logits, random, o.temperature, o.top_k, o.top_p, allowed)  # (B,)
                 for r, t in zip(rows, token.tolist()):
                     r.take(t)
@@ -218,6 +222,21 @@ class MusicTransformerGenerator(Generator):
             tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
         return replace(score, tracks=tracks, key=seed.key, title=seed.title,
                        tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
+
+
+def _lean(profile: str | None, seed: Score | None) -> tuple[float, ...] | None:
+    """The key lean's 12 pitch-class weights: "seed" leans toward the seed's key (as the key lock's "seed"
+    does; none for a seed without pitched notes), a key toward its scale, 12 numbers are the weights."""
+    if not profile:
+        return None
+    weights = profile_weights(profile)
+    if weights is not None:
+        return weights
+    key = (score_key(seed) if seed is not None else None) if profile == "seed" else profile
+    if key is None:
+        return None
+    scale = scale_pitch_classes(key)
+    return tuple(1.0 if pc in scale else 0.0 for pc in range(12))
 
 
 def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], written: list[int]) -> Score:
