@@ -43,7 +43,7 @@ ROOT = BENCH_DIR.parent
 MARK = "CADENZA_BENCH_RESULT "  # the child's result line
 #: Benchmarks whose figures suffer from a busy second core (UI stalls while generating in a worker thread):
 #: they run alone, before the others.
-SOLO = frozenset({"ui_responsiveness"})
+SOLO = frozenset({"ui_responsiveness", "midi_latency"})  # and MIDI timing
 #: Rough seconds of each ``--quick`` benchmark on one core, to start the longest first.
 TYPICAL_QUICK_S = {"music_transformer": 12.0, "note_lstm": 15.6, "performance_rnn": 8.0, "abc_corpus": 13.7, "vae_nn": 8.6, "train": 6.3, "render": 2.7,
                    "startup": 2.4, "pianoroll_scroll": 1.6}

@@ -66,6 +66,13 @@ ROWS = [
     ("Editor", "slider release to first audible sample: vae-nn (noise sd) vs abc-lstm (temperature)",
      "ui.slider_release.vae_nn.release_to_first_audible_ms", "ui.slider_release.abc_lstm.release_to_first_audible_ms",
      None, "ms", None),
+    ("MIDI", "MIDI thru, Cadenza's own share: arrival to note applied in the live synth plus its period (median)",
+     "midi_latency.thru.cadenza_own_share_ms.median", None, None, "ms", "under 20 ms"),
+    ("MIDI", "key-down to first sample at the null sink, medians: thru vs the playback path's key preview",
+     "midi_latency.thru.key_down_to_sound_ms.median", "midi_latency.preview_path.key_to_sound_ms.median", None, "ms",
+     None),
+    ("MIDI", "recording timing error: recorded start minus moment sent (mean)", "midi_latency.recording.error_ms.mean",
+     None, None, "ms", "within one 10 ms block"),
 ]
 
 
