@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from app import commands
+from app.core import markers
 from app.core.errors import CadenzaError
 from app.core.score import Note, Score, Track
 
@@ -51,6 +52,32 @@ def test_notes_command_round_trip_and_signals(doc, qtbot):
 def test_every_command_round_trips(doc, make, check):
     loaded(doc)
     round_trip(doc, make(doc), lambda s: check(s) or pytest.fail("not applied"))
+
+
+BAR = 1920
+MAPS = {"tempo": lambda s: [(t.tick, t.bpm) for t in s.tempos],
+        "meter": lambda s: [(m.tick, m.numerator, m.denominator) for m in s.time_signatures],
+        "key": lambda s: [(k.tick, k.key) for k in s.keys]}
+
+
+@pytest.mark.parametrize("kind, value, other", [("tempo", 90.0, 140.0), ("meter", (3, 4), (6, 8)),
+                                                ("key", "E minor", "Bb major")])
+def test_each_marker_edit_undoes_and_redoes_exactly(doc, kind, value, other):
+    """Add, edit, move and remove of each kind of change: one undo step each, named for what it did."""
+    loaded(doc)
+    doc.replace_all(markers.set_key(doc.score, 0, "C major"))  # a key map to edit
+    steps = [(commands.set_marker_command(doc, kind, 2 * BAR, value, "Add"), f"Add {kind} change",
+              lambda m: (2 * BAR,) + ((value,) if not isinstance(value, tuple) else value) in m),
+             (lambda: commands.set_marker_command(doc, kind, 2 * BAR, other), f"Edit {kind} change",
+              lambda m: (2 * BAR,) + ((other,) if not isinstance(other, tuple) else other) in m),
+             (lambda: commands.move_marker_command(doc, kind, 2 * BAR, 3 * BAR), f"Move {kind} change",
+              lambda m: m[-1][0] == 3 * BAR and all(c[0] != 2 * BAR for c in m)),
+             (lambda: commands.remove_marker_command(doc, kind, 3 * BAR), f"Remove {kind} change",
+              lambda m: len(m) == 1 and m[0][0] == 0)]
+    for make, text, holds in steps:
+        command = make if isinstance(make, commands.MarkerEdit) else make()
+        assert command.text() == text
+        round_trip(doc, command, lambda s: holds(MAPS[kind](s)) or pytest.fail(f"{text}: {MAPS[kind](s)}"))
 
 
 def test_reset_signals_and_title(doc, qtbot, tmp_path):
