@@ -11,6 +11,12 @@ A segment's logits become notes by sampling that keeps notes whole: a cell sound
 pitch sounds for the run of steps the network is sure of, in proportion to its probability, and
 lower temperatures approach the network's own yes/no (logit > 0). The draws come from one
 generator seeded by the request's random seed: the same request gives the same notes.
+
+Per track, a bar those draws leave empty keeps the network's most likely pitch where the track
+should sound (every band role under a lead; after a seed, the tracks the seed plays, MelodyCNN's
+lead too), unless a draw with the training data's empty-bar share for that track (the card's
+``decoding.empty_bar_share``) keeps it empty: see ``bar_fill``. A card without it decodes as the
+first release did.
 """
 
 from __future__ import annotations
@@ -29,16 +35,23 @@ from models.common.generator import GenerationRequest, GenerationRun, Generator,
 from models.common.sampling import make_generator
 
 from models.harmony_cnn import SPEC
+from models.harmony_cnn.bar_fill import fill_empty_bars, shares_from_card
 from models.harmony_cnn.model import STEPS, HarmonyCNN, HarmonyCNNConfig
 
 VELOCITY = 80
 
 
-def sample_segment(logits: torch.Tensor, random: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
-    """Bool notes ``(B, 32, 128)`` of logits ``(B, 32, 128)``: one uniform draw per pitch held over the segment."""
+def sample_segment(logits: torch.Tensor, random: torch.Generator, temperature: float = 1.0,
+                   sound: torch.Tensor | None = None, empty_share: float | None = None) -> torch.Tensor:
+    """Bool notes ``(B, 32, 128)`` of logits ``(B, 32, 128)``: one uniform draw per pitch held over the segment.
+    With ``empty_share``, the empty bars of the variations where ``sound`` ``(B,)`` is true are filled
+    (``bar_fill.fill_empty_bars``)."""
     probs = torch.sigmoid(logits.float() / temperature)
     draw = torch.rand(logits.shape[0], 1, logits.shape[2], generator=random, device=logits.device)
-    return probs > draw
+    notes = probs > draw
+    if empty_share is None or sound is None:
+        return notes
+    return fill_empty_bars(notes, probs, draw, sound, empty_share, random)
 
 
 def _segments(roll: np.ndarray, count: int) -> np.ndarray:
@@ -66,6 +79,7 @@ class HarmonyCNNGenerator(Generator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"{checkpoint_dir} does not hold a usable harmony-cnn model ({exc}).") from None
         self.model = model.to(self.device).eval()
+        self.empty_share = shares_from_card(self.card.get("decoding"))
 
     @torch.inference_mode()
     def sample(self, plan: BandPlan, batch: int, random: torch.Generator, temperature: float = 1.0) -> np.ndarray:
@@ -77,13 +91,19 @@ class HarmonyCNNGenerator(Generator):
             tail[:, STEPS - last.shape[1]:] = last  # the seed's last 32 steps, ending where the seed ends
         before = torch.from_numpy(tail).float().to(self.device)[None].expand(batch, -1, -1, -1)  # (B, 6, 32, 128)
         given = torch.from_numpy(_segments(plan.lead, count)).float().to(self.device)  # (count, 32, 128)
+        # which tracks should sound: every band role under a lead (the band was asked for), else those the seed plays
+        plays = [plan.accompany or bool(plan.context[k].any()) for k in range(len(ROLES) + 1)]
+        sound = [torch.full((batch,), p, dtype=torch.bool, device=self.device) for p in plays]
+        shares = self.empty_share or {}
         out = []
         for s in range(count):
             if plan.accompany:
                 lead = given[s][None].expand(batch, -1, -1)
             else:
-                lead = sample_segment(self.model.melody(before[:, 0]), random, temperature).float()
-            parts = [lead] + [sample_segment(net(lead, before[:, k]), random, temperature).float()
+                lead = sample_segment(self.model.melody(before[:, 0]), random, temperature, sound[0],
+                                      shares.get(LEAD)).float()
+            parts = [lead] + [sample_segment(net(lead, before[:, k]), random, temperature, sound[k],
+                                             shares.get(ROLES[k - 1])).float()
                               for k, net in enumerate(self.model.harmony, start=1)]
             before = torch.stack(parts, dim=1)  # (B, 6, 32, 128)
             out.append(before.bool())
