@@ -4,11 +4,15 @@ empty bars kept at the training data's rate (the bass sounds in every bar where 
 import numpy as np
 import pytest
 import torch
-from band_model_helpers import generate, melody
+from band_model_helpers import Q, band, generate, melody, save_fresh
 
-from models.common.band_roll import PITCHES, ROLES, TRACKS
+from models.common.band_roll import PITCHES, ROLES, TRACKS, BandPieces, score_rolls
+from models.common.card import update_card
 from models.harmony_cnn.bar_fill import empty_bar_shares, fill_empty_bars, shares_from_card
 from models.multitrack_rnn.count_chain import chain_from_card, chain_to_card, count_chain, draw_next_counts
+from models.multitrack_rnn.generate import MultitrackRNNGenerator
+from models.multitrack_rnn.model import MultitrackRNNConfig
+from models.multitrack_rnn.train import MultitrackRNNTask
 
 BASS = ROLES.index("bass")
 
@@ -49,6 +53,23 @@ def test_counts_are_drawn_from_the_row_of_the_count_just_played():
     assert held[:32, BASS].tolist() == [1] * 32 and held[32:, BASS].tolist() == [0] * 32
     assert held[:, ROLES.index("piano")].eq(0).all()
     assert chain_from_card({}, 2) is None and chain_from_card({"count_chain": {"bass": [["0.5"]]}}, 2) is None
+
+
+def test_a_tiny_multitrack_rnn_plays_the_counts_its_card_chain_gives(tmp_path):
+    data = BandPieces([score_rolls(band(i)) for i in range(2)], [], [], {"synthetic": {"items": 2}})
+    task = MultitrackRNNTask(data, MultitrackRNNConfig(hidden=8, layers=1, context=16, max_count=2), batch_size=2)
+    save_fresh(task, tmp_path)
+    chain = np.zeros((len(ROLES), 4, 3, 3))
+    chain[..., 0] = 1.0  # every role silent after anything...
+    chain[BASS, ..., 0], chain[BASS, ..., 1] = 0.0, 1.0  # ...but the bass, one note at every step
+    update_card(tmp_path, decoding={"count_chain": chain_to_card(chain), "pitch_temperature": 0.2})
+    gen = MultitrackRNNGenerator(tmp_path, device="cpu")
+    assert gen.pitch_temperature == 0.2
+    score = generate(gen, band(3, bars=2), bars=2, random_seed=5)[0]
+    sounding = {t.name: t.notes for t in score.tracks if t.notes}
+    assert list(sounding) == ["Bass"]
+    steps = [sum(n.start <= s * Q // 4 < n.end for n in sounding["Bass"]) for s in range(32)]
+    assert steps == [1] * 32  # one bass note sounds at each of the two bars' 32 steps
 
 
 def test_empty_bar_shares_count_only_pieces_where_the_role_sounds():
