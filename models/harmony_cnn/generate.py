@@ -126,7 +126,7 @@ class HarmonyCNNGenerator(Generator):
                                  like.ppq, plan.programs, VELOCITY)
             title = f"{like.title} (harmony-cnn {i + 1})" if like.title else f"harmony-cnn variation {i + 1}"
             score = Score(tracks=tracks, ppq=like.ppq, tempos=like.tempos, time_signatures=like.time_signatures,
-                          key=like.key, title=title)
+                          key=like.key, keys=like.keys, title=title)  # the seed's key map under a lead
             results.append(with_provenance(score, self.provenance(request, i), timer.elapsed()))
         yield Progress(2, 2, "done")
         return results

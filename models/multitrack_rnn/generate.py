@@ -107,7 +107,7 @@ class MultitrackRNNGenerator(Generator):
             tracks = band_tracks(rolls, like.ppq, plan.programs, VELOCITY)
             title = f"{like.title} (multitrack-rnn {i + 1})" if like.title else f"multitrack-rnn variation {i + 1}"
             score = Score(tracks=tracks, ppq=like.ppq, tempos=like.tempos, time_signatures=like.time_signatures,
-                          key=like.key, title=title)
+                          key=like.key, keys=like.keys, title=title)  # the seed's key map under a lead
             results.append(with_provenance(score, self.provenance(request, i), timer.elapsed()))
         yield Progress(2, 2, "done")
         return results
