@@ -10,6 +10,10 @@ role at t + 1. Each epoch transposes every training piece's pitched tracks by a 
 shift (within ±5 semitones; drums stay) and shuffles the pairs, seeded by (seed, epoch);
 validation and test pairs are fixed. The accuracy is the share of track-steps predicted exactly
 (logit > 0).
+
+Each track's share of empty bars (``bar_fill.empty_bar_shares``) is measured on the training pieces
+and written into the card's ``decoding``, as the bundled checkpoint's card holds it, so a new
+training fills the bars its draws leave empty as the bundled model does.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from models.common.train_loop import train
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 
+from models.harmony_cnn.bar_fill import empty_bar_shares
 from models.harmony_cnn.model import STEPS, HarmonyCNN, HarmonyCNNConfig
 
 DEFAULT_DATA = ("corpus:band",)
@@ -37,6 +42,10 @@ DESCRIPTION = ("Tham & Kim's MelodyCNN and conditional HarmonyCNNs over 32-step,
                "(3 convolutions, 3 dense, 3 transposed convolutions) from the lead's segment t to t + 1, and per "
                "band role (drums, bass, guitar, piano, strings) a HarmonyCNN from (the lead at t + 1, the role "
                "at t) to the role at t + 1; given a melody it writes the band under it.")
+DECODING_RULE = ("per role, a 16-step bar the per-pitch draws left empty keeps the bar's most likely pitch where the "
+                 "track should sound (every band role under a lead; after a seed, the tracks the seed plays, "
+                 "MelodyCNN's lead included), unless a draw with the track's empty_bar_share keeps it empty "
+                 "(models/harmony_cnn/bar_fill.py)")
 
 
 def segments(rolls: np.ndarray) -> np.ndarray:
@@ -68,6 +77,7 @@ class HarmonyCNNTask(TrainTask):
         self.pieces = [segments(p) for p in data.train]
         self.shifts = [feasible_shifts(p, MAX_SHIFT) for p in data.train]
         self.index = np.array([(i, s) for i, segs in enumerate(self.pieces) for s in range(1, len(segs))])
+        self.empty_share = empty_bar_shares(data.train)
 
     def build_model(self) -> nn.Module:
         return HarmonyCNN(self.cfg)
@@ -122,6 +132,12 @@ class HarmonyCNNTask(TrainTask):
                          "augmentation": f"random transposition of the pitched tracks within ±{MAX_SHIFT} semitones "
                                          "(keeping every note in 0-127), drawn per piece per epoch (train split)",
                          "pieces": d.counts(), "sixteenths": d.steps(), "pairs_per_epoch": int(len(self.index))},
+            "decoding": {"empty_bar_share": self.empty_share,
+                         "measured_by": "models.harmony_cnn.bar_fill.empty_bar_shares("
+                                        f"load_band_pieces({self.specs!r}).train): the share of 16-step bars without "
+                                        "a note over the training pieces where the track sounds at all "
+                                        f"({len(d.train)} training pieces)",
+                         "rule": DECODING_RULE},
         }
 
 

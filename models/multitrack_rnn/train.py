@@ -10,7 +10,10 @@ with their lead. The loss is binary cross-entropy per role and step (nats per ro
 accuracy, the share of role-steps predicted exactly (logit > 0).
 
 Before training, the note-count table (``counts.count_table``) is measured on the training pieces
-and stored in the model's ``note_counts`` buffer, so it travels with the weights.
+and stored in the model's ``note_counts`` buffer, so it travels with the weights. The decoding's
+count chain (``count_chain.count_chain``: each role's count after the count before, per position in
+the beat) is measured on the same pieces and written into the card's ``decoding`` with the pitch
+temperature, as the bundled checkpoint's card holds them, so a new training decodes as it does.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from models.common.train_loop import train
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 from models.common.train_request import TrainRequest
 
+from models.multitrack_rnn.count_chain import chain_to_card, count_chain
 from models.multitrack_rnn.counts import count_table
 from models.multitrack_rnn.model import BAND, MultitrackRNN, MultitrackRNNConfig
 
@@ -41,6 +45,11 @@ DESCRIPTION = ("Tham & Kim's multi-instrument RNN: the five LPD-5 roles' 128-pit
                "flattened to 640 dimensions, a recurrent network predicting the next step from the last 32 "
                "(the lead, read as a sixth roll, is heard but not written); each role samples as many notes "
                "per step as the training data's note-count distribution draws.")
+PITCH_TEMPERATURE = 0.2  # the bundled checkpoint's, chosen on corpus:band's validation split (its card's decoding)
+DECODING_RULE = ("each role's note count at a step is drawn from the training data's counts after the count it played "
+                 "at the step before, per position in the beat (count_chain[role][position][count before] -> count "
+                 "now); that many distinct pitches are drawn from the role's softmax at the request's temperature "
+                 "times pitch_temperature (models/multitrack_rnn/count_chain.py)")
 
 
 def piece_arrays(rolls: np.ndarray, lead: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -81,6 +90,7 @@ class MultitrackRNNTask(TrainTask):
         self.specs, self.command = list(specs), command
         self.shifts = [feasible_shifts(p, MAX_SHIFT) for p in data.train]
         self.table = count_table(data.train, cfg.max_count)
+        self.chain = count_chain(data.train, cfg.max_count)
         self._cached: tuple[int, list] | None = None
 
     def build_model(self) -> nn.Module:
@@ -140,7 +150,21 @@ class MultitrackRNNTask(TrainTask):
                          "pieces": d.counts(), "sixteenths": d.steps(),
                          "mean_notes_per_step": {r: round(float(self.table[i].mean(0) @ np.arange(self.cfg.max_count + 1)), 3)
                                                  for i, r in enumerate(ROLES)}},
+            "decoding": self.decoding(),
         }
+
+    def decoding(self) -> dict[str, Any]:
+        """The card's ``decoding``: the count chain of the training pieces and the pitch temperature."""
+        top = self.cfg.max_count
+        return {"count_chain": chain_to_card(self.chain),
+                "measured_by": f"models.multitrack_rnn.count_chain.count_chain(load_band_pieces({self.specs!r})"
+                               f".train, {top}): {len(self.data.train)} training pieces, counts above {top} counted "
+                               f"as {top}",
+                "pitch_temperature": PITCH_TEMPERATURE,
+                "pitch_temperature_chosen_by": "kept from the bundled multitrack-rnn checkpoint, where it was chosen "
+                                               "by overlap_mean on 32 seeds of corpus:band's validation split (see its "
+                                               "card); not chosen again for this training",
+                "rule": DECODING_RULE}
 
 
 def train_run(request: TrainRequest) -> TrainRun:
