@@ -122,7 +122,8 @@ def measure(folder: str | Path, limit: int | None = None) -> dict[str, Any]:
         "split": "test" if splits.test else "valid", "clips": len(clips), "clip_seconds": len(clips[0]) / rate,
         "latent_bitrate_bits_per_s": round(bitrate, 1),
         "bitrate_assumption": f"{card['latent']['frames_per_second']:g} latent frames/s x {card['latent']['channels']} "
-                              f"channels x {BITS_PER_LATENT_VALUE} bits (the means as 16-bit floats, not entropy-coded)",
+                              f"channels x {BITS_PER_LATENT_VALUE} bits (the means as 16-bit floats, "
+                              "not entropy-coded)",
         "reconstruction": results,
         "noise_sd_0.5_variation_of_first_clip": figures([clips[0]] * 2, varied, rate),
         "reconstruction_seconds_per_audio_second": round(seconds / (len(clips) * len(clips[0]) / rate), 4),

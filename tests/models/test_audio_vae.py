@@ -163,8 +163,9 @@ def test_bundled_checkpoint_reconstructs_a_rendered_clip():
     from app.core.score import Note, Score, Track
 
     gen = AudioVAEGenerator(BUNDLED, device="cpu")
-    score = Score(tracks=[Track(name="piano", program=0, notes=[
-        Note(pitch=p, start=i * 240, duration=240, velocity=90) for i, p in enumerate((60, 64, 67, 72, 67, 64, 62, 65))])])
+    pitches = (60, 64, 67, 72, 67, 64, 62, 65)
+    score = Score(tracks=[Track(name="piano", program=0, notes=tuple(
+        Note(pitch=p, start=i * 240, duration=240, velocity=90) for i, p in enumerate(pitches)))])
     synth = Synth(sample_rate=8000)
     try:
         audio = synth.render(score).mean(axis=1).astype(np.float32)
