@@ -24,7 +24,7 @@ SPEC = ModelSpec(
         sizes=(SizeOption("width", "Width", low=2, high=512, help="channels of the first conv stage (model size)"),
                SizeOption("latent", "Latent channels", low=1, high=256,
                           help="latent channels per frame (the code's size)")),
-        extras=(ExtraOption("clips", "Clips per source",
+        extras=(ExtraOption("clips_per_source", "Clips per source",
                             "at most N ten-second clips from each --data source (default 300)", metavar="N"),
                 ExtraOption("augment", "Augmentation",
                             "on: speed tune, time shift and mixed noise (models.audio_common.pipeline) on every "

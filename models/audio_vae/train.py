@@ -1,7 +1,7 @@
 """Training the audio VAE with the shared training loop.
 
 The data are 10 s mono clips at 3 kHz (the write-up's windows): FluidSynth renders of the corpora or a
-folder of the user's recordings (``models.audio_common.data``), at most ``--clips`` from each source. Whole
+folder of the user's recordings (``models.audio_common.data``), at most ``--clips-per-source`` from each. Whole
 pieces are held out: a fifth of the pieces, half of them for validation (early stopping, the best model) and
 half for the test split the card and ``measure.py`` report. The network is fully convolutional, so it trains
 on random crops of :data:`CROP` samples (1 s) — two per training clip per epoch, at offsets and gains drawn
@@ -79,9 +79,9 @@ def parse_clips(value: str | None) -> int:
     try:
         clips = int(value)
     except (TypeError, ValueError):
-        raise DatasetError(f"--clips takes a whole number of clips, not '{value}'.") from None
+        raise DatasetError(f"--clips-per-source takes a whole number of clips, not '{value}'.") from None
     if not 3 <= clips <= 100_000:
-        raise DatasetError(f"--clips must be between 3 and 100,000, not {clips}.")
+        raise DatasetError(f"--clips-per-source must be between 3 and 100,000, not {clips}.")
     return clips
 
 
@@ -196,7 +196,7 @@ def train_run(request: TrainRequest) -> TrainRun:
     """The shared trainer interface: load (render) the clips, split by piece, then train (see :func:`train`).
 
     ``request.sizes`` sets AudioVAEConfig fields (width, latent); a fine-tune keeps the base's config.
-    ``request.extras["clips"]``: at most that many clips from each data source; ``request.extras["augment"]``
+    ``request.extras["clips_per_source"]``: at most that many clips from each data source; ``request.extras["augment"]``
     "on": the audio lab's augmentation pipeline on every training batch as well.
     """
     cfg = TrainConfig(device=request.device, init_from=request.fine_tune, **request.hyperparameters())
@@ -208,7 +208,7 @@ def train_run(request: TrainRequest) -> TrainRun:
         cfg.epochs = 60
     cfg.patience = 8
     specs = list(request.data or DEFAULT_DATA)
-    clips = parse_clips(request.extras.get("clips"))
+    clips = parse_clips(request.extras.get("clips_per_source"))
     augment = parse_switch(request.extras.get("augment"), "--augment")
     base = base_card(cfg.init_from, "audio-vae") if cfg.init_from else None
     if base and request.sizes:

@@ -120,7 +120,7 @@ def test_training_batches_are_seeded_and_the_augment_option_changes_them():
     assert "augment_policy" not in plain.card()["training"]
     with pytest.raises(CadenzaError, match="--augment takes on or off"):
         parse_switch("maybe", "--augment")
-    with pytest.raises(CadenzaError, match="--clips must be between"):
+    with pytest.raises(CadenzaError, match="--clips-per-source must be between"):
         parse_clips("1")
 
 
