@@ -16,6 +16,7 @@ Pure: no torch, no Qt.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -23,6 +24,7 @@ from typing import Any, Iterable, Mapping
 from app.core.errors import GenerationError
 
 FLOAT, INT, SONG, PER_TRACK, CHOICE = "float", "int", "song", "per-track", "choice"
+TRACK_RANGE = "per-track range"  # track name or 1-based number -> (lowest, highest) MIDI pitch
 ENSEMBLES = ("as the seed", "piano", "piano and bass", "lead and piano", "string quartet", "four voices",
              "lead, piano, bass and drums")  # the instruments option; each model maps them to its own tracks
 KEY_LOCK_CHOICES = ("off", "seed", *(f"{t} {m}" for m in ("major", "minor")
@@ -35,7 +37,7 @@ class OptionSpec:
     """One option: its type, range, default and how each front end shows it."""
 
     name: str  # field name, e.g. "noise_sd"
-    kind: str  # FLOAT, INT, SONG (a score: file or seed:NAME) or PER_TRACK (track name -> FLOAT)
+    kind: str  # FLOAT, INT, SONG (a score: file or seed:NAME), PER_TRACK (track name -> FLOAT) or TRACK_RANGE
     label: str  # the GUI's label, e.g. "Latent noise sd"
     tooltip: str
     low: float | None = None
@@ -66,6 +68,8 @@ class OptionSpec:
             if self.name == "pitch_profile":
                 return "seed, a key such as C major or F# minor, or 12 pitch-class weights from C to B"
             return "one of " + ", ".join(self.choices)
+        if self.kind == TRACK_RANGE:
+            return "LOW-HIGH, two MIDI pitches from 0 to 127 or note names such as C4 (60), the lower first"
 
         def num(x):
             return f"{x:,g}" if isinstance(x, float) else f"{x:,}"
@@ -123,6 +127,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                0, 127, 0, decimals=0, missing="no pitch range", off_value=0),
     OptionSpec("highest_pitch", INT, "Highest note", "No written note above this MIDI pitch (127: no limit)",
                0, 127, 127, decimals=0, missing="no pitch range", off_value=127),
+    OptionSpec("track_range", TRACK_RANGE, "Pitch range per track",
+               "The notes one track may write (TRACK=LOW-HIGH, e.g. 1=C4-C5 or bass=40-55), within the lowest "
+               "and highest note", 0, 127, missing="no per-track pitch range"),
     OptionSpec("keep_rhythm", CHOICE, "Keep rhythm", "Keep the selection's onsets and lengths; regenerate only the pitches",
                default="off", choices=("off", "on"), missing="no keep-rhythm mode", off_value="off"),
     OptionSpec("instruments", CHOICE, "Instruments", "The instruments of the tracks to write ('as the seed': "
@@ -191,6 +198,7 @@ class GenerationOptions:
     density: int | None = None
     lowest_pitch: int | None = None
     highest_pitch: int | None = None
+    track_range: Mapping[str, tuple[int, int]] | None = None
     keep_rhythm: str | None = None
     instruments: str | None = None
 
@@ -217,6 +225,14 @@ def check_value(name: str, value: Any) -> Any:
                 raise OptionError(spec, track=str(track))
             checked[str(track).strip().lower()] = float(v)
         return MappingProxyType(checked)
+    if spec.kind == TRACK_RANGE:
+        ranges = {}
+        for track, v in dict(value).items():
+            pair = pitch_range(v)
+            if pair is None:
+                raise OptionError(spec, track=str(track))
+            ranges[str(track).strip().lower()] = pair
+        return MappingProxyType(ranges)
     if spec.kind == CHOICE:
         chosen = choice_value(spec, value)
         if chosen is None:
@@ -228,6 +244,40 @@ def check_value(name: str, value: Any) -> Any:
     if (spec.kind == INT and number != value) or not spec.in_range(number):
         raise OptionError(spec)
     return number
+
+
+NOTE_LETTERS = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
+_PITCH = r"(?:[A-Ga-g][#b]?-?\d+|\d+)"
+_RANGE = re.compile(rf"\s*({_PITCH})\s*-\s*({_PITCH})\s*")
+
+
+def pitch_number(text: Any) -> int | None:
+    """A MIDI pitch from a number or a note name (middle C = C4 = 60; C#4, Db4), or None if not one in 0..127."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        number = text
+    else:
+        match = re.fullmatch(r"\s*(?:(\d+)|([A-Ga-g])([#b]?)(-?\d+))\s*", str(text))
+        if match is None:
+            return None
+        if match[1] is not None:
+            number = int(match[1])
+        else:
+            accidental = {"#": 1, "b": -1}.get(match[3], 0)
+            number = 12 * (int(match[4]) + 1) + NOTE_LETTERS[match[2].lower()] + accidental
+    return number if 0 <= number <= 127 else None
+
+
+def pitch_range(value: Any) -> tuple[int, int] | None:
+    """``"C4-C5"``, ``"40-55"`` or a (low, high) pair as two MIDI pitches, low <= high; None if not that."""
+    if isinstance(value, str):
+        match = _RANGE.fullmatch(value)
+        parts = (match[1], match[2]) if match else ()
+    else:
+        parts = tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(parts) != 2:
+        return None
+    low, high = pitch_number(parts[0]), pitch_number(parts[1])
+    return (low, high) if low is not None and high is not None and low <= high else None
 
 
 def choice_value(spec: OptionSpec, value: Any) -> str | None:
