@@ -184,3 +184,12 @@ def test_bundled_checkpoint_continues_a_rendered_clip():
     rms = float(np.sqrt(np.mean(out.astype(np.float64) ** 2)))
     assert rms > 0.05 * float(np.sqrt(np.mean(clip.astype(np.float64) ** 2)))  # not silent
     assert np.abs(out).max() < 1.0
+
+
+def test_the_spec_is_a_sound_model_the_audio_lab_continues_with():
+    from models.audio_lstm import SPEC
+    from models.common.spec import AUDIO
+
+    assert SPEC.audio_out and SPEC.seeds == frozenset({AUDIO}) and SPEC.roles == () and SPEC.options == ("temperature",)
+    assert SPEC.extra["action"] == "continue" and SPEC.training.default_data == ("corpus:chorales",)
+    assert {s.name for s in SPEC.training.sizes} >= {"head", "frame", "hidden", "layers", "sample_rate"}
