@@ -20,12 +20,15 @@ from typing import Any
 from app.core.errors import CadenzaError, DiskFullError
 from app.core.formats import AUDIO_EXTS, load_score, save_score
 from app.core.provenance import Provenance
-from models.common.options import CHOICE, DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, OptionError, OptionSpec, option
+from models.common.options import (CHOICE, DEVICES, FLOAT, INT, OPTIONS, PER_TRACK, SONG, TRACK_RANGE, OptionError,
+                                   OptionSpec, option)
 from models.registry import model_specs, spec_names
 
 GEN_EXTS = (".mid", ".midi", ".abc", ".musicxml", ".xml", ".wav", ".flac", ".cadenza")
 COMMON = ("bars", "tokens", "variations", "random_seed")  # every model takes these
-METAVARS = {FLOAT: "X", INT: "N", SONG: "SONG", PER_TRACK: "TRACK=VALUE", CHOICE: "VALUE"}
+METAVARS = {FLOAT: "X", INT: "N", SONG: "SONG", PER_TRACK: "TRACK=VALUE", TRACK_RANGE: "TRACK=LOW-HIGH",
+            CHOICE: "VALUE"}
+EXAMPLES = {PER_TRACK: "bass=0.5", TRACK_RANGE: "1=C4-C5"}
 COMMANDS = ("generate",)  # what register() adds
 
 
@@ -71,9 +74,9 @@ def add_option_flag(p: argparse.ArgumentParser, spec: OptionSpec, takers: list[s
     models = f"models: {', '.join(takers)}" if takers else "no installed model takes it"
     if spec.kind == SONG:
         p.add_argument(spec.flag, metavar="SONG", help=f"{spec.tooltip}: a file or seed:NAME ({models})")
-    elif spec.kind == PER_TRACK:
-        p.add_argument(spec.flag, action="append", metavar=METAVARS[PER_TRACK],
-                       help=f"{spec.tooltip}; repeatable ({spec.range_words()}; {models})")
+    elif spec.kind in (PER_TRACK, TRACK_RANGE):
+        p.add_argument(spec.flag, action="extend", nargs="+", metavar=METAVARS[spec.kind],
+                       help=f"{spec.tooltip}; one or more, repeatable ({spec.range_words()}; {models})")
     elif spec.kind == CHOICE:
         shown = ", ".join(spec.choices[:4]) + (", or a key such as 'D dorian'" if spec.name == "key_lock" else "")
         p.add_argument(spec.flag, metavar=METAVARS[CHOICE],
@@ -91,23 +94,27 @@ def given_options(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, spec.name, None)
         if value is None:
             continue
-        if spec.kind == PER_TRACK:
-            value = track_values(value, spec.flag)
+        if spec.kind in (PER_TRACK, TRACK_RANGE):
+            value = track_values(value, spec)
         elif spec.kind == SONG:
             value = True
         given[spec.name] = value
     return given
 
 
-def track_values(pairs: list[str], flag: str) -> dict[str, float]:
-    """``["bass=0.2", ...]`` -> ``{"bass": 0.2}``; one sentence on a malformed pair."""
-    values = {}
+def track_values(pairs: list[str], spec: OptionSpec) -> dict[str, Any]:
+    """``["bass=0.2", ...]`` -> ``{"bass": 0.2}`` (a range stays text: ``{"1": "C4-C5"}``, read by the options
+    table); one sentence on a malformed pair."""
+    values: dict[str, Any] = {}
     for pair in pairs:
-        name, _, value = pair.partition("=")
+        name, equals, value = pair.partition("=")
         try:
-            values[name.strip().lower()] = float(value)
+            if not equals or not name.strip():
+                raise ValueError(pair)
+            values[name.strip().lower()] = float(value) if spec.kind == PER_TRACK else value
         except ValueError:
-            raise CadenzaError(f"{flag} takes TRACK=VALUE, e.g. bass=0.5, not '{pair}'.") from None
+            raise CadenzaError(f"{spec.flag} takes {METAVARS[spec.kind]}, e.g. {EXAMPLES[spec.kind]}, "
+                               f"not '{pair}'.") from None
     return values
 
 
