@@ -16,7 +16,7 @@ SPEC = ModelSpec(
                 "the selected bars so they fit what comes before and after",
     good_for="regenerating a few bars of any track so that they fit their surroundings",
     options=("temperature", "top_k", "top_p", "key_lock", "pitch_profile", "density", "lowest_pitch",
-             "highest_pitch", "keep_rhythm", "instruments"),
+             "highest_pitch", "track_range", "keep_rhythm", "instruments"),
     seeds=frozenset({MONOPHONIC, POLYPHONIC, MULTITRACK, DRUMS}),
     roles=("melody", "piano", "soprano", "alto", "tenor", "bass"),
     generator=EntryPoint("models.music_transformer.generate:MusicTransformerGenerator"),

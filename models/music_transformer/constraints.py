@@ -14,6 +14,8 @@ the controls narrow it further:
   by ``exp(-LEAN_NATS * (1 - w))`` and renormalised (a product of experts:
   the model times a mild key profile). Every note stays possible;
 * **pitch range**: nor do pitches outside ``low..high`` (pitched tracks);
+  a track with a range of its own (the ``track_range`` option) writes only
+  pitches inside both ranges (a drum track: its drums inside its own range);
 * **density**: the ``Dens`` token after each ``Bar`` is forced to the bucket
   of the requested notes per bar;
 * **tracks**: only the tracks being written may be named;
@@ -52,6 +54,16 @@ class Controls:
     bar_steps: tuple[int, ...] = (48,)  # grid steps in each bar to write
     end: int = V.EOS
     script: tuple[int, ...] | None = None  # keep rhythm: the original ids, Pitch ids to be sampled
+    track_ranges: tuple[tuple[int, int, int], ...] = ()  # (track slot, lowest, highest) of tracks with their own
+
+    def pitches(self, track: int | None = None) -> list[int]:
+        """The pitches ``track`` may write (None: any pitched track without a range of its own); empty when
+        its own range lies outside the global range or the key lock's scale."""
+        own = next(((low, high) for k, low, high in self.track_ranges if k == track), None)
+        if track is not None and track in self.drums:
+            return [p for p in DRUM_PITCHES if own is None or own[0] <= p <= own[1]]
+        low, high = (max(self.low, own[0]), min(self.high, own[1])) if own else (self.low, self.high)
+        return [p for p in range(max(0, low), min(127, high) + 1) if self.scale is None or p % 12 in self.scale]
 
 
 class Masks:
@@ -70,10 +82,9 @@ class Masks:
         self.tracks = mask(V.first("Track") + k for k in sorted(controls.tracks))
         self.bar, self.end = mask([V.BAR]), mask([controls.end])
         pitch0 = V.first("Pitch")
-        pitched = [p for p in range(max(0, controls.low), min(127, controls.high) + 1)
-                   if controls.scale is None or p % 12 in controls.scale]
-        self.pitched = mask(pitch0 + p for p in (pitched or range(128)))
+        self.pitched = mask(pitch0 + p for p in (controls.pitches() or range(128)))
         self.drum = mask(pitch0 + p for p in DRUM_PITCHES)
+        self.own = {k: mask(pitch0 + p for p in controls.pitches(k)) for k, _, _ in controls.track_ranges}
         bucket = None if controls.density is None else V.density_id(controls.density * max(1, len(controls.tracks)))
         self.density = mask([bucket]) if bucket is not None else self.kind["Dens"]
         self.positions = {}
@@ -85,6 +96,12 @@ class Masks:
             bias[pitch0: pitch0 + 128] = torch.tensor([-LEAN_NATS * (1 - controls.lean[p % 12] / top)
                                                        for p in range(128)])
             self.lean = bias.to(device)
+
+    def pitch(self, track: int) -> torch.Tensor:
+        """The Pitch tokens ``track`` may write."""
+        if track in self.own:
+            return self.own[track]
+        return self.drum if track in self.c.drums else self.pitched
 
     def pos_after(self, pos: int, steps: int) -> torch.Tensor:
         key = (pos, steps)
@@ -123,7 +140,7 @@ class Row:
         if self.last == "Pos":
             return m.tracks
         if self.last == "Track":
-            return m.drum if self.track in c.drums else m.pitched
+            return m.pitch(self.track)
         if self.last == "Pitch":
             return m.kind["Dur"]
         if self.last == "Dur":
@@ -145,7 +162,7 @@ class Row:
             return m.one(self.masks.c.end)
         token = script[i]
         if V.kind_of(token) == "Pitch":
-            return m.drum if self.track in self.masks.c.drums else m.pitched
+            return m.pitch(self.track)
         return m.one(token)
 
     def take(self, token: int) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from app.core.errors import CheckpointError
+from app.core.errors import CheckpointError, GenerationError
 from app.core.keys import scale_pitch_classes
 from app.core.score import Note, Score, TimeSignature, Track
 from app.core.variations import score_key
@@ -130,10 +130,19 @@ class MusicTransformerGenerator(Generator):
         if o.key_lock and o.key_lock != "off":
             scale = scale_pitch_classes(score_key(request.seed) if o.key_lock == "seed" else o.key_lock)
         drums = frozenset(k for k, p in enumerate(piece.programs) if p == V.DRUM_PROGRAM)
-        return Controls(tracks=tracks, drums=drums, scale=scale, lean=_lean(o.pitch_profile, request.seed),
-                        low=o.lowest_pitch or 0,
-                        high=127 if o.highest_pitch is None else o.highest_pitch,
-                        density=o.density or None, bars=bars, bar_steps=steps, end=end, script=script)
+        numbered = sorted(tracks) if request.infill is None and ensemble(o.instruments) else range(len(piece.programs))
+        own = {name: (_track_slot(name, piece, numbered), pair) for name, pair in (o.track_range or {}).items()}
+        controls = Controls(tracks=tracks, drums=drums, scale=scale, lean=_lean(o.pitch_profile, request.seed),
+                            low=o.lowest_pitch or 0,
+                            high=127 if o.highest_pitch is None else o.highest_pitch,
+                            density=o.density or None, bars=bars, bar_steps=steps, end=end, script=script,
+                            track_ranges=tuple((k, low, high) for k, (low, high) in own.values()))
+        for name, (k, _) in own.items():
+            if not controls.pitches(k):
+                within = "the drums' notes" if k in drums else "the lowest and highest note" + \
+                    (" and the key lock's scale" if scale is not None else "")
+                raise OptionError(option("track_range"), track=name, reason=f"has no note within {within}")
+        return controls
 
     # -- sampling ---------------------------------------------------------------------------------------
     def generate(self, request: GenerationRequest) -> GenerationRun:
@@ -222,6 +231,20 @@ class MusicTransformerGenerator(Generator):
             tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
         return replace(score, tracks=tracks, key=seed.key, title=seed.title,
                        tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
+
+
+def _track_slot(name: str, piece: C.Piece, numbered) -> int:
+    """The slot of the track a per-track option names: its 1-based number among ``numbered`` (the seed's
+    tracks, or the instruments option's) or its name."""
+    numbered = list(numbered)
+    names = [piece.names[k] if k < len(piece.names) else "" for k in numbered]
+    if name.isdigit() and 1 <= int(name) <= len(numbered):
+        return numbered[int(name) - 1]
+    lowered = [n.lower() for n in names]
+    if name.lower() in lowered:
+        return numbered[lowered.index(name.lower())]
+    listed = ", ".join(f"{i} {n}".strip() for i, n in enumerate(names, 1))
+    raise GenerationError(f"There is no track '{name}' to write (the tracks: {listed}).")
 
 
 def _lean(profile: str | None, seed: Score | None) -> tuple[float, ...] | None:
