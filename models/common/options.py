@@ -118,7 +118,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                default="off", choices=KEY_LOCK_CHOICES, missing="no key lock", off_value="off"),
     OptionSpec("pitch_profile", CHOICE, "Key / pitch classes",
                "The key the music leans toward, or 12 weights of the pitch classes C to B ('seed': the seed's own "
-               "pitch classes); unlike the key lock, no note is forbidden", default="seed",
+               "pitch classes, or for a model that leans by key, the seed's key); unlike the key lock, no note "
+               "is forbidden", default="seed",
                choices=PITCH_PROFILE_CHOICES, missing="no pitch-class profile"),
     OptionSpec("density", INT, "Note density", "Notes per bar on each written track (0: as the model likes)",
                0, 64, 0, unit="notes per bar", slider_high=16, decimals=0, missing="no note-density control",
