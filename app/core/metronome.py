@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.score import Score, TimeSignature
+from app.core.score import Note, Score, TimeSignature, Track
 from app.core.timing import bar_lines
 
 ACCENT_KEY = 76  # GM percussion: Hi Wood Block (beat one)
@@ -85,3 +85,12 @@ def click_notes(score: Score, start: int, end: int, metronome: Metronome) -> lis
         velocity = max(1, round((ACCENT_VELOCITY if accented else BEAT_VELOCITY) * metronome.volume))
         notes.append((click.tick, key, velocity))
     return notes
+
+
+def click_track(score: Score, metronome: Metronome) -> Track | None:
+    """The clicks of the whole piece as a drum track, for a MIDI output that plays the music instead of
+    FluidSynth: GM wood blocks on channel 10, as the synth's clicks are; None when off."""
+    notes = tuple(Note(tick, key, max(1, score.ppq // 8), velocity)
+                  for tick, key, velocity in click_notes(score, 0, score.end, metronome))
+    return Track("Metronome", 0, True, notes) if notes else None
+

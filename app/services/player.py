@@ -211,6 +211,11 @@ class Player(QObject):
         else:
             self._stretch = (score_provider, int(start_tick), end_tick, loop)
 
+    def plays_metronome(self) -> bool:
+        """True while a play asked for the metronome (the sketch's playback) and the metronome is on."""
+        run = self._run
+        return run is not None and run.with_metronome and self.metronome.enabled
+
     def stretch(self) -> tuple | None:
         """``(score_provider, start, end, loop)`` of the play now running (None for a key preview or none)."""
         return self._stretch if self.is_playing() else None

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 from app.audio import midi_ports
 from app.commands import NotesCommand, add_track_command
 from app.core.errors import CadenzaError
+from app.core.metronome import click_track
 from app.core.score import Track
 from app.services import recording
 from app.services.midi_io import MidiIO
@@ -174,7 +175,12 @@ class RecordingController(QObject):
         if not self.midi.send_playback or stretch is None or self.recorder.is_recording():
             return
         provider, start, end, loop = stretch
-        if not self.midi.send(provider(), start, end, loop):
+        score = provider()
+        clicks = click_track(score, self.player.metronome) if self.player.synth_silent and self.player.plays_metronome() \
+            else None
+        if clicks is not None:  # MIDI out alone: the sound card is silent, so the clicks go out with the music
+            score = score.with_tracks(score.tracks + (clicks,))
+        if not self.midi.send(score, start, end, loop):
             self.status_message.emit(self.midi.status)
 
     def _on_roll_key(self, pitch: int, down: bool) -> None:

@@ -95,3 +95,24 @@ def test_an_audition_played_through_midi_out_alone_arrives_there_and_is_silent_h
                                                                  (0x80, 67, 0)]
     assert {d[0] & 0x0F for d in data if d[0] & 0xF0 == 0xB0 and d[1] == 123} == set(range(16))  # all notes off
     assert np.abs(capture.audio).max() < 1e-3  # nothing through FluidSynth
+
+
+def test_the_metronome_goes_out_with_the_music_when_midi_out_alone_plays_it(
+        window, qtbot, settings, jack_server, pulse_server):  # noqa: F811
+    from app.core.metronome import ACCENT_KEY, BEAT_KEY, Metronome
+
+    window.recording.set_play_through("midi")
+    window.player.set_metronome(Metronome(enabled=True, volume=1.0, accent=True))
+    window.doc.replace_all(Score(tracks=(Track("Piano", 0, False, (Note(start=0, pitch=60, duration=1920, velocity=90),)),),
+                                 tempos=(TempoChange(0, 240.0),)))  # one 4/4 bar at 240 BPM: a second
+    window.recording.midi.output()
+    reader, received = _listen_to(jack_server, "Cadenza out:Cadenza out")
+    try:
+        window.player.play(lambda: window.doc.score, 0, None, None, with_metronome=True)
+        qtbot.waitUntil(lambda: (0x80, 60, 0) in [d for _t, d in received], timeout=4000)
+        window.player.stop()
+    finally:
+        reader.close()
+    ons = [d for _t, d in received if d[0] & 0xF0 == 0x90]
+    assert [d[1] for d in ons if d[0] == 0x99] == [ACCENT_KEY, BEAT_KEY, BEAT_KEY, BEAT_KEY]  # channel 10
+    assert (0x90, 60, 90) in ons
