@@ -12,8 +12,11 @@ left empty stays empty with the training data's own probability of an empty bar 
 (:func:`empty_bar_shares`, measured on the training split over the pieces the track plays in,
 stored in the card's ``decoding``); otherwise it keeps the bar's most likely pitch, at the steps
 where its probability beats the pitch's own draw scaled to its peak in the bar (so it sounds at
-least at its likeliest step, and as long as the network holds it). Bars are 16 steps (4/4, the
-meter of 93% of the band pieces; a segment holds two).
+least at its likeliest step, and as long as the network holds it). The shares are measured on
+16-step bars (4/4, the meter of 93% of the band pieces; a segment holds two); when writing, bars
+are those of the meter the segment is written in (``generate.meter_runs``: a segment begins at a
+real bar line and holds whole bars, two of 3/4 in its first 24 steps), so a bar is filled where it
+really lies.
 """
 
 from __future__ import annotations
@@ -60,17 +63,19 @@ def shares_from_card(decoding: dict[str, Any] | None) -> dict[str, float] | None
 
 
 def fill_empty_bars(notes: torch.Tensor, probs: torch.Tensor, draws: torch.Tensor, sound: torch.Tensor,
-                    empty_share: float, random: torch.Generator) -> torch.Tensor:
+                    empty_share: float, random: torch.Generator, bar_steps: int = BAR_STEPS) -> torch.Tensor:
     """``notes`` ``(B, 32, 128)`` bool with each empty bar of the variations where ``sound`` ``(B,)`` is true
     given its most likely pitch, unless a draw keeps it empty (probability ``empty_share``).
 
-    ``probs`` are the segment's probabilities ``(B, 32, 128)`` and ``draws`` its per-pitch draws
-    ``(B, 1, 128)``: the kept pitch sounds at the bar's steps where its probability exceeds its draw
-    times its peak in the bar."""
+    Bars are ``bar_steps`` long from the segment's first step (the segment begins at a bar line); only
+    whole bars are filled, so the steps past a segment's last whole bar (its silent rest in 3/4) stay
+    as drawn. ``probs`` are the segment's probabilities ``(B, 32, 128)`` and ``draws`` its per-pitch
+    draws ``(B, 1, 128)``: the kept pitch sounds at the bar's steps where its probability exceeds its
+    draw times its peak in the bar."""
     out = notes.clone()
     batch, steps, _ = notes.shape
-    for start in range(0, steps - BAR_STEPS + 1, BAR_STEPS):
-        bar = slice(start, start + BAR_STEPS)
+    for start in range(0, steps - bar_steps + 1, bar_steps):
+        bar = slice(start, start + bar_steps)
         keep_empty = torch.rand(batch, generator=random, device=notes.device) < empty_share
         fill = sound & ~out[:, bar].flatten(1).any(dim=1) & ~keep_empty  # (B,)
         if not bool(fill.any()):
@@ -78,7 +83,7 @@ def fill_empty_bars(notes: torch.Tensor, probs: torch.Tensor, draws: torch.Tenso
         peak, _ = probs[:, bar].max(dim=1)  # (B, 128): each pitch's highest probability in the bar
         best = peak.argmax(dim=1)  # (B,)
         rows = torch.arange(batch, device=notes.device)
-        line = probs[:, bar][rows, :, best]  # (B, 16): the kept pitch's probabilities in the bar
+        line = probs[:, bar][rows, :, best]  # (B, bar_steps): the kept pitch's probabilities in the bar
         top = peak[rows, best][:, None]
         cells = line >= draws[rows, 0, best][:, None] * top  # its likeliest step always sounds
         for b in torch.nonzero(fill).flatten().tolist():

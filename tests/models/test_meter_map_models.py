@@ -91,3 +91,30 @@ def test_the_seed_line_and_the_listening_clips_follow_the_maps():
     assert maps_text(changing(tune())) == "4/4 → 3/4, C major → G major"
     assert maps_text(Score(tracks=(tune(),), key="D major")) == "4/4, D major"
     assert nominal_frames(changing(tune()), 2, 120.0, 1000) == 3500  # 4 + 3 quarters at half a second
+
+
+def test_harmony_cnn_writes_each_meter_from_its_first_bar_line_with_a_bass_note_in_every_bar(one_torch_thread):
+    from app.core.provenance import Provenance
+    from app.core.timing import bar_lines
+    from models.common.generator import GenerationRequest, run_generation
+    from models.harmony_cnn.generate import meter_runs
+    from models.registry import load_generator
+
+    waltz = tuple(Note(WALTZ_AT + (6 + i) * PPQ, p, PPQ) for i, p in enumerate((72, 71, 69, 67, 69, 71)))
+    seed = changing(Track("Lead", 73, False, tune().notes + waltz))  # one bar of 4/4, then four of 3/4
+    lines = [b.tick for b in bar_lines(seed)] + [seed.end]
+    assert lines == [0, WALTZ_AT, *(WALTZ_AT + k * 3 * PPQ for k in range(1, 5))]
+    runs = meter_runs(plan_band(seed, bars=4))  # in steps: the 4/4 bar, then two segments of two 3/4 bars
+    assert [(r.start, r.end, r.used) for r in runs] == [(0, 16, 32), (16, 64, 24)]
+    outs = run_generation(load_generator("harmony-cnn", None, "cpu").generate(
+        GenerationRequest(seed=seed, variations=3, random_seed=0, device="cpu")))
+    step = step_ticks(PPQ)
+    for out in outs:
+        assert out.time_signatures == SIGS and out.keys == KEYS
+        bass = next(t for t in out.tracks if t.name == "Bass").notes
+        assert all(any(n.start < end and n.end > start for n in bass) for start, end in zip(lines, lines[1:]))
+        run_of = [next(r for r in reversed(runs) if r.start * step <= n.start) for n in bass]
+        assert all((n.start - r.start * step) % PPQ == 0 for n, r in zip(bass, run_of))  # on its run's beats
+        assert max(n.end for n in bass) <= seed.end
+    assert Provenance.of(outs[0]).seed_note == ("harmony-cnn learned its bands in 4/4; in 3/4 it writes 2 bars at a "
+                                                "time into the first 24 of its 32 steps.")
