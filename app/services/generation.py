@@ -349,8 +349,10 @@ class GenerationService(QObject):
         """Load a model in the background so the next run starts at once (a broken one says so now)."""
         if self._closed or info.problem or self.pool.loaded(str(info.path), device):
             return
+        serial = self._serial  # a run started meanwhile says more than "loaded" (its progress, its end)
         self.runner.start(TaskKind.GENERATE_LOAD, self.pool.get, str(info.path), device,
-                          on_result=lambda _g, n=info.name: self.model_loaded.emit(n), on_error=self._emit_failed)
+                          on_result=lambda _g, n=info.name: self._serial == serial and self.model_loaded.emit(n),
+                          on_error=self._emit_failed)
 
     # -- runs -----------------------------------------------------------------------
     def generate(self, job: Job) -> None:
