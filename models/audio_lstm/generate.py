@@ -20,8 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from app.core.errors import CheckpointError, GenerationError
-from models.common.checkpoint import load_checkpoint
+from app.core.errors import GenerationError
+from models.common.checkpoint import load_network
 from models.common.device import resolve_device
 from models.common.generator import Cancelled, GenerationRequest, GenerationRun, Generator
 from models.common.options import option
@@ -118,16 +118,8 @@ class AudioLSTMGenerator(Generator):
     def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
         self.device = resolve_device(device)
         self.checkpoint_dir = Path(checkpoint_dir)
-        state, self.card = load_checkpoint(self.checkpoint_dir, self.device)
-        if self.card.get("arch") != "audio-lstm":
-            raise CheckpointError(f"{checkpoint_dir} holds a {self.card.get('arch')} model, not audio-lstm.")
-        try:
-            self.config = AudioLSTMConfig(**self.card["config"])
-            model = AudioLSTM(self.config)
-            model.load_state_dict(state)
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"{checkpoint_dir} does not hold a usable audio-lstm model ({exc}).") from None
-        self.model = model.to(self.device).eval()
+        self.model, self.config, self.card = load_network(self.checkpoint_dir, self.device, "audio-lstm",
+                                                          AudioLSTMConfig, AudioLSTM)
         self.noise_sd = noise_sd(self.card) if self.config.head == "regression" else 0.0
 
     @property

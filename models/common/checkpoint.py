@@ -363,3 +363,20 @@ def writers_for(*parts: dict[str, Callable[[Path], None]]) -> dict[str, Callable
     for part in parts:
         merged.update(part)
     return merged
+
+
+def load_network(checkpoint_dir: str | Path, device: torch.device, arch: str, config_class: type,
+                 network_class: type) -> tuple[torch.nn.Module, Any, dict[str, Any]]:
+    """A checkpoint folder's network, config and card for a model whose card's ``config`` builds
+    ``config_class`` and whose network is ``network_class(config)``: refused in one sentence when the folder
+    holds another model or a network that does not fit (the audio lab's models load this way)."""
+    state, card = load_checkpoint(Path(checkpoint_dir), device)
+    if card.get("arch") != arch:
+        raise CheckpointError(f"{checkpoint_dir} holds a {card.get('arch')} model, not {arch}.")
+    try:
+        config = config_class(**card["config"])
+        network = network_class(config)
+        network.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{checkpoint_dir} does not hold a usable {arch} network ({exc}).") from None
+    return network.to(device).eval(), config, card

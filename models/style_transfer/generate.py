@@ -41,9 +41,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from app.core.errors import CheckpointError, GenerationError
+from app.core.errors import GenerationError
 from models.audio_common.data import resample
-from models.common.checkpoint import load_checkpoint
+from models.common.checkpoint import load_network
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled, GenerationRequest, GenerationRun, Generator
 from models.style_transfer import SPEC
@@ -71,16 +71,8 @@ class StyleTransferGenerator(Generator):
     def __init__(self, checkpoint_dir: str | Path, device: str = "auto") -> None:
         self.device = resolve_device(device)
         self.checkpoint_dir = Path(checkpoint_dir)
-        state, self.card = load_checkpoint(self.checkpoint_dir, self.device)
-        if self.card.get("arch") != SPEC.name:
-            raise CheckpointError(f"{checkpoint_dir} holds a {self.card.get('arch')} model, not {SPEC.name}.")
-        try:
-            self.config = StyleFeaturesConfig(**self.card["config"])
-            model = StyleFeatures(self.config)
-            model.load_state_dict(state)
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise CheckpointError(f"{checkpoint_dir} does not hold a usable {SPEC.name} network ({exc}).") from None
-        self.model = model.to(self.device).eval().requires_grad_(False)
+        network, self.config, self.card = load_network(self.checkpoint_dir, self.device, SPEC.name, StyleFeaturesConfig, StyleFeatures)
+        self.model = network.requires_grad_(False)
         self.history: list[tuple[float, float]] = []  # the last restyle's (content, style) loss at each step
 
     def generate(self, request: GenerationRequest) -> GenerationRun:
