@@ -34,7 +34,8 @@ def dropped_audio(event) -> str | None:
 
 
 class AudioDrops:
-    """A widget mixin: a WAV, FLAC or OGG file dropped on it goes to :meth:`audio_dropped`."""
+    """A widget mixin: a WAV, FLAC or OGG file dropped on it goes to the widget's own ``audio_dropped(path)``
+    (the panel and each source slot define it)."""
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt)
         if dropped_audio(event):
@@ -45,9 +46,6 @@ class AudioDrops:
         if path:
             self.audio_dropped(path)
             event.acceptProposedAction()
-
-    def audio_dropped(self, path: str) -> None:
-        raise NotImplementedError
 
 
 class SourceSlot(AudioDrops, QGroupBox):
