@@ -281,6 +281,9 @@ def _charts(cancelled: Callable[[], bool] | None = None):
         if cancelled is not None and cancelled():
             raise DatasetError("Building corpus:band was cancelled.")
         _, entry = _load_one(path, cache)
+        if entry.get("tunes"):  # an ABC collection: its first tune, as the corpus has always been built
+            _, first, _ = entry["tunes"][0]
+            entry = {"score": first} if first is not None else {}
         if "score" not in entry:
             continue
         key = f"{spec}/{path.relative_to(root)}"

@@ -56,6 +56,7 @@ from app.core.paths import corpus_cache_dir
 from app.core.project import score_from_dict, score_to_dict
 from app.core.score import Score
 
+ABC_TUNES_VERSION = 1  # an ABC file's entry: every tune of it (bump with CACHE_VERSION's reasons)
 CACHE_VERSION = 3  # bump whenever a reader changes what it returns (3: ABC repeats, parts, macros)
 FILE_TIME_LIMIT_S = 180.0  # a large quartet movement takes ~20 s on an idle core
 FOLK_DIRS = ("ryansMammoth", "oneills1850", "essenFolksong", "airdsAirs")
@@ -229,6 +230,11 @@ def _parse_file(path: str) -> dict:
         parsed = music21.converter.parse(path)
         _name_voices(parsed)
         score = stream_to_score(parsed)
+    elif p.suffix.lower() == ".abc":
+        from app.core.abc.read import read_abc_tunes
+
+        return {"tunes": [[n, score_to_dict(s), None] if isinstance(s, Score) else [n, None, s]
+                          for n, s in read_abc_tunes(path)]}
     else:
         score = read_file_kind(READ_KINDS[p.suffix.lower()], path, None)
     return score_to_dict(score)
@@ -247,14 +253,16 @@ def _name_voices(parsed) -> None:
 def _load_one(path: Path, cache: Path) -> tuple[str, dict]:
     """``("cached"|"parsed", entry)`` where entry holds a score or an error sentence."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    entry_path = cache / f"{digest}-v{CACHE_VERSION}.json"
+    abc = path.suffix.lower() == ".abc"  # an ABC file's entry holds every tune of it
+    entry_path = cache / (f"{digest}-tunes-v{ABC_TUNES_VERSION}.json" if abc else f"{digest}-v{CACHE_VERSION}.json")
     try:
         return "cached", json.loads(entry_path.read_text())
     except (OSError, ValueError):
         pass
     try:
         check_size(path)
-        entry = {"score": call_with_time_limit(_parse_file, (str(path),), path, FILE_TIME_LIMIT_S)}
+        parsed = call_with_time_limit(_parse_file, (str(path),), path, FILE_TIME_LIMIT_S)
+        entry = parsed if abc else {"score": parsed}
     except ParseTimeoutError as exc:  # depends on the machine's load: report, but never cache
         return "parsed", {"error": str(exc)}
     except CadenzaError as exc:
@@ -302,7 +310,16 @@ def _account(report: LoadReport, root: Path, path: Path, how: str, entry: dict) 
         report.errors.append(entry["error"])
         return
     key = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    report.items.append(CorpusItem(key, score_from_dict(entry["score"]), split_of(key)))
+    if "tunes" not in entry:
+        report.items.append(CorpusItem(key, score_from_dict(entry["score"]), split_of(key)))
+        return
+    for number, score, error in entry["tunes"]:  # every tune of an ABC file is its own item, keyed as abc_tunes
+        if error is not None:
+            report.skipped += 1
+            report.errors.append(error)
+        else:
+            tune_key = f"{key}#{number}"
+            report.items.append(CorpusItem(tune_key, score_from_dict(score), split_of(tune_key)))
 
 
 def _warm_imports() -> None:

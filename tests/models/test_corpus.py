@@ -11,6 +11,8 @@ from app.core.score import Note, Score, Track
 from models.common.corpus import abc_tunes, dataset_files, load_scores, split_of
 
 DATA = Path(__file__).parents[1] / "data"
+TUNE_NUMBERS = (1, 2, 3)  # the X: numbers of tests/data/abc/multi_tune.abc
+TUNES = len(TUNE_NUMBERS)
 
 
 @pytest.fixture
@@ -30,9 +32,10 @@ def folder(tmp_path, monkeypatch):
 def test_folder_dataset_parses_skips_and_caches(folder):
     first = load_scores(str(folder), workers=2)
     assert first.parsed == 5 and first.cached == 0
-    assert len(first.items) == 4 and first.skipped == 1
+    assert len(first.items) == 3 + TUNES and first.skipped == 1  # every tune of an ABC file is an item
     assert "broken.mid" in first.errors[0]
-    assert sorted(i.key for i in first.items) == ["song0.mid", "song1.mid", "song2.mid", "sub/tunes.abc"]
+    assert sorted(i.key for i in first.items) == ["song0.mid", "song1.mid", "song2.mid",
+                                                  *(f"sub/tunes.abc#{n}" for n in TUNE_NUMBERS)]
     assert first.items[0].score.note_count == 16
     second = load_scores(str(folder), workers=2)
     assert second.cached == 5 and second.parsed == 0
@@ -92,4 +95,17 @@ def test_timeouts_are_reported_but_not_cached(folder, monkeypatch):
         pass
     monkeypatch.setattr(corpus, "call_with_time_limit", real)
     again = load_scores(str(folder))
-    assert len(again.items) == 4 and again.parsed >= 4  # no good file was cached as a failure
+    assert len(again.items) == 3 + TUNES and again.parsed >= 4  # no good file was cached as a failure
+
+
+def test_each_tune_of_an_abc_collection_is_an_item_and_a_bad_tune_skips_only_itself(tmp_path, monkeypatch):
+    monkeypatch.setenv("CADENZA_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "tunes"
+    root.mkdir()
+    (root / "set.abc").write_text("X:1\nT:One\nM:4/4\nL:1/8\nK:G\nGABc dedB|\n\n"
+                                  "X:2\nT:Two\nM:FREI4/4\nL:1/8\nK:D\nDEFG ABcd|\n\n"
+                                  "X:7\nT:Seven\nM:6/8\nL:1/8\nK:A\nABc cBA|\n")
+    report = load_scores(str(root), workers=1)
+    assert [(i.key, i.score.note_count) for i in report.items] == [("set.abc#1", 8), ("set.abc#7", 6)]
+    assert report.skipped == 1 and "tune 2" in report.errors[0] and "FREI4/4" in report.errors[0]
+    assert {i.key: i.split for i in report.items} == {t.key: t.split for t in abc_tunes(str(root)) if t.key != "set.abc#2"}

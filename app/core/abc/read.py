@@ -60,6 +60,23 @@ def read_abc_text(text: str, tune: int | None = None, name: str = "<text>",
     return score  # a tune of rests only is an empty score (what Cadenza writes for one), not an error
 
 
+def read_abc_tunes(path: str | Path, ppq: int = DEFAULT_PPQ) -> list[tuple[int, Score | str]]:
+    """Every tune of an ABC file in file order, as ``(X: number, Score)``, or ``(X: number, sentence)``
+    for a tune that can't be read (the others are still read): for collections of many tunes."""
+    name, out = str(path), []
+    for tune in split_tunes(read_text(path)):
+        try:
+            out.append((tune.number, _build(tune.text_lines, ppq, True)))
+        except FileFormatError as exc:
+            out.append((tune.number, str(exc)))
+        except UnreadableConstruct as exc:
+            out.append((tune.number, str(FileFormatError(name, f"tune {tune.number}, line {exc.line}: {exc.message}"))))
+        except Exception as exc:  # music21 raises many kinds; all become one sentence
+            out.append((tune.number, str(FileFormatError(name, f"tune {tune.number}: "
+                                                              f"{_locate(tune.text_lines, exc, ppq)}"))))
+    return out
+
+
 def _build(lines: list[Line], ppq: int, voice_names: bool = False) -> Score:
     """Prepare the tune's text, make one music21 Part per voice, and read them."""
     from app.core.music21_bridge import quiet_music21
