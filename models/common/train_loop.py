@@ -347,8 +347,11 @@ class _Run:
                                 tokens_per_s=m["tokens_per_s"], stopped_early=m["stopped_early"],
                                 amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else None)
         if self.base is not None:
+            base_training = self.base.get("training") or {}
             base = {"name": Path(self.cfg.init_from).name, "checkpoint": str(self.cfg.init_from),
-                    "weights_sha256": self.base.get("weights_sha256")}
+                    "weights_sha256": self.base.get("weights_sha256"), "command": base_training.get("command"),
+                    "data": base_training.get("data"), "steps": base_training.get("steps"),
+                    "seconds": base_training.get("seconds")}
             card["training"]["fine_tuned_from"] = dict(base, **(card["training"].get("fine_tuned_from") or {}))
         card["metrics"] = dict(card.get("metrics", {}), valid_cross_entropy=m["best_valid_loss"],
                                valid_accuracy=m["valid_accuracy"], **(test_metrics or {}))

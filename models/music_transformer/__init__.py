@@ -22,7 +22,8 @@ SPEC = ModelSpec(
     generator=EntryPoint("models.music_transformer.generate:MusicTransformerGenerator"),
     training=TrainSpec(
         EntryPoint("models.music_transformer.train:train_run"),
-        ("corpus:chorales", "corpus:classical", "corpus:folk-abc", "corpus:palestrina", "corpus:piano-midi"),
+        ("corpus:chorales", "corpus:classical", "corpus:folk-abc", "corpus:palestrina", "corpus:piano-midi",
+         "corpus:band"),
         sizes=(SizeOption("d_model", "Model width", low=16, high=4096, help="width of every layer (model size)"),
                SizeOption("layers", "Layers", low=1, high=48, help="transformer blocks (model size)"),
                SizeOption("heads", "Attention heads", low=1, high=64, help="attention heads per block"),

@@ -33,9 +33,10 @@ from models.music_transformer import codec as C
 from models.music_transformer import vocab as V
 from models.music_transformer.model import MusicTransformer, MusicTransformerConfig
 
-DEFAULT_DATA = ("corpus:chorales", "corpus:classical", "corpus:folk-abc", "corpus:palestrina", "corpus:piano-midi")
+DEFAULT_DATA = ("corpus:chorales", "corpus:classical", "corpus:folk-abc", "corpus:palestrina", "corpus:piano-midi",
+                "corpus:band")
 WEIGHTS = {"corpus:chorales": 0.25, "corpus:classical": 0.2, "corpus:folk-abc": 0.15,
-           "corpus:palestrina": 0.2, "corpus:piano-midi": 0.2}  # another dataset (a folder) weighs 0.2
+           "corpus:palestrina": 0.2, "corpus:piano-midi": 0.2, "corpus:band": 0.2}  # another (a folder) weighs 0.2
 OTHER_WEIGHT = 0.2
 SEQ_LEN = 512
 WINDOWS_PER_EPOCH = 4096

@@ -70,8 +70,11 @@ def test_the_card_records_the_base_and_training_moves_the_weights(base, tmp_path
     out = tmp_path / "tuned"
     run_training(train(task(data), cfg(init_from=str(base), max_steps=3), out))
     tuned, tuned_card = load_checkpoint(out)
-    assert tuned_card["training"]["fine_tuned_from"] == {"name": "base", "checkpoint": str(base),
-                                                         "weights_sha256": card["weights_sha256"]}
+    base_training = card["training"]
+    assert tuned_card["training"]["fine_tuned_from"] == {
+        "name": "base", "checkpoint": str(base), "weights_sha256": card["weights_sha256"],
+        "command": base_training.get("command"), "data": base_training.get("data"),
+        "steps": base_training["steps"], "seconds": base_training["seconds"]}
     assert tuned_card["vocabulary"] == card["vocabulary"] and tuned_card["config"] == card["config"]
     base_state, _ = load_checkpoint(base)
     assert any(not torch.equal(tuned[k], base_state[k]) for k in tuned)
