@@ -42,7 +42,8 @@ DESCRIPTION = ("Tham & Kim's MelodyCNN and conditional HarmonyCNNs over 32-step,
                "(3 convolutions, 3 dense, 3 transposed convolutions) from the lead's segment t to t + 1, and per "
                "band role (drums, bass, guitar, piano, strings) a HarmonyCNN from (the lead at t + 1, the role "
                "at t) to the role at t + 1; given a melody it writes the band under it.")
-DECODING_RULE = ("per role, a 16-step bar the per-pitch draws left empty keeps the bar's most likely pitch where the "
+DECODING_RULE = ("per role, a bar (of the meter being written: 16 steps in 4/4, 12 in 3/4) the per-pitch draws left "
+                 "empty keeps the bar's most likely pitch where the "
                  "track should sound (every band role under a lead; after a seed, the tracks the seed plays, "
                  "MelodyCNN's lead included), unless a draw with the track's empty_bar_share keeps it empty "
                  "(models/harmony_cnn/bar_fill.py)")
