@@ -132,9 +132,11 @@ def _style(info: ModelInfo, source: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def job_from_controls(info: ModelInfo, state: SliderState, seed_source: Mapping[str, Any],
-                      style_source: Mapping[str, Any]) -> Job:
-    """The run the panel's controls describe; OptionError (naming the option) for a value out of range."""
-    return Job(info.name, str(info.path), _options(info, state.options), dict(seed_source), _style(info, style_source),
+                      style_source: Mapping[str, Any], per_track: Mapping[str, Any] | None = None) -> Job:
+    """The run the panel's controls describe; OptionError (naming the option) for a value out of range.
+    ``per_track``: the per-track options' values (``TrackValues.given``), checked as the CLI's are."""
+    options = _options(info, {**state.options, **(per_track or {})})
+    return Job(info.name, str(info.path), options, dict(seed_source), _style(info, style_source),
                state.bars, state.variations, state.random_seed, state.device)
 
 
