@@ -6,9 +6,9 @@ style α...), one combo box per per-model choice option (key lock, keep
 rhythm), the style song combo for a song option, and the rows every model
 has (length, variations, random seed). :class:`SliderState` holds their
 values; :meth:`SliderState.from_dict` reads stored values, each clamped to the
-table's range (``OptionSpec.clamp``). Per-track options (``PER_TRACK``) and a
-length in tokens stay on the command line: a panel row per track would need
-the seed's tracks first.
+table's range (``OptionSpec.clamp``). Per-track options (``PER_TRACK``,
+``TRACK_RANGE``) have their own section, a row per track of the seed (see
+``app/services/track_options.py``); a length in tokens stays on the command line.
 
 Pure values (no Qt): the services layer holds it because app/core may not read
 the models' table.

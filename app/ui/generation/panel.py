@@ -31,6 +31,7 @@ from app.ui.generation.boxes import STRETCH, column, row
 from app.ui.generation.model_picker import ModelPicker
 from app.ui.generation.seed_picker import SeedPicker
 from app.ui.generation.sliders import GenerationControls
+from app.ui.generation.track_options import TrackOptions
 from models.common.options import OptionError
 
 DEBOUNCE_MS = 250
@@ -65,6 +66,7 @@ class GenerationPanel(QWidget):
         self.seeds = SeedPicker(self)
         self.models = ModelPicker(self)
         self.controls = GenerationControls(self)
+        self.track_options = TrackOptions(self)  # hidden unless the model takes a per-track option
         self.generate_button = QPushButton("Generate", self)
         self.generate_button.setObjectName("generate")
         self.generate_button.setToolTip("Generate variations (Ctrl+G); starting again cancels the run in progress")
@@ -93,7 +95,7 @@ class GenerationPanel(QWidget):
         body = QWidget()
         sections = [item for title, widget in (("Seed", self.seeds), ("Model", self.models),
                                                ("Sliders", self.controls)) for item in (_section(title, body), widget)]
-        column(*sections, STRETCH, margins=(6, 2, 6, 6), parent=body)
+        column(*sections, self.track_options, STRETCH, margins=(6, 2, 6, 6), parent=body)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -127,6 +129,7 @@ class GenerationPanel(QWidget):
         self.seeds.audition_requested.connect(self._on_seeds_audition_requested)
         self.models.model_chosen.connect(self._on_models_model_chosen)
         self.controls.changed.connect(self._on_controls_changed)
+        self.track_options.changed.connect(self._on_controls_changed)
         self.controls.committed.connect(self._on_controls_committed)
         self.controls.device_changed.connect(self._on_controls_device_changed)
         self.debounce.timeout.connect(self._regenerate)
@@ -168,7 +171,7 @@ class GenerationPanel(QWidget):
         random_seed = self.controls.next_random_seed() if new_random_seed else self.controls.random_seed.value()
         state = replace(self.controls.state(), random_seed=random_seed)
         try:
-            return job_from_controls(info, state, seed_source, self.controls.style_source())
+            return job_from_controls(info, state, seed_source, self.controls.style_source(), self.track_options.given())
         except OptionError as exc:  # named by option, worded here with the row's label
             self._say(exc.sentence(exc.option.label), error=True)
             return None
@@ -219,6 +222,7 @@ class GenerationPanel(QWidget):
         options = {name: value for name, value in job.options.values().items() if name in names}
         self.controls.set_state(self.controls.state().updated(**options, bars=job.bars, variations=job.variations,
                                                               random_seed=job.random_seed))
+        self.track_options.show_options(job.options.values())
         self.seeds.choose(job.seed_source)
         self.controls.set_style_source(job.style_source)
         self._save_controls()
@@ -255,6 +259,7 @@ class GenerationPanel(QWidget):
     @Slot(object)
     def _on_models_model_chosen(self, info: ModelInfo) -> None:
         self.controls.set_model(info)
+        self.track_options.set_model(info)
         self.settings.generation_model = info.name
         if info.problem:
             self._say(info.problem, error=True)
@@ -305,7 +310,9 @@ class GenerationPanel(QWidget):
             self._fit_models(score)
 
     def _fit_models(self, seed: Score | None) -> None:
-        """Grey out the models that cannot take ``seed``; say so when the chosen one was one of them."""
+        """Grey out the models that cannot take ``seed``; say so when the chosen one was one of them. The
+        per-track rows become ``seed``'s tracks."""
+        self.track_options.set_seed(seed)
         why = self.models.set_seed(seed)
         if why:
             chosen = self.models.current()

@@ -10,9 +10,10 @@ seed with its lock, and the device. Each slider is paired
 with a field showing its exact value; the field reaches the option's whole
 range, the slider its usual part (``slider_high``). Rows the chosen model's
 spec lacks are disabled, with a tooltip saying why (``The markov model has no
-latent noise (it is a Markov chain).``). Per-track options (``PER_TRACK``:
-one value per track) and a length in tokens stay on the command line
-(``cadenza generate --track-noise-sd``...). :attr:`GenerationControls.changed`
+latent noise (it is a Markov chain).``). Per-track options (``PER_TRACK``,
+``TRACK_RANGE``: one value per track) are the panel's "Per track" section, a
+row per track (``track_options.py``); a length in tokens stays on the command
+line (``cadenza generate --tokens``). :attr:`GenerationControls.changed`
 fires only for the user's edits (the panel regenerates after a short pause);
 setting values from code is silent.
 """
