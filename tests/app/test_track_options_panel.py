@@ -12,6 +12,7 @@ from app.core.score import Score, Track
 from app.services.generation import ModelInfo, job_from_controls
 from app.services.generation_controls import SliderState
 from app.services.track_options import TrackValues
+from app.ui.generation.provenance_view import options_text
 from app.ui.generation.track_options import TrackOptions
 from generation_window import TIMEOUT_MS, gen_window  # noqa: F401 (fixture)
 from models.registry import find_checkpoint, get_spec
@@ -45,6 +46,7 @@ def test_a_bass_range_set_in_the_section_is_the_requests_and_the_variations_and_
     assert len(jobs) == 1 and dict(jobs[0].options.track_range) == {"upright bass": (40, 55)}
     made = Provenance.of(ready.args[0][0])
     assert made.model == "music-transformer" and made.options["track_range"] == {"upright bass": (40, 55)}
+    assert "Pitch range per track upright bass E2–G3" in options_text(made.options)  # as the Phrases view says it
     written = [n.pitch for t in ready.args[0][0].tracks if t.name == "Upright Bass" for n in t.notes]
     assert written and all(40 <= p <= 55 for p in written)
 

@@ -24,6 +24,7 @@ from app.core.timing import bar_lines
 from app.core.variations import phrases
 from app.document import Document
 from app.ui.generation.boxes import STRETCH, column, row
+from app.ui.pianoroll.keyboard import pitch_name
 from models.common.options import BY_NAME
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -36,6 +37,8 @@ def bar_at(score: Score, tick: int) -> int:
 
 
 def _number(value: Any) -> str:
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return f"{pitch_name(value[0])}–{pitch_name(value[1])}"  # a track's pitch range: 'E2–G3'
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
