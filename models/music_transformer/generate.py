@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Generator as PyGenerator
 
 import torch
 
@@ -22,6 +23,7 @@ from app.core.errors import CheckpointError, GenerationError
 from app.core.keys import scale_pitch_classes
 from app.core.score import Note, Score, TimeSignature, Track
 from app.core.variations import score_key
+from models.common.band_corpus import ROLE_PROGRAMS, ROLES
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import (GenerationRequest, GenerationRun, Generator, Infill, Progress, Timer,
@@ -37,6 +39,7 @@ from models.music_transformer.instruments import ensemble
 from models.music_transformer.model import KVCache, MusicTransformer, MusicTransformerConfig
 
 CHUNK = 32  # tokens between progress reports
+ACCOMPANY_BARS = 2  # bars of band written at a time under a lead (training's infill spans are 1-4 bars)
 TOKENS_PER_BAR_CAP = 400  # a row that has not finished its bars by then stops (its bars so far are kept)
 OOM_HINT = "ask for fewer variations, or run on the CPU"
 
@@ -95,7 +98,11 @@ class MusicTransformerGenerator(Generator):
         piece.names = names + [name for name, _ in tracks]
         return list(range(first, len(piece.programs)))
 
-    def _infill(self, request: GenerationRequest, piece: C.Piece) -> tuple[list[int], Controls]:
+    def _infill(self, request: GenerationRequest, piece: C.Piece,
+                right: bool = True) -> tuple[list[int], Controls, int]:
+        """The infill prompt: the selection's bars with its tracks' notes taken out, in as much context as fits
+        (left then right; ``right=False``: none after the selection, as when accompanying bar by bar), its
+        controls, and the first bar it holds (the prompt's bars are counted from there)."""
         infill = request.infill
         first, last = infill.first_bar, min(infill.last_bar, max(piece.n_bars, infill.first_bar + 1))
         while piece.n_bars < last:  # a selection past the end: empty bars in the last meter
@@ -112,13 +119,13 @@ class MusicTransformerGenerator(Generator):
             grew = False
             if lo > 0 and used + cost(lo - 1) <= budget:
                 lo, used, grew = lo - 1, used + cost(lo - 1), True
-            if hi < piece.n_bars and used + cost(hi) <= budget:
+            if right and hi < piece.n_bars and used + cost(hi) <= budget:
                 used, hi, grew = used + cost(hi), hi + 1, True
         context, target = C.encode_infill(piece, span, tracks, lo, hi)
         keep = request.options.keep_rhythm == "on"
         script = tuple(target) if keep else None
         steps = tuple(V.meter_steps(piece.meters[b]) for b in span)
-        return context, self._controls(request, piece, frozenset(tracks), len(span), steps, V.FILL_END, script)
+        return context, self._controls(request, piece, frozenset(tracks), len(span), steps, V.FILL_END, script), lo
 
     def _prompt_budget(self, bars: int) -> int:
         return max(16, self.config.max_len - min(self.config.max_len // 2, bars * TOKENS_PER_BAR_CAP))
@@ -157,9 +164,59 @@ class MusicTransformerGenerator(Generator):
                 and request.options.lowest_pitch > request.options.highest_pitch:
             raise OptionError(option("lowest_pitch"), reason="is above the highest note")
         timer = Timer()
+        if request.accompany:
+            return (yield from self._accompaniment(request, timer))
         seed = request.seed if request.seed is not None and request.seed.tracks else _empty_seed(request.seed)
         piece = C.from_score(seed)
-        prompt, controls = (self._infill if request.infill else self._continuation)(request, piece)
+        if request.infill is not None:
+            prompt, controls, first_bar = self._infill(request, piece)
+        else:
+            (prompt, controls), first_bar = self._continuation(request, piece), 0
+        written = yield from self._sample(request, piece, prompt, controls)
+        results = []
+        for i, tokens in enumerate(written):
+            score = self._score(request, seed, piece, prompt, tokens, first_bar)
+            title = f"{seed.title} (music-transformer {i + 1})" if seed.title else f"music-transformer variation {i + 1}"
+            results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
+        return results
+
+    def _accompaniment(self, request: GenerationRequest, timer: Timer) -> GenerationRun:
+        """The band request (Add a Band): the five band tracks written under the seed's lead over its bars,
+        :data:`ACCOMPANY_BARS` at a time, each an infill of the band tracks that sees the lead and the band
+        so far on its left and the lead inside the bars it writes (never silent band bars to its right,
+        which training never showed it)."""
+        if not self.card.get("accompanies"):
+            raise GenerationError("This music-transformer checkpoint never learnt the band corpus, so it cannot "
+                                  "write a band; use one trained with corpus:band.")
+        lead = request.seed
+        if lead is None or not lead.note_count:
+            raise GenerationError("Add a Band needs a melody with notes to accompany.")
+        band = tuple(Track(name=role.capitalize(), program=ROLE_PROGRAMS[role], is_drum=role == "drums")
+                     for role in ROLES)
+        slots = tuple(range(len(lead.tracks), len(lead.tracks) + len(band)))
+        bars = max(1, min(request.bars, C.from_score(lead).n_bars))
+        results = []
+        for v in range(request.variations):
+            current = replace(lead, tracks=lead.tracks + band)
+            for first in range(0, bars, ACCOMPANY_BARS):
+                span = Infill(first, min(first + ACCOMPANY_BARS, bars), slots)
+                step = replace(request, seed=current, infill=span, variations=1, accompany=False,
+                               random_seed=request.random_seed + 7919 * v + first)
+                piece = C.from_score(current)
+                prompt, controls, first_bar = self._infill(step, piece, right=False)
+                written = yield from self._sample(step, piece, prompt, controls)
+                current = _infilled(current, piece, span, prompt, written[0], first_bar)
+                yield Progress(v * bars + span.last_bar, request.variations * bars,
+                               f"band for bar {span.last_bar} of {bars}")
+            title = f"{lead.title} (music-transformer band {v + 1})" if lead.title else \
+                f"music-transformer band {v + 1}"
+            results.append(with_provenance(replace(current, title=title), self.provenance(request, v),
+                                           timer.elapsed()))
+        return results
+
+    def _sample(self, request: GenerationRequest, piece: C.Piece, prompt: list[int],
+                controls: Controls) -> PyGenerator[Progress, None, list[list[int]]]:
+        """The tokens each of ``request.variations`` rows writes after ``prompt``, under ``controls``."""
         cap = controls.bars * TOKENS_PER_BAR_CAP
         if request.infill is not None:  # the masked context must stay in view: no sliding window
             cap = min(cap, self.config.max_len - len(prompt))
@@ -194,12 +251,7 @@ class MusicTransformerGenerator(Generator):
             if step % CHUNK == CHUNK - 1:
                 done = min(min(r.bars for r in rows), controls.bars)
                 yield Progress(done, controls.bars, f"{done} of {controls.bars} bars")
-        results = []
-        for i, r in enumerate(rows):
-            score = self._score(request, seed, piece, prompt, r.written)
-            title = f"{seed.title} (music-transformer {i + 1})" if seed.title else f"music-transformer variation {i + 1}"
-            results.append(with_provenance(replace(score, title=title), self.provenance(request, i), timer.elapsed()))
-        return results
+        return [r.written for r in rows]
 
     def _slide(self, piece: C.Piece, prompt: list[int], rows: list[Row]) -> tuple[KVCache, torch.Tensor]:
         """A continuation longer than the model's window: read the header and the latest half window of
@@ -213,9 +265,9 @@ class MusicTransformerGenerator(Generator):
         return cache, self.model(ids, cache=cache, last_only=True)[:, -1]
 
     def _score(self, request: GenerationRequest, seed: Score, piece: C.Piece, prompt: list[int],
-               written: list[int]) -> Score:
+               written: list[int], first_bar: int) -> Score:
         if request.infill is not None:
-            return _infilled(seed, piece, request.infill, prompt, written)
+            return _infilled(seed, piece, request.infill, prompt, written, first_bar)
         meter = piece.meters[-1] if piece.meters else "4/4"
         new = C.decode(written, piece.programs, [meter] * request.bars, piece.bpm)
         while new.n_bars < request.bars:
@@ -262,9 +314,12 @@ def _lean(profile: str | None, seed: Score | None) -> tuple[float, ...] | None:
     return tuple(1.0 if pc in scale else 0.0 for pc in range(12))
 
 
-def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], written: list[int]) -> Score:
-    """The seed with the selected bars of the selected tracks replaced by the written ones (all else as it was)."""
-    filled = C.decode(prompt + written, piece.programs, piece.meters, piece.bpm)
+def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], written: list[int],
+              first_bar: int) -> Score:
+    """The seed with the selected bars of the selected tracks replaced by the written ones (all else as it was).
+    The prompt's bars start at the seed's bar ``first_bar`` (a long seed is read in a window around the
+    selection), so its bar ``b`` is the seed's ``first_bar + b``."""
+    filled = C.decode(prompt + written, piece.programs, piece.meters[first_bar:], piece.bpm)
     tracks = set(infill.tracks or range(len(seed.tracks)))
     ppq = seed.ppq
     starts, step = [], 0
@@ -276,8 +331,8 @@ def _infilled(seed: Score, piece: C.Piece, infill: Infill, prompt: list[int], wr
     lo = tick(starts[infill.first_bar])
     hi = tick(starts[min(infill.last_bar, len(starts) - 1)])
     new_notes: dict[int, list[Note]] = {k: [] for k in tracks}
-    for b in range(infill.first_bar, min(infill.last_bar, filled.n_bars)):
-        for e in filled.bars[b]:
+    for b in range(infill.first_bar, min(infill.last_bar, first_bar + filled.n_bars)):
+        for e in filled.bars[b - first_bar]:
             if e.track in tracks:
                 new_notes[e.track].append(Note(tick(starts[b] + e.pos), e.pitch,
                                                max(1, tick(e.dur)), e.vel))
