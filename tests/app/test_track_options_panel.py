@@ -103,3 +103,4 @@ def test_vae_nn_shows_its_two_columns_for_its_own_tracks_and_holds_values_in_ran
     QTest.keyClick(first.low, Qt.Key.Key_Return)
     assert first.value() == (60, 60) and first.low.text() == "C4"
     assert section.given() == {"track_range": {"1": (60, 60)}}
+    assert section.given(Score(tracks=(Track("Lead"),))) == {}  # a selection of the sketch: its tracks' values only

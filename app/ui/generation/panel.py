@@ -163,15 +163,17 @@ class GenerationPanel(QWidget):
         if job is not None:
             self.service.generate(job)
 
-    def _job(self, info: ModelInfo, new_random_seed: bool, seed_source: dict) -> Job | None:
-        """The run the controls describe (None, said under the buttons, when it cannot run)."""
+    def _job(self, info: ModelInfo, new_random_seed: bool, seed_source: dict, seed: Score | None = None) -> Job | None:
+        """The run the controls describe (None, said under the buttons, when it cannot run); ``seed``: a seed
+        other than the panel's, whose tracks the per-track values then name."""
         if why := self.models.why_not(info):
             self._say(why, error=True)
             return None
         random_seed = self.controls.next_random_seed() if new_random_seed else self.controls.random_seed.value()
         state = replace(self.controls.state(), random_seed=random_seed)
         try:
-            return job_from_controls(info, state, seed_source, self.controls.style_source(), self.track_options.given())
+            return job_from_controls(info, state, seed_source, self.controls.style_source(),
+                                     self.track_options.given(seed))
         except OptionError as exc:  # named by option, worded here with the row's label
             self._say(exc.sentence(exc.option.label), error=True)
             return None
@@ -187,7 +189,7 @@ class GenerationPanel(QWidget):
             self.service.ensure_models()
             return False
         seed = replace(seed, provenance={})
-        job = self._job(info, True, selection_source(seed))
+        job = self._job(info, True, selection_source(seed), seed)
         if job is None:
             return False
         self.service.generate(replace(job, region=region.to_dict(), bars=region.bars))

@@ -182,9 +182,11 @@ class TrackOptions(QWidget):
         """Show a run's per-track values (``GenerationOptions.values()``), silently."""
         self.set_values(TrackValues.from_options(options))
 
-    def given(self) -> dict[str, dict[str, Any]]:
-        """The values for the request (the tracks and options shown), as ``job_from_controls`` takes them."""
-        return self._values.given(self.rows, self.options)
+    def given(self, seed: Score | None = None) -> dict[str, dict[str, Any]]:
+        """The values for the request, as ``job_from_controls`` takes them: of the tracks shown, or of
+        ``seed``'s tracks when the run has another seed (a selection of the sketch being regenerated)."""
+        rows = self.rows if seed is None or not self.options else track_rows(seed, self._roles)
+        return self._values.given(rows, self.options)
 
     # -- building -------------------------------------------------------------------------
     def _rebuild(self) -> None:
