@@ -13,7 +13,9 @@ model:
   bars (not after them);
 * ``seed_text``: the chord symbols, when the musician gave some, as an ABC
   line of chord symbols over rests (``"C"z2 "G"z2 | "Am"z4 |``);
-* one variation, with the run's random seed.
+* one variation, with the run's random seed;
+* ``accompany``: True (a model that also continues a lone melody, such as the music-transformer, reads
+  the request as a band to write, not a melody to go on with).
 
 The answer's tracks other than the lead (``band_roll.track_role``) are the band; they are cut to the
 lead's bars, moved to where the melody sits in the score, and added after
@@ -152,7 +154,7 @@ def run_band(job: BandJob, pool: GeneratorPool):
 
     generator = yield from pool.get(job.checkpoint, job.device)
     request = GenerationRequest(seed=job.lead.seed, seed_text=job.chords, bars=job.lead.bars, variations=1,
-                                random_seed=job.random_seed, device=job.device)
+                                random_seed=job.random_seed, device=job.device, accompany=True)
     scores = yield from generator.generate(request)
     if not scores:
         raise GenerationError("The model wrote no band parts for this melody; try another random seed or model.")

@@ -63,6 +63,7 @@ class GenerationRequest:
     device: str = "auto"
     seed_note: str | None = None  # what the model left out of the seed (set by check_request, see seed_fit.py)
     infill: Infill | None = None  # regenerate a selection of the seed instead of continuing it
+    accompany: bool = False  # the band request (Add a Band): a band under the seed's lead, over its bars
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class Generator(ABC):
             options=request.options.values(), bars=request.bars, tokens=request.tokens,
             random_seed=request.random_seed, variation=index + 1, variations=request.variations,
             seed_note=request.seed_note,
-            extra={"infill": request.infill.to_dict()} if request.infill is not None else {},
+            extra={**({"infill": request.infill.to_dict()} if request.infill is not None else {}),
+                   **({"accompany": True} if request.accompany else {})},
         )
 
     @abstractmethod

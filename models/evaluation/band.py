@@ -105,7 +105,7 @@ def accompanied(gen: Generator, pieces: Sequence[Score], options) -> PyGenerator
             continue
         seed = replace(piece, tracks=(Track(LEAD_NAME, LEAD_PROGRAM, False, lead[0].notes),), provenance={})
         request = GenerationRequest(seed=seed, bars=options.bars, variations=1, random_seed=options.random_seed + i,
-                                    device=options.device)
+                                    device=options.device, accompany=True)
         try:
             answer = _drain(gen.generate(request))
         except GenerationError:  # a model that hears no band under this lead says so: its band is silence

@@ -38,6 +38,7 @@ DEFAULT_DATA = ("corpus:chorales", "corpus:classical", "corpus:folk-abc", "corpu
 WEIGHTS = {"corpus:chorales": 0.25, "corpus:classical": 0.2, "corpus:folk-abc": 0.15,
            "corpus:palestrina": 0.2, "corpus:piano-midi": 0.2, "corpus:band": 0.2}  # another (a folder) weighs 0.2
 OTHER_WEIGHT = 0.2
+BAND_DATA = "corpus:band"
 SEQ_LEN = 512
 WINDOWS_PER_EPOCH = 4096
 HELD_OUT_WINDOWS = 256
@@ -175,6 +176,7 @@ class MusicTransformerTask(TrainTask):
         return {
             "arch": "music-transformer", "name": "music-transformer", "description": DESCRIPTION,
             "config": asdict(self.model_cfg), "vocabulary": list(V.TOKENS),
+            "accompanies": BAND_DATA in self.specs,  # a band under a lead (Add a Band) needs the band corpus
             "training": {"data": self.specs, "weights": {s: self.weights.get(s, OTHER_WEIGHT) for s in self.specs},
                          "datasets": self.datasets, "command": self.command, "seed": self.seed,
                          "seq_len": self.seq_len, "batch_size": self.batch_size,

@@ -6,18 +6,14 @@ A tiny untrained network stands in for the bundled one (the window arithmetic is
 
 from __future__ import annotations
 
-from dataclasses import asdict
 
 import pytest
-import torch
+from mt_helpers import tiny_generator
 
 from app.core.score import Note, Score, TimeSignature, Track
 from models.common.generator import GenerationRequest, Infill, run_generation
 from models.common.options import resolve_options
 from models.music_transformer import SPEC
-from models.music_transformer import vocab as V
-from models.music_transformer.generate import MusicTransformerGenerator
-from models.music_transformer.model import MusicTransformer, MusicTransformerConfig
 
 BAR = 4 * 480
 BARS = 40  # 8 eighths a bar: about 1,400 tokens, far beyond the 256-token window below
@@ -29,14 +25,7 @@ FIRST, LAST = 30, 32
 
 @pytest.fixture(scope="module")
 def generator(tmp_path_factory):
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    gen = MusicTransformerGenerator.__new__(MusicTransformerGenerator)
-    gen.config = MusicTransformerConfig(V.VOCAB_SIZE, d_model=32, layers=2, heads=2, mlp=64, max_len=256)
-    gen.device, gen.model = torch.device("cpu"), MusicTransformer(gen.config).eval()
-    gen.checkpoint_dir = tmp_path_factory.mktemp("mt_window")
-    gen.card = {"arch": "music-transformer", "name": "music-transformer", "config": asdict(gen.config)}
-    return gen
+    return tiny_generator(tmp_path_factory.mktemp("mt_window"))
 
 
 def test_a_selection_deep_in_a_long_score_is_written_in_its_own_bars(generator):

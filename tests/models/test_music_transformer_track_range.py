@@ -10,10 +10,9 @@ this file's budget. The command line refuses a bad range before it loads the bun
 
 from __future__ import annotations
 
-from dataclasses import asdict
 
 import pytest
-import torch
+from mt_helpers import tiny_generator
 
 from app.cli import build_parser, main
 from app.cli import generate as generate_cli
@@ -23,9 +22,6 @@ from app.core.score import Note, Score, TimeSignature, Track
 from models.common.generator import GenerationRequest, run_generation
 from models.common.options import OptionError, resolve_options
 from models.music_transformer import SPEC
-from models.music_transformer import vocab as V
-from models.music_transformer.generate import MusicTransformerGenerator
-from models.music_transformer.model import MusicTransformer, MusicTransformerConfig
 
 VOICES = {"Soprano": 72, "Alto": 65, "Tenor": 57, "Bass": 48}  # a four-voice seed: each voice's first note
 SEED = Score(tracks=tuple(Track(name, program=52, notes=tuple(Note(480 * i, pitch + step, 480, 80)
@@ -36,15 +32,7 @@ SEED = Score(tracks=tuple(Track(name, program=52, notes=tuple(Note(480 * i, pitc
 
 @pytest.fixture(scope="module")
 def generator(tmp_path_factory):
-    """The generator around a tiny seeded network, put together without a checkpoint to read."""
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    gen = MusicTransformerGenerator.__new__(MusicTransformerGenerator)
-    gen.config = MusicTransformerConfig(V.VOCAB_SIZE, d_model=32, layers=2, heads=2, mlp=64, max_len=256)
-    gen.device, gen.model = torch.device("cpu"), MusicTransformer(gen.config).eval()
-    gen.checkpoint_dir = tmp_path_factory.mktemp("mt_range")
-    gen.card = {"arch": "music-transformer", "name": "music-transformer", "config": asdict(gen.config)}
-    return gen
+    return tiny_generator(tmp_path_factory.mktemp("mt_range"))
 
 
 def options(**given):
