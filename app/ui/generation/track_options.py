@@ -194,6 +194,7 @@ class TrackOptions(QWidget):
         self.editors = {}
         old, self.grid = self.grid, QWidget(self)
         self.body.replaceWidget(old, self.grid)
+        old.hide()  # gone from view now, deleted when control returns to the event loop
         old.deleteLater()
         grid = QGridLayout(self.grid)
         grid.setContentsMargins(0, 0, 0, 0)
