@@ -159,9 +159,23 @@ def main(argv: list[str] | None = None) -> int:
             saved.write_text(json.dumps(report, indent=1))
         if saved.is_file():
             compared[(model, data)] = json.loads(saved.read_text())
-    (DOCS / "EVALUATION.md").write_text(HEADER + summary(reports) + same_pieces(reports, compared)
-                                        + "\n".join(sections))
+    page = DOCS / "EVALUATION.md"
+    kept = band_section(page.read_text()) if page.is_file() else ""
+    page.write_text(HEADER + summary(reports) + same_pieces(reports, compared) + kept + "\n".join(sections))
     return 0
+
+
+BAND_HEADING = "## The band (corpus:band)"
+
+
+def band_section(page: str) -> str:
+    """The page's band section as it stands (this tool does not run the band models yet; the section is
+    written from their own ``cadenza eval`` runs), so that regenerating the page keeps it."""
+    start = page.find(BAND_HEADING)
+    if start < 0:
+        return ""
+    end = page.find("\n## ", start + len(BAND_HEADING))
+    return page[start:] if end < 0 else page[start:end + 1]
 
 
 def same_pieces(reports: dict[str, dict], compared: dict[tuple[str, tuple[str, ...]], dict]) -> str:
