@@ -131,7 +131,8 @@ def evaluate(options: EvalOptions) -> EvalRun:
     controls = controls_summary([Provenance.of(p).extra.get("controls") for p in pieces])
     if controls is not None:  # a model conditioned on controls: what its pieces asked for against what they played
         report["controls"] = controls
-    if BAND_DATA in specs:  # band pieces: MuseGAN's metrics per role, for every model that accompanies too
+    if list(specs) == [BAND_DATA]:  # band pieces: MuseGAN's metrics per role, every model that accompanies too
+        # (a model trained on more than the band, as music-transformer, is measured so with --data corpus:band)
         generated = {name: (gen, pieces), (label if label != name else f"{label} baseline"): (fitted, baseline_pieces)}
         report["band"] = yield from band_report(
             options, data, generated, lambda g, what: _generate(g, data.seeds, options, 0, 0, what))
