@@ -43,3 +43,17 @@ def test_the_request_gets_what_the_command_line_would_send():
         resolve_options("music-transformer", takes, {"track_range": {"bass": (60, 40)}})
     assert err.value.sentence() == ("Pitch range per track of track 'bass' must be LOW-HIGH, two MIDI pitches from "
                                     "0 to 127 or note names such as C4 (60), the lower first.")
+
+
+def test_an_instruments_choice_with_its_own_tracks_makes_them_the_rows():
+    from models.common.options import DRUM_KIT
+    from models.music_transformer.vocab import DRUM_PROGRAM
+
+    seed = Score(tracks=(Track("Melody", 73),))
+    rows = track_rows(seed, instruments="lead, piano, bass and drums")
+    assert [(r.key, r.name, r.program, r.is_drum) for r in rows] == [
+        ("lead", "Lead", 73, False), ("piano", "Piano", 0, False), ("bass", "Bass", 33, False),
+        ("drums", "Drums", 0, True)]
+    assert [r.key for r in track_rows(seed, instruments="as the seed")] == ["melody"]
+    assert [r.key for r in track_rows(seed, ("soprano",), "piano")] == ["soprano"]  # a model's own roles first
+    assert DRUM_KIT == DRUM_PROGRAM  # the options table's drum kit is the music-transformer's

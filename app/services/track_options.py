@@ -6,7 +6,8 @@ music-transformer) name a track the way ``cadenza generate`` does
 (``--track-range bass=40-55``): by name, or by 1-based number. The rows are
 the tracks the model will write: the track roles of a checkpoint whose card
 lists them (vae-nn writes its own soprano, alto, tenor and bass), else the
-seed's tracks, each by its name (lower case, as the options table keys
+tracks of the instruments option's choice (music-transformer's "piano and
+bass" writes a Piano and a Bass after the seed), else the seed's tracks, each by its name (lower case, as the options table keys
 them), or by its number when the name is empty or not unique.
 
 :class:`TrackValues` keeps each option's value per track key across seed
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from app.core.score import Score
-from models.common.options import OPTIONS, PER_TRACK, TRACK_RANGE, OptionSpec
+from models.common.options import DRUM_KIT, ENSEMBLE_TRACKS, OPTIONS, PER_TRACK, TRACK_RANGE, OptionSpec
 
 TRACK_OPTIONS: tuple[OptionSpec, ...] = tuple(o for o in OPTIONS if o.per_model and o.kind in (PER_TRACK, TRACK_RANGE))
 Range = tuple[int | None, int | None]  # (lowest, highest) MIDI pitch; None: no limit at that end
@@ -58,10 +59,13 @@ def card_roles(card: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(str(n) for n in names if isinstance(n, str) and n.strip())
 
 
-def track_rows(seed: Score | None, roles: Sequence[str] = ()) -> tuple[TrackRow, ...]:
-    """The rows: the model's ``roles`` when it has its own, else ``seed``'s tracks (none without a seed)."""
+def track_rows(seed: Score | None, roles: Sequence[str] = (), instruments: str | None = None) -> tuple[TrackRow, ...]:
+    """The rows: the model's ``roles`` when it has its own, else the tracks the ``instruments`` option's
+    choice writes (``ENSEMBLE_TRACKS``), else ``seed``'s tracks (none without a seed)."""
     if roles:
         return tuple(TrackRow(r.strip().lower(), r, role=True) for r in roles)
+    if ensemble := ENSEMBLE_TRACKS.get(instruments or ""):
+        return tuple(TrackRow(name.lower(), name, program % 128, program == DRUM_KIT) for name, program in ensemble)
     tracks = seed.tracks if seed is not None else ()
     names = [t.name.strip().lower() for t in tracks]
     return tuple(TrackRow(name if name and names.count(name) == 1 else str(number), t.name, t.program, t.is_drum)

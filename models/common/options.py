@@ -25,8 +25,16 @@ from app.core.errors import GenerationError
 
 FLOAT, INT, SONG, PER_TRACK, CHOICE = "float", "int", "song", "per-track", "choice"
 TRACK_RANGE = "per-track range"  # track name or 1-based number -> (lowest, highest) MIDI pitch
-ENSEMBLES = ("as the seed", "piano", "piano and bass", "lead and piano", "string quartet", "four voices",
-             "lead, piano, bass and drums")  # the instruments option; each model maps them to its own tracks
+DRUM_KIT = 128  # an ensemble track's program for a drum kit (GM programs are 0-127)
+ENSEMBLE_TRACKS: Mapping[str, tuple[tuple[str, int], ...]] = MappingProxyType({
+    "piano": (("Piano", 0),),
+    "piano and bass": (("Piano", 0), ("Bass", 33)),
+    "lead and piano": (("Lead", 73), ("Piano", 0)),
+    "string quartet": (("Violin 1", 40), ("Violin 2", 40), ("Viola", 41), ("Cello", 42)),
+    "four voices": (("Soprano", 52), ("Alto", 52), ("Tenor", 52), ("Bass", 52)),
+    "lead, piano, bass and drums": (("Lead", 73), ("Piano", 0), ("Bass", 33), ("Drums", DRUM_KIT)),
+})  # the instruments option's choices: the tracks (name, GM program) each writes
+ENSEMBLES = ("as the seed", *ENSEMBLE_TRACKS)  # "as the seed": the seed's own tracks
 KEY_LOCK_CHOICES = ("off", "seed", *(f"{t} {m}" for m in ("major", "minor")
                                      for t in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")))
 PITCH_PROFILE_CHOICES = KEY_LOCK_CHOICES[1:]  # a soft lean, never off: "seed", or a key (or 12 weights, see below)

@@ -35,6 +35,13 @@ def test_a_bass_range_set_in_the_section_is_the_requests_and_the_variations_and_
     assert panel.models.select("music-transformer")
     assert not section.isHidden() and [o.name for o in section.options] == ["track_range"]
     assert keys(section) == ["drums", "upright bass", "electric piano"]  # the seed's tracks
+    instruments = panel.controls.choices["instruments"]
+    instruments.setCurrentIndex(instruments.findData("piano and bass"))
+    instruments.activated.emit(instruments.currentIndex())  # as the user's pick
+    assert keys(section) == ["piano", "bass"]  # the tracks the choice writes
+    instruments.setCurrentIndex(instruments.findData("as the seed"))
+    instruments.activated.emit(instruments.currentIndex())
+    assert keys(section) == ["drums", "upright bass", "electric piano"]
     panel.controls.set_state(SliderState.of(bars=1, variations=1, random_seed=7, locked=True, device="cpu"))
     jobs = spy_jobs(gen_window.generation, monkeypatch)
     bass = section.editors[("track_range", "upright bass")]

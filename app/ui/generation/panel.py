@@ -108,6 +108,7 @@ class GenerationPanel(QWidget):
     def _restore(self) -> None:
         s = self.settings
         self.controls.set_state(SliderState.from_dict(s.generation_controls))
+        self._sync_track_rows()
         self.controls.set_style_source(s.generation_style)
         self.audition_button.setChecked(s.generation_audition)
         seed = s.generation_seed
@@ -224,6 +225,7 @@ class GenerationPanel(QWidget):
         options = {name: value for name, value in job.options.values().items() if name in names}
         self.controls.set_state(self.controls.state().updated(**options, bars=job.bars, variations=job.variations,
                                                               random_seed=job.random_seed))
+        self._sync_track_rows()
         self.track_options.show_options(job.options.values())
         self.seeds.choose(job.seed_source)
         self.controls.set_style_source(job.style_source)
@@ -262,6 +264,7 @@ class GenerationPanel(QWidget):
     def _on_models_model_chosen(self, info: ModelInfo) -> None:
         self.controls.set_model(info)
         self.track_options.set_model(info)
+        self._sync_track_rows()
         self.settings.generation_model = info.name
         if info.problem:
             self._say(info.problem, error=True)
@@ -275,8 +278,15 @@ class GenerationPanel(QWidget):
         if info is not None:
             self.service.preload(info, device)
 
+    def _sync_track_rows(self) -> None:
+        """The Per track rows follow the instruments option (its choice's tracks), for a model that takes it."""
+        info = self.models.current()
+        takes = info is not None and info.spec is not None and "instruments" in info.spec.options
+        self.track_options.set_instruments(self.controls.state().options.get("instruments") if takes else None)
+
     @Slot()
     def _on_controls_changed(self) -> None:
+        self._sync_track_rows()
         self._save_controls()
         if self.models.current() is not None:
             self.debounce.start()

@@ -154,6 +154,7 @@ class TrackOptions(QWidget):
         self._values = TrackValues()
         self._roles: tuple[str, ...] = ()
         self._seed: Score | None = None
+        self._instruments: str | None = None  # the instruments option's choice: its tracks are the rows
         self._rebuild()
 
     # -- public -------------------------------------------------------------------------
@@ -168,6 +169,12 @@ class TrackOptions(QWidget):
         """The seed whose tracks are the rows (a model with its own track roles keeps those)."""
         self._seed = seed
         self._rebuild()
+
+    def set_instruments(self, choice: str | None) -> None:
+        """The instruments option's choice: a choice with its own tracks makes them the rows."""
+        if choice != self._instruments:
+            self._instruments = choice
+            self._rebuild()
 
     def values(self) -> TrackValues:
         return self._values
@@ -185,12 +192,12 @@ class TrackOptions(QWidget):
     def given(self, seed: Score | None = None) -> dict[str, dict[str, Any]]:
         """The values for the request, as ``job_from_controls`` takes them: of the tracks shown, or of
         ``seed``'s tracks when the run has another seed (a selection of the sketch being regenerated)."""
-        rows = self.rows if seed is None or not self.options else track_rows(seed, self._roles)
+        rows = self.rows if seed is None or not self.options else track_rows(seed, self._roles, self._instruments)
         return self._values.given(rows, self.options)
 
     # -- building -------------------------------------------------------------------------
     def _rebuild(self) -> None:
-        self.rows = track_rows(self._seed, self._roles) if self.options else ()
+        self.rows = track_rows(self._seed, self._roles, self._instruments) if self.options else ()
         self.editors = {}
         old, self.grid = self.grid, QWidget(self)
         self.body.replaceWidget(old, self.grid)
