@@ -39,7 +39,7 @@ from models.music_transformer.instruments import ensemble
 from models.music_transformer.model import KVCache, MusicTransformer, MusicTransformerConfig
 
 CHUNK = 32  # tokens between progress reports
-ACCOMPANY_BARS = 2  # bars of band written at a time under a lead (training's infill spans are 1-4 bars)
+ACCOMPANY_BARS = 1  # a bar of band at a time: a band bar is 100-200 tokens, two would not fit beside their context
 TOKENS_PER_BAR_CAP = 400  # a row that has not finished its bars by then stops (its bars so far are kept)
 OOM_HINT = "ask for fewer variations, or run on the CPU"
 

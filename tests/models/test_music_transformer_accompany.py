@@ -1,5 +1,5 @@
 """music-transformer under Add a Band (the band request, ``GenerationRequest.accompany``): the five band
-tracks written under the lead over its bars, two bars at a time, with the lead's notes untouched; a
+tracks written under the lead over its bars, a bar at a time, with the lead's notes untouched; a
 checkpoint that never learnt the band corpus refuses in one sentence; the same random seed gives the same
 band. A tiny untrained network stands in for the bundled one (the mechanics, not the music, are tested
 here; the bundled checkpoint's bands are measured by ``cadenza eval --data corpus:band``)."""
@@ -17,7 +17,7 @@ from models.common.generator import GenerationRequest, run_generation
 from models.common.options import resolve_options
 from models.music_transformer import SPEC
 
-BARS = 5  # an odd count: the last two-bar step writes one bar
+BARS = 5
 LEAD_TRACK = Track("Lead", 73, False, tuple(Note(480 * i, 67 + (i * 5) % 7, 480, 90) for i in range(4 * BARS)))
 SEED = Score(tracks=(LEAD_TRACK,), time_signatures=(TimeSignature(0, 4, 4),))
 
