@@ -125,6 +125,7 @@ class ModelSpec:
     evaluation: EvalSpec | None = None
     infill: bool = False
     accompanies: bool = False  # writes a band (drums, bass, comping, strings) around a lead: Add a Band offers it
+    chords: bool = False  # follows chord symbols given with a band request (seed_text): Add a Band's Chords field
     audio_out: bool = False  # writes sound, not notes (the Audio Lab's models): the note generators' lists leave it out
     humanize: EntryPoint | None = None  # plays given notes expressively (Edit > Humanize): a function called as
     # f(loaded generator, notes, *, ppq, bpm, amount, random_seed, cancelled=None) -> notes (same pitches, same order)

@@ -22,7 +22,7 @@ from pulse import pulse_server  # noqa: F401 (the session fixture)
 TIMEOUT_MS = 10000
 BAND_SPEC = ModelSpec(name="tiny-band", architecture="a stand-in", description="writes a fixed band",
                       good_for="tests", options=(), seeds=frozenset({MONOPHONIC}), roles=("drums", "bass"),
-                      generator=EntryPoint("test_add_band:TinyBand"), accompanies=True)
+                      generator=EntryPoint("test_add_band:TinyBand"), accompanies=True, chords=True)
 
 
 class TinyBand(Generator):
@@ -165,3 +165,20 @@ def test_cancelling_add_a_band_adds_nothing(band_window, qtbot):
     qtbot.waitUntil(lambda: not band.service.is_running(), timeout=TIMEOUT_MS)
     assert [t.name for t in window.doc.score.tracks] == ["Melody", "Kit"]
     assert window.doc.undo_stack.count() == 0
+
+
+def test_the_chords_field_is_offered_only_for_a_model_that_reads_chord_symbols(qtbot):
+    from app.ui.generation.add_band import AddBandDialog
+
+    deaf = replace(BAND_SPEC, name="deaf-band", chords=False)
+    lead = lead_of(_melody_score(), 0, ())
+    dialog = AddBandDialog(lead, [_info(), ModelInfo("deaf-band", "deaf-band", Path("/nowhere/deaf"), True, {}, deaf)])
+    qtbot.addWidget(dialog)
+    dialog.chords.setText("C | G")
+    assert dialog.chords.isEnabled() and dialog.chord_text() == "C | G"
+    dialog.model.setCurrentIndex(1)
+    assert not dialog.chords.isEnabled() and dialog.chord_text() == ""  # never sent to a model that ignores it
+    assert dialog.chords.toolTip() == ("deaf-band does not read chord symbols; it hears the harmony in the "
+                                       "melody itself")
+    dialog.model.setCurrentIndex(0)
+    assert dialog.chords.isEnabled() and dialog.chord_text() == "C | G"

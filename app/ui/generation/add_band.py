@@ -42,9 +42,9 @@ class AddBandDialog(QDialog):
         for info in models:
             self.model.addItem(item_text(info), info.name)
             self.model.setItemData(self.model.count() - 1, description(info), Qt.ItemDataRole.ToolTipRole)
+        self.models = {info.name: info for info in models}
         self.chords = QLineEdit(self)
         self.chords.setPlaceholderText("optional, e.g. C G | Am F | F G | C")
-        self.chords.setToolTip("Chord symbols for the band to follow: bars split by |, or one chord a bar")
         self.seed = QSpinBox(self)
         self.seed.setRange(0, RANDOM_SEED_MAX)
         self.seed.setValue(random.randint(0, 9999))
@@ -64,6 +64,25 @@ class AddBandDialog(QDialog):
         form.addRow(self.buttons)
         self.buttons.accepted.connect(self.asked)
         self.buttons.rejected.connect(self.reject)
+        self.model.currentIndexChanged.connect(self._on_model_current_index_changed)
+        self._on_model_current_index_changed()
+
+    def follows_chords(self) -> bool:
+        """Whether the chosen model reads chord symbols (its spec's ``chords``)."""
+        info = self.models.get(self.model.currentData())
+        return bool(info is not None and info.spec is not None and info.spec.chords)
+
+    def chord_text(self) -> str:
+        """The chord symbols to send: none for a model that would not read them."""
+        return self.chords.text() if self.follows_chords() else ""
+
+    @Slot()
+    def _on_model_current_index_changed(self) -> None:
+        follows = self.follows_chords()
+        self.chords.setEnabled(follows)
+        self.chords.setToolTip("Chord symbols for the band to follow: bars split by |, or one chord a bar"
+                               if follows else f"{self.model.currentText()} does not read chord symbols; it hears "
+                                               "the harmony in the melody itself")
 
     def say(self, text: str, running: bool = False) -> None:
         self.status.setText(text)
@@ -117,7 +136,7 @@ class AddBand(QObject):
         info = self.generation.model(dialog.model.currentData())
         if info is None:
             raise CadenzaError(NO_MODEL)
-        return BandJob(info.name, str(info.path), dialog.lead, chords_abc(dialog.chords.text(), dialog.lead),
+        return BandJob(info.name, str(info.path), dialog.lead, chords_abc(dialog.chord_text(), dialog.lead),
                        dialog.seed.value())
 
     def apply(self, tracks: list) -> None:
