@@ -28,7 +28,12 @@ SPEC = ModelSpec(
         extras=(ExtraOption("previous_dropout", "Previous-band dropout",
                             help="share of training segments (0 to 1, default 0) whose previous band is silenced, "
                                  "so the generator learns to accompany a melody from its lead and chords alone",
-                            metavar="SHARE"),)),
+                            metavar="SHARE"),
+                ExtraOption("density_matching", "Density matching",
+                            help="weight (0 to 10, default 0) of a generator loss matching each role's sounding "
+                                 "cells per bar, in distribution, to the real batch's (bars without a previous "
+                                 "band apart), against the silent bands it writes when unsure",
+                            metavar="WEIGHT"),)),
     evaluation=EvalSpec("notes"),
     accompanies=True,  # conditioned on the lead's segment and its chords (see generate.py)
 )

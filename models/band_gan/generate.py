@@ -163,12 +163,11 @@ class BandGanGenerator(Generator):
         if len(band) < request.variations:
             under = "under this melody" if accompany else "after this seed"
             raise GenerationError(f"band-gan found only {len(band)} different band{'s' * (len(band) != 1)} {under} "
-                                  f"in {draws.variations} tries (its bands under a lead alone are thin, as its card "
-                                  f"says); ask for fewer variations or choose another model that accompanies.")
+                                  f"in {draws.variations} tries; ask for fewer variations or choose another model "
+                                  f"that accompanies.")
         if accompany and not band.any():
-            raise GenerationError("band-gan heard no band under this melody (under a lead alone its bands are "
-                                  "mostly silent, as its card says); try another random seed or another model "
-                                  "that accompanies.")
+            raise GenerationError("band-gan heard no band under this melody; try another random seed or another "
+                                  "model that accompanies.")
         yield Progress(2, 3, f"{bars} bars generated")
         programs = band_programs(seed)
         results = []

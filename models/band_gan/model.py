@@ -52,6 +52,8 @@ class BandGanConfig:
     # pass straight through the threshold: MuseGAN's deterministic binary neurons)
     previous_dropout: float = 0.0  # share of training segments whose previous band is silenced, so G learns to
     # accompany from the lead and chords alone (0 for cards written before the field; see train.py)
+    density_matching: float = 0.0  # weight of G's density loss: each role's per-bar sounding cells matched in
+    # distribution to the real batch's (0 for cards written before the field; see train.py)
 
     @property
     def conditioned(self) -> bool:
