@@ -351,7 +351,9 @@ class _Run:
             base = {"name": Path(self.cfg.init_from).name, "checkpoint": str(self.cfg.init_from),
                     "weights_sha256": self.base.get("weights_sha256"), "command": base_training.get("command"),
                     "data": base_training.get("data"), "steps": base_training.get("steps"),
-                    "seconds": base_training.get("seconds")}
+                    "seconds": base_training.get("seconds"),
+                    **({"fine_tuned_from": base_training["fine_tuned_from"]}  # the chain back to the first run
+                       if base_training.get("fine_tuned_from") else {})}
             card["training"]["fine_tuned_from"] = dict(base, **(card["training"].get("fine_tuned_from") or {}))
         card["metrics"] = dict(card.get("metrics", {}), valid_cross_entropy=m["best_valid_loss"],
                                valid_accuracy=m["valid_accuracy"], **(test_metrics or {}))
