@@ -50,6 +50,7 @@ class Controls:
     low: int = 0
     high: int = 127
     density: int | None = None  # notes per bar on each written track; None: as the model likes
+    bar_notes: int | None = None  # notes per bar over all the written tracks together (instead of density)
     bars: int = 1
     bar_steps: tuple[int, ...] = (48,)  # grid steps in each bar to write
     end: int = V.EOS
@@ -86,6 +87,8 @@ class Masks:
         self.drum = mask(pitch0 + p for p in DRUM_PITCHES)
         self.own = {k: mask(pitch0 + p for p in controls.pitches(k)) for k, _, _ in controls.track_ranges}
         bucket = None if controls.density is None else V.density_id(controls.density * max(1, len(controls.tracks)))
+        if controls.bar_notes is not None:
+            bucket = V.density_id(controls.bar_notes)
         self.density = mask([bucket]) if bucket is not None else self.kind["Dens"]
         self.positions = {}
         self.no_bias = torch.zeros(V.VOCAB_SIZE, device=device)

@@ -32,6 +32,7 @@ from models.common.options import OptionError, option, profile_weights
 from models.common.sampling import make_generator, sample_next
 
 from models.music_transformer import SPEC
+from models.music_transformer.accompany import ACCOMPANY_BARS, drawn_bar_notes
 from models.music_transformer import codec as C
 from models.music_transformer import vocab as V
 from models.music_transformer.constraints import Controls, Masks, Row
@@ -39,7 +40,6 @@ from models.music_transformer.instruments import ensemble
 from models.music_transformer.model import KVCache, MusicTransformer, MusicTransformerConfig
 
 CHUNK = 32  # tokens between progress reports
-ACCOMPANY_BARS = 1  # a bar of band at a time: a band bar is 100-200 tokens, two would not fit beside their context
 TOKENS_PER_BAR_CAP = 400  # a row that has not finished its bars by then stops (its bars so far are kept)
 OOM_HINT = "ask for fewer variations, or run on the CPU"
 
@@ -182,9 +182,9 @@ class MusicTransformerGenerator(Generator):
 
     def _accompaniment(self, request: GenerationRequest, timer: Timer) -> GenerationRun:
         """The band request (Add a Band): the five band tracks written under the seed's lead over its bars,
-        :data:`ACCOMPANY_BARS` at a time, each an infill of the band tracks that sees the lead and the band
-        so far on its left and the lead inside the bars it writes (never silent band bars to its right,
-        which training never showed it)."""
+        a bar at a time, each an infill of the band tracks that sees the lead and the band so far on its left
+        and the lead inside the bar it writes (never silent band bars to its right, which training never
+        showed it), at the notes per bar each variation draws (see :mod:`accompany`)."""
         if not self.card.get("accompanies"):
             raise GenerationError("This music-transformer checkpoint never learnt the band corpus, so it cannot "
                                   "write a band; use one trained with corpus:band.")
@@ -198,12 +198,15 @@ class MusicTransformerGenerator(Generator):
         results = []
         for v in range(request.variations):
             current = replace(lead, tracks=lead.tracks + band)
+            bar_notes = drawn_bar_notes(self.card, request.random_seed, v)
             for first in range(0, bars, ACCOMPANY_BARS):
                 span = Infill(first, min(first + ACCOMPANY_BARS, bars), slots)
                 step = replace(request, seed=current, infill=span, variations=1, accompany=False,
                                random_seed=request.random_seed + 7919 * v + first)
                 piece = C.from_score(current)
                 prompt, controls, first_bar = self._infill(step, piece, right=False)
+                if bar_notes is not None and not step.options.density:  # a density asked for wins
+                    controls = replace(controls, bar_notes=bar_notes)
                 written = yield from self._sample(step, piece, prompt, controls)
                 current = _infilled(current, piece, span, prompt, written[0], first_bar)
                 yield Progress(v * bars + span.last_bar, request.variations * bars,

@@ -55,3 +55,39 @@ def test_a_checkpoint_without_the_band_corpus_refuses_in_one_sentence(generator,
     monkeypatch.setitem(generator.card, "accompanies", False)
     with pytest.raises(GenerationError, match=r"^This music-transformer checkpoint never learnt the band corpus"):
         band(generator)
+
+
+def test_each_bar_is_written_at_the_notes_per_bar_the_variation_drew_from_the_card(generator, monkeypatch):
+    import models.music_transformer.generate as G
+    from models.music_transformer import vocab as V
+
+    written, sample = [], G.MusicTransformerGenerator._sample
+
+    def spy(self, *args):
+        rows = yield from sample(self, *args)
+        written.extend(rows)
+        return rows
+
+    monkeypatch.setattr(G.MusicTransformerGenerator, "_sample", spy)
+    monkeypatch.setitem(generator.card, "accompaniment", {"bar_notes": [33]})
+    band(generator, bars=3)
+    dens = [V.TOKENS[t] for row in written for t in row if V.TOKENS[t].startswith("Dens_")]
+    assert dens == ["Dens_9"] * 3  # 33 notes: the 33-48 bucket, in every bar
+    written.clear()
+    band(generator, bars=2, density=1)  # a note density asked for wins: one note a track, five tracks
+    assert [V.TOKENS[t] for row in written for t in row if V.TOKENS[t].startswith("Dens_")] == ["Dens_3"] * 2
+
+
+def test_the_notes_per_bar_table_and_the_draw():
+    from models.music_transformer import codec as C
+    from models.music_transformer.accompany import bar_notes_table, drawn_bar_notes
+
+    def piece(counts):  # slot 0 the lead (two notes a bar), slot 1 the band (``counts`` notes a bar)
+        bars = [[C.Event(b, 0, 0, 60, 1, 80)] * 2 + [C.Event(b, 0, 1, 36, 1, 80)] * n for b, n in enumerate(counts)]
+        return C.Piece([73, 33], ["4/4"] * len(counts), bars, 120.0, ["Lead", "Bass"])
+
+    assert bar_notes_table([piece([4, 4, 8]), piece([0, 0]), piece([20, 10, 30, 40])], [[0], [0], [0]]) == [4, 25]
+    card = {"accompaniment": {"bar_notes": [4, 25, 40]}}
+    draws = [drawn_bar_notes(card, 11, v) for v in range(6)]
+    assert set(draws) <= {4, 25, 40} and draws == [drawn_bar_notes(card, 11, v) for v in range(6)]
+    assert drawn_bar_notes({}, 11, 0) is None
