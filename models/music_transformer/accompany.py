@@ -6,11 +6,12 @@ tokens, so about a bar of band fits beside it in the 512-token window).
 Left to itself the model writes thin bands: the bar's ``Dens`` token, the
 notes of the masked tracks together, came out at 5-13 notes where the band
 corpus's bars hold 17-49 (its drums fell silent in half the bars). So each
-variation draws one count from the training pieces' own (:func:`bar_notes_table`:
-each band piece's median notes per bar over its band tracks, in the card's
-``accompaniment``) and forces every bar's ``Dens`` to it; which track plays
-which notes stays the model's choice. MMA's bands keep one density through a
-piece, hence one draw per variation, not per bar.
+variation draws one density from the training pieces' own (:func:`quarter_notes_table`:
+each band piece's median band notes per quarter note, in the card's
+``accompaniment``) and forces every bar's ``Dens`` to it times the bar's
+quarters (a 2/4 bar half a 4/4 one's); which track plays which notes stays the
+model's choice. MMA's bands keep one density through a piece, hence one draw
+per variation, not per bar.
 """
 
 from __future__ import annotations
@@ -20,25 +21,38 @@ import statistics
 from typing import Any, Iterable, Mapping
 
 ACCOMPANY_BARS = 1  # a bar of band at a time (see above)
-RULE = ("each variation draws one count from bar_notes (a training band piece's median notes per bar over its "
-        "band tracks) and every bar's Dens token is forced to that count's bucket; the model writes the notes")
+RULE = ("each variation draws one density from notes_per_quarter (a training band piece's median band notes per "
+        "quarter note) and every bar's Dens token is forced to the bucket of that density times the bar's "
+        "quarters; the model writes the notes")
 
 
-def bar_notes_table(pieces: Iterable[Any], lead_slots: Iterable[Iterable[int]]) -> list[int]:
-    """Each piece's median count of band notes per bar (codec pieces; ``lead_slots``: each piece's lead
-    track slots, whose notes are not the band's), sorted."""
+def quarters(meter: str) -> float:
+    """Quarter notes in a bar of ``meter`` ("6/8" -> 3.0)."""
+    n, d = (int(x) for x in meter.split("/"))
+    return 4 * n / d
+
+
+def quarter_notes_table(pieces: Iterable[Any], lead_slots: Iterable[Iterable[int]]) -> list[float]:
+    """Each piece's median of its bars' band notes per quarter note (codec pieces; ``lead_slots``: each
+    piece's lead track slots, whose notes are not the band's), sorted, to a hundredth."""
     table = []
     for piece, leads in zip(pieces, lead_slots):
         skip = set(leads)
-        counts = [sum(1 for e in bar if e.track not in skip) for bar in piece.bars]
-        if counts and any(counts):
-            table.append(int(statistics.median(counts)))
+        rates = [sum(1 for e in bar if e.track not in skip) / quarters(meter)
+                 for bar, meter in zip(piece.bars, piece.meters)]
+        if rates and any(rates):
+            table.append(round(statistics.median(rates), 2))
     return sorted(table)
 
 
-def drawn_bar_notes(card: Mapping[str, Any], random_seed: int, variation: int) -> int | None:
-    """The notes per bar variation ``variation`` writes (None: the card has no table; the model's own)."""
-    table = (card.get("accompaniment") or {}).get("bar_notes")
+def drawn_density(card: Mapping[str, Any], random_seed: int, variation: int) -> float | None:
+    """The band notes per quarter note variation ``variation`` writes (None: no table in the card)."""
+    table = (card.get("accompaniment") or {}).get("notes_per_quarter")
     if not table:
         return None
-    return int(random.Random(random_seed * 7919 + variation).choice(table))
+    return float(random.Random(random_seed * 7919 + variation).choice(table))
+
+
+def bar_notes(density: float, meter: str) -> int:
+    """The notes a bar of ``meter`` holds at ``density`` notes per quarter."""
+    return max(1, round(density * quarters(meter)))

@@ -32,7 +32,7 @@ from models.common.options import OptionError, option, profile_weights
 from models.common.sampling import make_generator, sample_next
 
 from models.music_transformer import SPEC
-from models.music_transformer.accompany import ACCOMPANY_BARS, drawn_bar_notes
+from models.music_transformer.accompany import ACCOMPANY_BARS, bar_notes, drawn_density
 from models.music_transformer import codec as C
 from models.music_transformer import vocab as V
 from models.music_transformer.constraints import Controls, Masks, Row
@@ -198,15 +198,15 @@ class MusicTransformerGenerator(Generator):
         results = []
         for v in range(request.variations):
             current = replace(lead, tracks=lead.tracks + band)
-            bar_notes = drawn_bar_notes(self.card, request.random_seed, v)
+            density = drawn_density(self.card, request.random_seed, v)
             for first in range(0, bars, ACCOMPANY_BARS):
                 span = Infill(first, min(first + ACCOMPANY_BARS, bars), slots)
                 step = replace(request, seed=current, infill=span, variations=1, accompany=False,
                                random_seed=request.random_seed + 7919 * v + first)
                 piece = C.from_score(current)
                 prompt, controls, first_bar = self._infill(step, piece, right=False)
-                if bar_notes is not None and not step.options.density:  # a density asked for wins
-                    controls = replace(controls, bar_notes=bar_notes)
+                if density is not None and not step.options.density:  # a density asked for wins
+                    controls = replace(controls, bar_notes=bar_notes(density, piece.meters[first]))
                 written = yield from self._sample(step, piece, prompt, controls)
                 current = _infilled(current, piece, span, prompt, written[0], first_bar)
                 yield Progress(v * bars + span.last_bar, request.variations * bars,

@@ -30,7 +30,7 @@ from models.common.train_request import TrainRequest
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 
 from models.music_transformer import codec as C
-from models.music_transformer.accompany import RULE as ACCOMPANY_RULE, bar_notes_table
+from models.music_transformer.accompany import RULE as ACCOMPANY_RULE, quarter_notes_table
 from models.music_transformer import vocab as V
 from models.music_transformer.model import MusicTransformer, MusicTransformerConfig
 
@@ -197,7 +197,7 @@ def accompaniment(pieces: Sequence[C.Piece]) -> dict[str, Any]:
 
     leads = [[k for k, (name, program) in enumerate(zip(p.names, p.programs))
               if track_role(Track(name, program % 128, program == V.DRUM_PROGRAM)) == LEAD] for p in pieces]
-    return {"bar_notes": bar_notes_table(pieces, leads), "rule": ACCOMPANY_RULE,
+    return {"notes_per_quarter": quarter_notes_table(pieces, leads), "rule": ACCOMPANY_RULE,
             "measured_on": f"the {len(pieces)} training pieces of {BAND_DATA}"}
 
 

@@ -69,10 +69,10 @@ def test_each_bar_is_written_at_the_notes_per_bar_the_variation_drew_from_the_ca
         return rows
 
     monkeypatch.setattr(G.MusicTransformerGenerator, "_sample", spy)
-    monkeypatch.setitem(generator.card, "accompaniment", {"bar_notes": [33]})
+    monkeypatch.setitem(generator.card, "accompaniment", {"notes_per_quarter": [8.5]})
     band(generator, bars=3)
     dens = [V.TOKENS[t] for row in written for t in row if V.TOKENS[t].startswith("Dens_")]
-    assert dens == ["Dens_9"] * 3  # 33 notes: the 33-48 bucket, in every bar
+    assert dens == ["Dens_9"] * 3  # 34 notes in a 4/4 bar: the 33-48 bucket, in every bar
     written.clear()
     band(generator, bars=2, density=1)  # a note density asked for wins: one note a track, five tracks
     assert [V.TOKENS[t] for row in written for t in row if V.TOKENS[t].startswith("Dens_")] == ["Dens_3"] * 2
@@ -80,14 +80,16 @@ def test_each_bar_is_written_at_the_notes_per_bar_the_variation_drew_from_the_ca
 
 def test_the_notes_per_bar_table_and_the_draw():
     from models.music_transformer import codec as C
-    from models.music_transformer.accompany import bar_notes_table, drawn_bar_notes
+    from models.music_transformer.accompany import bar_notes, drawn_density, quarter_notes_table
 
-    def piece(counts):  # slot 0 the lead (two notes a bar), slot 1 the band (``counts`` notes a bar)
+    def piece(counts, meter="4/4"):  # slot 0 the lead (two notes a bar), slot 1 the band (``counts`` a bar)
         bars = [[C.Event(b, 0, 0, 60, 1, 80)] * 2 + [C.Event(b, 0, 1, 36, 1, 80)] * n for b, n in enumerate(counts)]
-        return C.Piece([73, 33], ["4/4"] * len(counts), bars, 120.0, ["Lead", "Bass"])
+        return C.Piece([73, 33], [meter] * len(counts), bars, 120.0, ["Lead", "Bass"])
 
-    assert bar_notes_table([piece([4, 4, 8]), piece([0, 0]), piece([20, 10, 30, 40])], [[0], [0], [0]]) == [4, 25]
-    card = {"accompaniment": {"bar_notes": [4, 25, 40]}}
-    draws = [drawn_bar_notes(card, 11, v) for v in range(6)]
-    assert set(draws) <= {4, 25, 40} and draws == [drawn_bar_notes(card, 11, v) for v in range(6)]
-    assert drawn_bar_notes({}, 11, 0) is None
+    pieces = [piece([4, 4, 8]), piece([0, 0]), piece([20, 10, 30, 40]), piece([6, 6], "3/4")]
+    assert quarter_notes_table(pieces, [[0]] * 4) == [1.0, 2.0, 6.25]  # per quarter; a silent band is left out
+    assert bar_notes(6.25, "4/4") == 25 and bar_notes(6.25, "2/4") == 12 and bar_notes(0.01, "4/4") == 1
+    card = {"accompaniment": {"notes_per_quarter": [1.0, 6.25, 10.0]}}
+    draws = [drawn_density(card, 11, v) for v in range(6)]
+    assert set(draws) <= {1.0, 6.25, 10.0} and draws == [drawn_density(card, 11, v) for v in range(6)]
+    assert drawn_density({}, 11, 0) is None
