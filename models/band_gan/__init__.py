@@ -36,4 +36,5 @@ SPEC = ModelSpec(
                             metavar="WEIGHT"),)),
     evaluation=EvalSpec("notes"),
     accompanies=True,  # conditioned on the lead's segment and its chords (see generate.py)
+    chords=True,  # the chord symbols given with a band request, else chords read from the lead
 )
