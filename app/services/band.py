@@ -14,8 +14,8 @@ model:
 * ``seed_text``: the chord symbols, when the musician gave some, as an ABC
   line of chord symbols over rests (``"C"z2 "G"z2 | "Am"z4 |``);
 * one variation, with the run's random seed;
-* ``accompany``: True (a model that also continues a lone melody, such as the music-transformer, reads
-  the request as a band to write, not a melody to go on with).
+* ``accompany``: True (a model that also continues a lone melody reads the request as a band to
+  write, not a melody to go on with).
 
 The answer's tracks other than the lead (``band_roll.track_role``) are the band; they are cut to the
 lead's bars, moved to where the melody sits in the score, and added after

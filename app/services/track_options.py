@@ -1,14 +1,14 @@
 """The Generate panel's per-track options as values: which tracks get a row, and each track's value.
 
-A model's per-track options (``PER_TRACK``: one number per track, e.g. the
-latent noise sd of vae-nn; ``TRACK_RANGE``: a pitch range per track, of
-music-transformer) name a track the way ``cadenza generate`` does
-(``--track-range bass=40-55``): by name, or by 1-based number. The rows are
-the tracks the model will write: the track roles of a checkpoint whose card
-lists them (vae-nn writes its own soprano, alto, tenor and bass), else the
-tracks of the instruments option's choice (music-transformer's "piano and
-bass" writes a Piano and a Bass after the seed), else the seed's tracks, each by its name (lower case, as the options table keys
-them), or by its number when the name is empty or not unique.
+A model's per-track options (``PER_TRACK``: one number per track, e.g. a
+latent noise sd per track; ``TRACK_RANGE``: a pitch range per track) name a
+track the way ``cadenza generate`` does (``--track-range bass=40-55``): by
+name, or by 1-based number. The rows are the tracks the model will write:
+the track roles of a checkpoint whose card lists them (a model that writes
+its own soprano, alto, tenor and bass), else the tracks of the instruments
+option's choice ("piano and bass" writes a Piano and a Bass after the seed),
+else the seed's tracks, each by its name (lower case, as the options table
+keys them), or by its number when the name is empty or not unique.
 
 :class:`TrackValues` keeps each option's value per track key across seed
 changes (a track that comes back gets its value back); :meth:`TrackValues.given`
@@ -51,7 +51,7 @@ def options_of(takes: Iterable[str]) -> tuple[OptionSpec, ...]:
 
 
 def card_roles(card: Mapping[str, Any]) -> tuple[str, ...]:
-    """The track roles a checkpoint's card lists (vae-nn: ``[{"name": "soprano", ...}, ...]``), or ()."""
+    """The track roles a checkpoint's card lists (``[{"name": "soprano", ...}, ...]``), or ()."""
     roles = card.get("roles") if isinstance(card, Mapping) else None
     if not isinstance(roles, list):
         return ()

@@ -132,7 +132,7 @@ def evaluate(options: EvalOptions) -> EvalRun:
     if controls is not None:  # a model conditioned on controls: what its pieces asked for against what they played
         report["controls"] = controls
     if list(specs) == [BAND_DATA]:  # band pieces: MuseGAN's metrics per role, every model that accompanies too
-        # (a model trained on more than the band, as music-transformer, is measured so with --data corpus:band)
+        # (a model trained on more than the band is measured so with --data corpus:band)
         generated = {name: (gen, pieces), (label if label != name else f"{label} baseline"): (fitted, baseline_pieces)}
         report["band"] = yield from band_report(
             options, data, generated, lambda g, what: _generate(g, data.seeds, options, 0, 0, what))

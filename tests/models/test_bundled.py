@@ -23,7 +23,13 @@ def card(name):
 def test_card_is_a_complete_model_card(name):
     c = card(name)
     assert c["arch"] == name
-    assert c["training"]["command"].startswith(f"cadenza train --model {name} --data corpus:")
+    command = c["training"]["command"]
+    assert command.startswith(f"cadenza train --model {name} ") and " --data corpus:" in command
+    if " --fine-tune " in command:  # the base's own command is in the card, back to a run from scratch
+        base = c["training"]["fine_tuned_from"]
+        while "fine_tuned_from" in base:
+            base = base["fine_tuned_from"]
+        assert base["command"].startswith(f"cadenza train --model {name} --data corpus:")
     assert c["training"]["data"] and "seed" in c["training"] or "config" in c["training"]
     assert sha256_file(BUNDLED_DIR / name / "model.safetensors") == c["weights_sha256"]
     assert (BUNDLED_DIR / name / "model.safetensors").stat().st_size < 25 * 2**20

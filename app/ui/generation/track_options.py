@@ -1,7 +1,7 @@
 """The Generate panel's "Per track" section: a row per track, a column per per-track option of the model.
 
-Shown only for a model whose spec takes a per-track option (music-transformer's
-pitch range per track, vae-nn's latent noise sd and style α per track); the
+Shown only for a model whose spec takes a per-track option (a pitch range per
+track, a latent noise sd and style α per track); the
 rows are the tracks it writes (``app.services.track_options.track_rows``: the
 seed's tracks, or the checkpoint's own track roles), rebuilt when the model or
 the seed changes, each track keeping its values by name. A range is a pair
