@@ -31,8 +31,9 @@ alternating step does, with the tricks of Tham & Kim's GAN section:
   to their own real segments (:func:`density_gap`). It matches how many notes each role plays and
   how often it rests, in distribution, not per segment, so G still chooses which roles play. With
   ``--previous-dropout 0.25 --density-matching 1`` the last weights write a band under a lead
-  alone (the bundled card's ``under_lead_alone`` and ``training.earlier_runs`` hold the figures of
-  each run tried).
+  alone (209 cells a held-out segment, the data 175); the dropout at 0.25 alone left 35, and with
+  the dropout at 0.15 every role played nearly every bar (the bundled card's ``under_lead_alone``
+  and ``training.earlier_runs`` hold the figures of each run tried).
 
 A run with ``previous_dropout`` above 0 is validated on both conditions: its statistics distance
 is the mean of the held-out segments with their previous band and with it silenced. The distance
