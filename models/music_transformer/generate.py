@@ -22,7 +22,7 @@ import torch
 from app.core.errors import CheckpointError, GenerationError
 from app.core.keys import scale_pitch_classes
 from app.core.score import Note, Score, TimeSignature, Track
-from app.core.variations import score_key
+from app.core.variations import score_key, trimmed
 from models.common.band_corpus import ROLE_PROGRAMS, ROLES
 from models.common.checkpoint import load_checkpoint
 from models.common.device import gpu_memory_guard, resolve_device
@@ -284,6 +284,8 @@ class MusicTransformerGenerator(Generator):
             tracks = score.tracks[len(piece.programs) - len(chosen):]
         else:
             tracks = tuple(t for t in score.tracks if t.notes) or score.tracks[:1]
+        length = sum(V.meter_steps(m) for m in new.meters) * score.ppq // V.STEPS_PER_QUARTER
+        tracks = tuple(t.with_notes(trimmed(t.notes, length)) for t in tracks)  # nothing rings past the last bar
         return replace(score, tracks=tracks, key=seed.key, title=seed.title,
                        tempos=seed.tempos[-1:] and (replace(seed.tempos[-1], tick=0),))
 

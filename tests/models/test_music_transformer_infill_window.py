@@ -1,4 +1,4 @@
-"""Regenerating a selection deep in a long score: the model reads a window of bars around the selection
+"""Regenerating a selection deep in a long score, and the end of a continuation: the model reads a window of
 (the prompt's bars counted from the window's first bar), and the written notes land in the selected bars
 of the score, every other note untouched. Before this was fixed, a window that did not start at bar 1 put
 the notes of the window's bars into the wrong bars and dropped the selection's last ones.
@@ -37,3 +37,13 @@ def test_a_selection_deep_in_a_long_score_is_written_in_its_own_bars(generator):
         assert [n for n in out.tracks[0].notes if not inside(n)] == [n for n in SEED.tracks[0].notes if not inside(n)]
         written = [n for n in out.tracks[0].notes if inside(n)]
         assert sorted({n.start // BAR for n in written}) == [FIRST, FIRST + 1]  # both selected bars, no other
+
+
+def test_a_continuation_ends_at_its_last_bar(generator):
+    """Notes the model holds past the bars asked for are cut there (a 16-bar continuation came back 20 bars
+    long when its last notes were long ones)."""
+    seed = Score(tracks=(Track("Melody", 0, False, SEED.tracks[0].notes[:16]),), time_signatures=SEED.time_signatures)
+    out = run_generation(generator.generate(GenerationRequest(seed=seed, bars=2, variations=4, random_seed=3,
+                                                              device="cpu")))
+    ends = [n.end for p in out for t in p.tracks for n in t.notes]
+    assert ends and max(ends) <= 2 * BAR
