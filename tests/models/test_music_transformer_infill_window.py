@@ -1,7 +1,8 @@
-"""Regenerating a selection deep in a long score, and the end of a continuation: the model reads a window of
+"""Regenerating a selection deep in a long score: the model reads a window of bars around the selection
 (the prompt's bars counted from the window's first bar), and the written notes land in the selected bars
 of the score, every other note untouched. Before this was fixed, a window that did not start at bar 1 put
 the notes of the window's bars into the wrong bars and dropped the selection's last ones.
+And a continuation ends at its last bar.
 A tiny untrained network stands in for the bundled one (the window arithmetic is what is tested)."""
 
 from __future__ import annotations
