@@ -76,3 +76,21 @@ def test_a_continuation_longer_than_the_window_has_every_bar(generator):
     assert all(16 <= bar_count(p) <= 17 for p in pieces)
     last_bars = 12 * 2 * seed.ppq  # 2/4: the last four bars
     assert all(any(n.start >= last_bars for t in p.tracks for n in t.notes) for p in pieces)
+
+
+def test_under_a_folk_tune_it_writes_a_band_that_plays_in_every_role(generator):
+    from dataclasses import replace
+
+    from app.core.score import Track
+    from models.common.band_roll import LEAD, track_role
+
+    tune = load_score("seed:fishers-hornpipe")  # in 2/4
+    sig = tune.time_signatures[0]
+    bar = tune.ppq * 4 * sig.numerator // sig.denominator
+    lead = Track("Lead", 73, False, tuple(n for n in tune.tracks[0].notes if n.start < 4 * bar))
+    out = run_generation(generator.generate(GenerationRequest(seed=replace(tune, tracks=(lead,)), bars=4,
+                                                              random_seed=2, accompany=True)))[0]
+    assert out.tracks[0].notes == lead.notes
+    roles = {track_role(t): {n.start // bar for n in t.notes} for t in out.tracks[1:]}
+    assert LEAD not in roles and set(roles) == {"drums", "bass", "guitar", "piano", "strings"}
+    assert sum(len(bars) for bars in roles.values()) >= 14, roles  # of 20 role-bars: a band, not a sketch
