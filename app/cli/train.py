@@ -38,7 +38,7 @@ from pathlib import Path
 
 from app.core.errors import CadenzaError
 from models.common.options import DEVICES
-from models.common.train_request import flag
+from models.common.train_request import KEEPS, flag
 from models.registry import model_specs
 
 HYPERPARAMETERS = (("epochs", int, "passes over the data"), ("batch_size", int, "sequences per step"),
@@ -82,6 +82,8 @@ def register(sub) -> None:
             p.add_argument(size.flag, type=int, metavar="N", help=f"{size.help} ({models})")
     for name, (extra, takers) in extras.items():
         p.add_argument(extra.flag, metavar=extra.metavar, help=f"{extra.help} (models: {', '.join(takers)})")
+    p.add_argument("--keep", choices=KEEPS, help="the model the run writes: best (lowest validation loss, the "
+                                                 "default) or last (the final step's weights)" + not_for)
     p.add_argument("--fine-tune", metavar="NAME|DIR", help="start from a bundled or user checkpoint's weights")
     p.add_argument("--out", help="output folder (default: a new user model)")
     p.add_argument("--resume", metavar="DIR", help="continue the run saved in this folder (its own options are "
@@ -111,7 +113,8 @@ def build_request(args: argparse.Namespace):
     steps, minutes = parse_interval(every) if every is not None else (None, None)
     return TrainRequest(
         data=tuple(args.data) if args.data else None, out=Path(args.resume or args.out or default_out(args.model)),
-        **given(name for name, _, _ in HYPERPARAMETERS), checkpoint_every=steps, checkpoint_minutes=minutes,
+        **given(name for name, _, _ in HYPERPARAMETERS), keep=getattr(args, "keep", None),
+        checkpoint_every=steps, checkpoint_minutes=minutes,
         device=args.device, resume=bool(args.resume),
         fine_tune=args.fine_tune or "", sizes=given(args.size_names), extras=given(args.extra_names),
         command=shlex.join(["cadenza", *getattr(args, "argv", [])]))

@@ -64,6 +64,7 @@ class TrainArgs:
     lr: float | None = None
     max_steps: int | None = None
     seed: int | None = None
+    keep: str | None = None  # "best" or "last": the model the run writes (None: best)
     checkpoint_every: str | None = None  # "200" (steps) or "10m" (minutes); None: the default (200 steps)
     sizes: dict[str, Any] = field(default_factory=dict)  # the spec's size fields, e.g. {"hidden": 64, "cell": "gru"}
     extras: dict[str, str] = field(default_factory=dict)  # the spec's own training options

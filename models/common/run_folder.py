@@ -41,7 +41,7 @@ def has_resume_state(out_dir: str | Path) -> bool:
 # TrainConfig fields a resumed run must keep: any other value would change the result
 # (checkpoint_every/checkpoint_minutes only say how often the state is saved; the device is checked by the CLI)
 RESULT_SETTINGS = ("epochs", "batch_size", "lr", "weight_decay", "grad_clip", "warmup_steps", "min_lr_ratio",
-                   "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from")
+                   "patience", "eval_every", "seed", "max_steps", "amp", "half_weights", "init_from", "keep")
 
 
 def check_resume_settings(out_dir: Path, saved: dict[str, Any] | None, now: dict[str, Any]) -> None:

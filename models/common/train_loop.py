@@ -400,9 +400,17 @@ class _Run:
             self.best_state, _ = load_checkpoint(self.out_dir, self.device)
 
     def finish(self) -> dict[str, Any]:
-        """Evaluate the last step if needed, save state, test the best model, complete its card."""
+        """Evaluate the last step if needed, save state, test the best model, complete its card. With
+        ``keep="last"`` the final step's weights are the model, whatever validation preferred (a GAN whose
+        validation measure favours its early, quiet steps)."""
         if self.c.last_eval_step != self.c.step:
             self.evaluate_and_keep()
+        if self.cfg.keep == "last" and self.c.best_step != self.c.step:
+            c = self.c
+            c.best_step, c.best_acc = c.step, c.last_acc
+            c.best_loss = c.history[-1][2] if c.history else c.best_loss
+            self.best_state = {k: _as_saved(v, self.cfg.half_weights) for k, v in self.raw.state_dict().items()}
+            self.best_unsaved = True
         self.save_state(finished=True)  # with the best model, if it is new: one unit
         test: dict[str, Any] = {}
         if self.best_state is not None:

@@ -25,7 +25,8 @@ from typing import Any, Mapping
 
 from app.core.errors import CadenzaError
 
-HYPERPARAMETERS = ("epochs", "batch_size", "lr", "max_steps", "seed")
+HYPERPARAMETERS = ("epochs", "batch_size", "lr", "max_steps", "seed", "keep")
+KEEPS = ("best", "last")  # --keep: the model a run writes
 CHECKPOINTING = ("checkpoint_every", "checkpoint_minutes")  # how often the resume state is saved
 POSITIVE = ("epochs", "batch_size", "lr", *CHECKPOINTING)
 RUN_RECORD = "train_request.json"
@@ -45,6 +46,7 @@ class TrainRequest:
     lr: float | None = None
     max_steps: int | None = None
     seed: int | None = None
+    keep: str | None = None  # "best" (lowest validation loss, the default) or "last" (the final step)
     checkpoint_every: int | None = None  # steps between resume states (None: the loop's default)
     checkpoint_minutes: float | None = None  # or minutes between them
     device: str = "auto"
@@ -105,6 +107,10 @@ def check_request(spec, request: TrainRequest) -> None:
         raise CadenzaError(f"The {spec.name} model cannot be fine-tuned.")
     for name, value in given.items():
         if name == "checkpoint_every" and request.checkpoint_minutes is not None:
+            continue
+        if name == "keep":
+            if value not in KEEPS:
+                raise CadenzaError(f"--keep must be one of {', '.join(KEEPS)}.")
             continue
         if value < 0 or (value == 0 and name in POSITIVE):
             raise CadenzaError(f"{flag(name)} must be {'positive' if name in POSITIVE else 'zero or more'}.")

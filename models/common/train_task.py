@@ -38,6 +38,7 @@ class TrainConfig:
     max_steps: int = 0  # 0: no cap
     half_weights: bool = False  # save the best model's weights as fp16
     init_from: str = ""  # a checkpoint folder whose weights start the run (fine-tuning); "" = from scratch
+    keep: str = "best"  # the model the run writes: "best" (lowest validation loss) or "last" (the final step's)
 
 
 @dataclass(frozen=True)
