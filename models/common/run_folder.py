@@ -31,6 +31,16 @@ def base_card(folder: str | Path, arch: str) -> dict[str, Any]:
     return card
 
 
+def fine_tune_record(folder: str | Path, base: dict[str, Any]) -> dict[str, Any]:
+    """What a fine-tuned card says of its base (``training.fine_tuned_from``): its folder, weights, and how it
+    was trained (command, data, steps, time), with the base's own base nested, back to a run from scratch."""
+    training = base.get("training") or {}
+    return {"name": Path(folder).name, "checkpoint": str(folder), "weights_sha256": base.get("weights_sha256"),
+            "command": training.get("command"), "data": training.get("data"), "steps": training.get("steps"),
+            "seconds": training.get("seconds"),
+            **({"fine_tuned_from": training["fine_tuned_from"]} if training.get("fine_tuned_from") else {})}
+
+
 def has_resume_state(out_dir: str | Path) -> bool:
     """Whether ``out_dir`` holds a complete resume state (so ``train(..., resume=True)`` can continue)."""
     from models.common.train_request import has_training_state

@@ -68,7 +68,7 @@ from models.common.device import gpu_memory_guard, resolve_device
 from models.common.generator import Cancelled
 from models.common.hold_signals import held_sigint
 from models.common.optimisation import amp_setup, lr_at, make_optimizer, step_seed
-from models.common.run_folder import base_card, check_resume_settings
+from models.common.run_folder import base_card, check_resume_settings, fine_tune_record
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask
 
 OOM_HINT = "lower the batch size or the model size, or train on the CPU"
@@ -347,13 +347,7 @@ class _Run:
                                 tokens_per_s=m["tokens_per_s"], stopped_early=m["stopped_early"],
                                 amp=str(self.amp_dtype).replace("torch.", "") if self.amp_dtype else None)
         if self.base is not None:
-            base_training = self.base.get("training") or {}
-            base = {"name": Path(self.cfg.init_from).name, "checkpoint": str(self.cfg.init_from),
-                    "weights_sha256": self.base.get("weights_sha256"), "command": base_training.get("command"),
-                    "data": base_training.get("data"), "steps": base_training.get("steps"),
-                    "seconds": base_training.get("seconds"),
-                    **({"fine_tuned_from": base_training["fine_tuned_from"]}  # the chain back to the first run
-                       if base_training.get("fine_tuned_from") else {})}
+            base = fine_tune_record(self.cfg.init_from, self.base)
             card["training"]["fine_tuned_from"] = dict(base, **(card["training"].get("fine_tuned_from") or {}))
         card["metrics"] = dict(card.get("metrics", {}), valid_cross_entropy=m["best_valid_loss"],
                                valid_accuracy=m["valid_accuracy"], **(test_metrics or {}))

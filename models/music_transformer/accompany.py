@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import statistics
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 ACCOMPANY_BARS = 1  # a bar of band at a time (see above)
 RULE = ("each variation draws one density from notes_per_quarter (a training band piece's median band notes per "
@@ -43,6 +43,19 @@ def quarter_notes_table(pieces: Iterable[Any], lead_slots: Iterable[Iterable[int
         if rates and any(rates):
             table.append(round(statistics.median(rates), 2))
     return sorted(table)
+
+
+def accompaniment_card(pieces: Sequence[Any], source: str) -> dict[str, Any]:
+    """The card's ``accompaniment`` from the training band pieces (codec pieces of ``source``): the table
+    :func:`drawn_density` draws from, the rule, and what it was measured on."""
+    from app.core.score import Track
+    from models.common.band_roll import LEAD, track_role
+    from models.music_transformer.vocab import DRUM_PROGRAM
+
+    leads = [[k for k, (name, program) in enumerate(zip(p.names, p.programs))
+              if track_role(Track(name, program % 128, program == DRUM_PROGRAM)) == LEAD] for p in pieces]
+    return {"notes_per_quarter": quarter_notes_table(pieces, leads), "rule": RULE,
+            "measured_on": f"the {len(pieces)} training pieces of {source}"}
 
 
 def drawn_density(card: Mapping[str, Any], random_seed: int, variation: int) -> float | None:

@@ -30,7 +30,7 @@ from models.common.train_request import TrainRequest
 from models.common.train_task import TrainConfig, TrainProgress, TrainRun, TrainTask, shard
 
 from models.music_transformer import codec as C
-from models.music_transformer.accompany import RULE as ACCOMPANY_RULE, quarter_notes_table
+from models.music_transformer.accompany import accompaniment_card
 from models.music_transformer import vocab as V
 from models.music_transformer.model import MusicTransformer, MusicTransformerConfig
 
@@ -132,6 +132,9 @@ class MusicTransformerTask(TrainTask):
         self.specs, self.command, self.datasets = list(specs), command, dict(datasets or {})
         self._cached: tuple[int, list[np.ndarray]] | None = None
         self._held: dict[str, list[torch.Tensor]] = {}
+        # the band density table accompanying draws from, read once (card() runs at every save)
+        band = splits["train"].by_dataset.get(BAND_DATA) if BAND_DATA in self.specs else None
+        self.accompaniment = accompaniment_card(band, BAND_DATA) if band else None
 
     def build_model(self) -> nn.Module:
         return MusicTransformer(self.model_cfg)
@@ -177,9 +180,8 @@ class MusicTransformerTask(TrainTask):
         return {
             "arch": "music-transformer", "name": "music-transformer", "description": DESCRIPTION,
             "config": asdict(self.model_cfg), "vocabulary": list(V.TOKENS),
-            "accompanies": BAND_DATA in self.specs,  # a band under a lead (Add a Band) needs the band corpus
-            **({"accompaniment": accompaniment(self.splits["train"].by_dataset.get(BAND_DATA, []))}
-               if BAND_DATA in self.specs else {}),
+            "accompanies": self.accompaniment is not None,  # a band under a lead needs the band corpus
+            **({"accompaniment": self.accompaniment} if self.accompaniment else {}),
             "training": {"data": self.specs, "weights": {s: self.weights.get(s, OTHER_WEIGHT) for s in self.specs},
                          "datasets": self.datasets, "command": self.command, "seed": self.seed,
                          "seq_len": self.seq_len, "batch_size": self.batch_size,
@@ -188,17 +190,6 @@ class MusicTransformerTask(TrainTask):
                                          "pitched note on the piano, per window (train split)",
                          "pieces": {s: p.counts() for s, p in self.splits.items()}},
         }
-
-
-def accompaniment(pieces: Sequence[C.Piece]) -> dict[str, Any]:
-    """The card's ``accompaniment``: the band pieces' notes per bar that accompanying draws from."""
-    from app.core.score import Track
-    from models.common.band_roll import LEAD, track_role
-
-    leads = [[k for k, (name, program) in enumerate(zip(p.names, p.programs))
-              if track_role(Track(name, program % 128, program == V.DRUM_PROGRAM)) == LEAD] for p in pieces]
-    return {"notes_per_quarter": quarter_notes_table(pieces, leads), "rule": ACCOMPANY_RULE,
-            "measured_on": f"the {len(pieces)} training pieces of {BAND_DATA}"}
 
 
 def _credits(specs: Sequence[str]) -> list[dict[str, Any]]:

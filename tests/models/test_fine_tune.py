@@ -149,3 +149,17 @@ def test_abc_lstm_takes_the_base_sizes_and_needs_its_character_set(tmp_path):
     sentence = f"{base} uses another character set; train from scratch instead."
     with pytest.raises(CheckpointError, match=re.escape(sentence)):
         AbcLSTMTask([str(tunes)], cfg(init_from=str(base)))
+
+
+def test_a_fine_tune_of_a_fine_tune_names_the_chain_back_to_the_first_run():
+    from models.common.run_folder import fine_tune_record
+
+    first = {"command": "cadenza train --model x --data corpus:chorales", "data": ["corpus:chorales"],
+             "steps": 10, "seconds": 1.0}
+    middle = {"weights_sha256": "b", "training": {"command": "cadenza train --model x --fine-tune x", "steps": 5,
+                                                  "seconds": 0.5, "data": ["corpus:band"],
+                                                  "fine_tuned_from": dict(first, name="x", weights_sha256="a")}}
+    record = fine_tune_record("/runs/middle", middle)
+    assert record["name"] == "middle" and record["weights_sha256"] == "b" and record["steps"] == 5
+    assert record["fine_tuned_from"]["command"] == first["command"]  # the run from scratch, one level down
+    assert "fine_tuned_from" not in fine_tune_record("/runs/first", {"training": first})
