@@ -7,7 +7,7 @@ rhythm), the style song combo for a song option, and the rows every model
 has (length, variations, random seed). :class:`SliderState` holds their
 values; :meth:`SliderState.from_dict` reads stored values, each clamped to the
 table's range (``OptionSpec.clamp``). Per-track options (``PER_TRACK``,
-``TRACK_RANGE``) have their own section, a row per track of the seed (see
+``TRACK_RANGE``) have their own section, a row per track the model will write (see
 ``app/services/track_options.py``); a length in tokens stays on the command line.
 
 Pure values (no Qt): the services layer holds it because app/core may not read
